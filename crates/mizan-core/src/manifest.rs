@@ -1,0 +1,140 @@
+//! The edge manifest (SPEC §9): what a CDN or edge worker needs to cache
+//! context endpoints and purge them (and their pages) when mutations run.
+//! Derived from the IR, deterministic (objects have sorted keys, lists are
+//! sorted or in declaration order).
+//!
+//! Decisions where the SPEC is silent (also in `docs/PROTOCOL.md`):
+//! * function `path` is `"rpc"` for http functions and `"websocket"` for
+//!   websocket ones;
+//! * `cache` appears on a function as seconds or `"none"` when not forever;
+//! * mutation `affects` lists the contexts refetched, function targets
+//!   resolved to their context, in declaration order; `merge` lists merged
+//!   contexts when there are any;
+//! * `auto_scoped_params` are the mutation's args that are params of any
+//!   affected or merged context, sorted.
+
+use crate::ir::{CachePolicy, Ir, Target, Transport};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+/// The manifest format version.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// Default mount point of the HTTP adapter.
+pub const DEFAULT_BASE: &str = "/api/mizan";
+
+/// Param names that make a context per-user.
+const USER_PARAMS: [&str; 4] = ["user_id", "user", "owner_id", "account_id"];
+
+/// Builds the manifest. `base` is the adapter mount (e.g. `/api/mizan` or a
+/// full URL); a trailing slash is ignored.
+pub fn build(ir: &Ir, base: &str) -> Value {
+    let base = base.trim_end_matches('/');
+    let mut contexts = Map::new();
+    for ctx in &ir.contexts {
+        let members: Vec<_> = ir.members_of(&ctx.name).collect();
+        let functions: Vec<Value> = members
+            .iter()
+            .map(|f| {
+                let mut e = Map::new();
+                e.insert("name".into(), json!(f.name));
+                e.insert("path".into(), json!(if f.transport == Transport::Websocket { "websocket" } else { "rpc" }));
+                if f.rev != 0 {
+                    e.insert("rev".into(), json!(f.rev));
+                }
+                match f.cache {
+                    CachePolicy::Forever => {}
+                    CachePolicy::Ttl(n) => {
+                        e.insert("cache".into(), json!(n));
+                    }
+                    CachePolicy::None => {
+                        e.insert("cache".into(), json!("none"));
+                    }
+                }
+                if let Some(r) = &f.route {
+                    e.insert("route".into(), json!(r));
+                }
+                if !f.methods.is_empty() {
+                    e.insert("methods".into(), json!(f.methods));
+                }
+                Value::Object(e)
+            })
+            .collect();
+        let params: Vec<&str> = ctx.params.iter().map(|p| p.name.as_str()).collect();
+        let user_scoped = params.iter().any(|p| USER_PARAMS.contains(p));
+        let page_routes: BTreeSet<&str> = members.iter().filter_map(|f| f.route.as_deref()).collect();
+        contexts.insert(
+            ctx.name.clone(),
+            json!({
+                "functions": functions,
+                "endpoints": [format!("{base}/ctx/{}/", ctx.name)],
+                "params": params,
+                "user_scoped": user_scoped,
+                "render_strategy": if user_scoped { "dynamic_cached" } else { "psr" },
+                "page_routes": page_routes,
+            }),
+        );
+    }
+    let mut mutations = Map::new();
+    for f in ir.functions.iter().filter(|f| f.is_mutation()) {
+        let mut affects: Vec<String> = Vec::new();
+        for t in &f.affects {
+            let ctx = match t {
+                Target::Context(c) => Some(c.clone()),
+                Target::Function(name) => ir.function(name).and_then(|t| t.context.clone()),
+            };
+            if let Some(c) = ctx
+                && !affects.contains(&c)
+            {
+                affects.push(c);
+            }
+        }
+        let touched: BTreeSet<&str> = affects.iter().map(String::as_str).chain(f.merge.iter().map(String::as_str)).collect();
+        let scoped: BTreeSet<&str> = f
+            .params
+            .iter()
+            .filter(|p| touched.iter().any(|c| ir.context(c).is_some_and(|c| c.params.iter().any(|cp| cp.name == p.name))))
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut m = Map::new();
+        m.insert("affects".into(), json!(affects));
+        m.insert("auto_scoped_params".into(), json!(scoped));
+        if !f.merge.is_empty() {
+            m.insert("merge".into(), json!(f.merge));
+        }
+        if f.private {
+            m.insert("private".into(), json!(true));
+        }
+        if let Some(r) = &f.route {
+            m.insert("route".into(), json!(r));
+        }
+        if !f.methods.is_empty() {
+            m.insert("methods".into(), json!(f.methods));
+        }
+        mutations.insert(f.name.clone(), Value::Object(m));
+    }
+    json!({"version": MANIFEST_VERSION, "contexts": contexts, "mutations": mutations})
+}
+
+/// The manifest as deterministic pretty JSON text (sorted keys, two-space
+/// indent, trailing newline).
+pub fn to_text(manifest: &Value) -> String {
+    let sorted = sort_keys(manifest);
+    let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Re-inserts every object's keys in sorted order, whatever the `Map`
+/// implementation (serde_json's `preserve_order` may be on in a dependent).
+fn sort_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sort_keys(&map[k]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}
