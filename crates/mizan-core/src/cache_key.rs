@@ -22,7 +22,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use crate::canonical_json::{write_escaped, write_number};
+use crate::canonical_json::{write_escaped, write_number, write_u64};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -65,13 +65,7 @@ impl CacheKeyer {
     /// `{"c":context,"p":{k:S(v)…},"r":rev,"u":S(user)}`, `"u"` omitted when
     /// `user` is `None`. Exposed so the studio can show it when explaining a
     /// cache miss.
-    pub fn message(
-        &self,
-        context: &str,
-        params: &Map<String, Value>,
-        user: Option<&str>,
-        rev: u64,
-    ) -> String {
+    pub fn message(&self, context: &str, params: &Map<String, Value>, user: Option<&str>, rev: u64) -> String {
         let mut out = String::with_capacity(message_capacity(context, params, user));
         write_message(&mut out, context, params, user, rev);
         out
@@ -79,22 +73,15 @@ impl CacheKeyer {
 
     /// The cache key for these inputs:
     /// `"ctx:" + context + ":" + hex(HMAC-SHA256(secret, message))`.
-    pub fn key(
-        &self,
-        context: &str,
-        params: &Map<String, Value>,
-        user: Option<&str>,
-        rev: u64,
-    ) -> String {
+    pub fn key(&self, context: &str, params: &Map<String, Value>, user: Option<&str>, rev: u64) -> String {
         // One allocation: the buffer first holds the message, then is reused
         // for the key.
-        let cap = message_capacity(context, params, user)
-            .max(KEY_PREFIX.len() + context.len() + 1 + DIGEST_HEX_LEN);
+        let cap = message_capacity(context, params, user).max(KEY_PREFIX.len() + context.len() + 1 + DIGEST_HEX_LEN);
         let mut buf = String::with_capacity(cap);
         write_message(&mut buf, context, params, user, rev);
         let mut mac = self.mac.clone();
         mac.update(buf.as_bytes());
-        let digest = mac.finalize().into_bytes();
+        let digest: [u8; 32] = mac.finalize().into_bytes().into();
         buf.clear();
         buf.push_str(KEY_PREFIX);
         buf.push_str(context);
@@ -150,13 +137,7 @@ fn message_capacity(context: &str, params: &Map<String, Value>, user: Option<&st
 /// Writes the canonical message straight into `out`, without building a
 /// `serde_json::Value`. The outer keys `c < p < r < u` are already in code
 /// point order; the params are sorted here.
-fn write_message(
-    out: &mut String,
-    context: &str,
-    params: &Map<String, Value>,
-    user: Option<&str>,
-    rev: u64,
-) {
+fn write_message(out: &mut String, context: &str, params: &Map<String, Value>, user: Option<&str>, rev: u64) {
     out.push_str("{\"c\":\"");
     write_escaped(out, context);
     out.push_str("\",\"p\":{");
@@ -187,7 +168,7 @@ fn write_message(
         }
     }
     out.push_str("},\"r\":");
-    push_u64(out, rev);
+    write_u64(out, rev);
     if let Some(user) = user {
         out.push_str(",\"u\":\"");
         write_escaped(out, user);
@@ -212,28 +193,16 @@ fn write_stringified_escaped(out: &mut String, v: &Value) {
     }
 }
 
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
-}
-
-fn push_hex(out: &mut String, bytes: &[u8]) {
+/// Appends the lower-case hex of a SHA-256 digest.
+fn push_hex(out: &mut String, digest: &[u8; 32]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for &b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    let mut buf = [0u8; DIGEST_HEX_LEN];
+    for (pair, &b) in buf.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 0x0f)];
     }
+    // Only ASCII hex digits were written.
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -251,8 +220,7 @@ mod tests {
     #[test]
     fn message_layout() {
         let k = CacheKeyer::new(b"s");
-        let p =
-            map(json!({"page": 2, "org_id": 7, "q": "a\"b", "f": 1.0, "l": [2, {"b": 1, "a": 0}]}));
+        let p = map(json!({"page": 2, "org_id": 7, "q": "a\"b", "f": 1.0, "l": [2, {"b": 1, "a": 0}]}));
         assert_eq!(
             k.message("orders", &p, None, 0),
             r#"{"c":"orders","p":{"f":"1","l":"[2,{\"a\":0,\"b\":1}]","org_id":"7","page":"2","q":"a\"b"},"r":0}"#

@@ -15,6 +15,23 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Number, Value};
 
+/// The same value with every object's keys re-inserted in sorted order, so
+/// that any serializer (even with serde_json's `preserve_order`) writes them
+/// sorted. Unlike [`to_canonical_json`], numbers keep serde_json's own form
+/// (`1.0` stays a float), which the IR's `default-json` and the manifest
+/// need.
+pub fn sort_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sort_keys(&map[k]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Returns the canonical JSON text of `v`.
 ///
 /// ```
@@ -72,7 +89,7 @@ pub fn stringify(v: &Value) -> Cow<'_, str> {
     }
 }
 
-/// Appends `S(v)` (see [`stringify`]) to `out` without an intermediate
+/// Appends `S(v)` (see [`stringify()`]) to `out` without an intermediate
 /// allocation for strings, numbers and literals.
 pub fn write_stringified(out: &mut String, v: &Value) {
     match v {
@@ -135,9 +152,12 @@ pub(crate) fn write_escaped(out: &mut String, s: &str) {
 /// `ryu-js`, the shortest round-trip representation JavaScript produces.
 pub(crate) fn write_number(out: &mut String, n: &Number) {
     if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
+        write_u64(out, u);
     } else if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
+        if i < 0 {
+            out.push('-');
+        }
+        write_u64(out, i.unsigned_abs());
     } else if let Some(f) = n.as_f64() {
         let mut buf = ryu_js::Buffer::new();
         out.push_str(buf.format(f));
@@ -146,6 +166,23 @@ pub(crate) fn write_number(out: &mut String, n: &Number) {
         // digits as written.
         let _ = write!(out, "{n}");
     }
+}
+
+/// Appends `n` in decimal (without going through `fmt`, which is several
+/// times slower on this hot path of cache-key derivation).
+pub(crate) fn write_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 fn write_object(out: &mut String, map: &Map<String, Value>) {
@@ -222,10 +259,7 @@ mod tests {
         assert_eq!(stringify(&json!(2.0)), "2");
         assert_eq!(stringify(&json!(true)), "true");
         assert_eq!(stringify(&Value::Null), "null");
-        assert_eq!(
-            stringify(&json!({"b": 1, "a": [1, "x"]})),
-            r#"{"a":[1,"x"],"b":1}"#
-        );
+        assert_eq!(stringify(&json!({"b": 1, "a": [1, "x"]})), r#"{"a":[1,"x"],"b":1}"#);
         let mut out = String::new();
         write_stringified(&mut out, &json!([0.5]));
         assert_eq!(out, "[0.5]");

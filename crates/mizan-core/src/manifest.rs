@@ -119,22 +119,8 @@ pub fn build(ir: &Ir, base: &str) -> Value {
 /// The manifest as deterministic pretty JSON text (sorted keys, two-space
 /// indent, trailing newline).
 pub fn to_text(manifest: &Value) -> String {
-    let sorted = sort_keys(manifest);
+    let sorted = crate::canonical_json::sort_keys(manifest);
     let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Re-inserts every object's keys in sorted order, whatever the `Map`
-/// implementation (serde_json's `preserve_order` may be on in a dependent).
-fn sort_keys(v: &Value) -> Value {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sort_keys(&map[k]))).collect())
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
-        other => other.clone(),
-    }
 }

@@ -167,10 +167,7 @@ impl KeyRing {
 
     /// The usable (non-empty) secret for `kid`.
     fn secret(&self, kid: &str) -> Option<&[u8]> {
-        self.keys
-            .get(kid)
-            .map(Vec::as_slice)
-            .filter(|s| !s.is_empty())
+        self.keys.get(kid).map(Vec::as_slice).filter(|s| !s.is_empty())
     }
 }
 
@@ -314,8 +311,7 @@ pub fn mint(ring: &KeyRing, req: &MintRequest, now_unix: u64) -> Result<String> 
     };
     let mut header = Header::new(Algorithm::HS256);
     header.kid = req.kid.clone();
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret))
-        .map_err(|e| mint_err(e.to_string()))
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret)).map_err(|e| mint_err(e.to_string()))
 }
 
 /// Verifies `token` for `audience` at time `now_unix` and returns its claims.
@@ -325,12 +321,7 @@ pub fn mint(ring: &KeyRing, req: &MintRequest, now_unix: u64) -> Result<String> 
 /// `aud`, `pkey`) and claim types, `exp`, `nbf`/`iat` (with
 /// [`LEEWAY_SECS`]), audience, and finally that `pkey` matches the token's
 /// own permission state.
-pub fn verify(
-    ring: &KeyRing,
-    token: &str,
-    audience: &str,
-    now_unix: u64,
-) -> std::result::Result<Claims, MwtRejection> {
+pub fn verify(ring: &KeyRing, token: &str, audience: &str, now_unix: u64) -> std::result::Result<Claims, MwtRejection> {
     use MwtRejection as R;
 
     if token.len() > MAX_TOKEN_LEN {
@@ -347,10 +338,9 @@ pub fn verify(
     };
 
     // 1. JOSE header, decoded here so `alg` and `kid` get precise reasons.
-    let header_bytes = base64url_decode(header_b64)
-        .ok_or_else(|| R::Malformed("header is not base64url".into()))?;
-    let header: Value = serde_json::from_slice(&header_bytes)
-        .map_err(|e| R::Malformed(format!("header is not JSON: {e}")))?;
+    let header_bytes = base64url_decode(header_b64).ok_or_else(|| R::Malformed("header is not base64url".into()))?;
+    let header: Value =
+        serde_json::from_slice(&header_bytes).map_err(|e| R::Malformed(format!("header is not JSON: {e}")))?;
     let Value::Object(header) = header else {
         return Err(R::Malformed("header is not a JSON object".into()));
     };
@@ -361,18 +351,14 @@ pub fn verify(
         None => return Err(R::Malformed("header has no `alg`".into())),
     }
     if header.contains_key("crit") {
-        return Err(R::Malformed(
-            "critical header extensions are not supported".into(),
-        ));
+        return Err(R::Malformed("critical header extensions are not supported".into()));
     }
     let kid = match header.get("kid") {
         None => DEFAULT_KID,
         Some(Value::String(kid)) => kid.as_str(),
         Some(_) => return Err(R::Malformed("header `kid` is not a string".into())),
     };
-    let secret = ring
-        .secret(kid)
-        .ok_or_else(|| R::UnknownKid(kid.to_owned()))?;
+    let secret = ring.secret(kid).ok_or_else(|| R::UnknownKid(kid.to_owned()))?;
 
     // 2. Signature (and payload decoding), by jsonwebtoken. All of its own
     //    claim validation is off: we check claims below with our clock.
@@ -382,13 +368,15 @@ pub fn verify(
     validation.validate_nbf = false;
     validation.validate_aud = false;
     validation.leeway = 0;
-    let data = jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(secret), &validation)
-        .map_err(|e| match e.kind() {
-            JwtErrorKind::InvalidSignature => R::BadSignature,
-            JwtErrorKind::InvalidAlgorithm | JwtErrorKind::UnsupportedAlgorithm => {
-                R::UnsupportedAlgorithm("HS256".into())
+    let data =
+        jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(secret), &validation).map_err(|e| {
+            match e.kind() {
+                JwtErrorKind::InvalidSignature => R::BadSignature,
+                JwtErrorKind::InvalidAlgorithm | JwtErrorKind::UnsupportedAlgorithm => {
+                    R::UnsupportedAlgorithm("HS256".into())
+                }
+                _ => R::Malformed(e.to_string()),
             }
-            _ => R::Malformed(e.to_string()),
         })?;
     let Value::Object(claims) = data.claims else {
         return Err(R::Malformed("claims are not a JSON object".into()));
@@ -410,14 +398,8 @@ pub fn verify(
             .ok_or_else(|| R::Malformed("claim `perms` is not a list of strings".into()))?,
         Some(_) => return Err(R::Malformed("claim `perms` is not a list".into())),
     };
-    let iat = claims
-        .get("iat")
-        .map(|v| numeric_date(v, "iat"))
-        .transpose()?;
-    let nbf = claims
-        .get("nbf")
-        .map(|v| numeric_date(v, "nbf"))
-        .transpose()?;
+    let iat = claims.get("iat").map(|v| numeric_date(v, "iat")).transpose()?;
+    let nbf = claims.get("nbf").map(|v| numeric_date(v, "nbf")).transpose()?;
 
     // 4. Time, with the caller's clock.
     if now_unix >= exp.saturating_add(LEEWAY_SECS) {
@@ -461,43 +443,31 @@ pub fn verify(
     })
 }
 
-fn required<'a>(
-    claims: &'a Map<String, Value>,
-    name: &'static str,
-) -> std::result::Result<&'a Value, MwtRejection> {
+fn required<'a>(claims: &'a Map<String, Value>, name: &'static str) -> std::result::Result<&'a Value, MwtRejection> {
     match claims.get(name) {
         None | Some(Value::Null) => Err(MwtRejection::MissingClaim(name)),
         Some(v) => Ok(v),
     }
 }
 
-fn required_str<'a>(
-    claims: &'a Map<String, Value>,
-    name: &'static str,
-) -> std::result::Result<&'a str, MwtRejection> {
+fn required_str<'a>(claims: &'a Map<String, Value>, name: &'static str) -> std::result::Result<&'a str, MwtRejection> {
     required(claims, name)?
         .as_str()
         .ok_or_else(|| MwtRejection::Malformed(format!("claim `{name}` is not a string")))
 }
 
-fn optional_bool(
-    claims: &Map<String, Value>,
-    name: &'static str,
-) -> std::result::Result<bool, MwtRejection> {
+fn optional_bool(claims: &Map<String, Value>, name: &'static str) -> std::result::Result<bool, MwtRejection> {
     match claims.get(name) {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(MwtRejection::Malformed(format!(
-            "claim `{name}` is not a boolean"
-        ))),
+        Some(_) => Err(MwtRejection::Malformed(format!("claim `{name}` is not a boolean"))),
     }
 }
 
 /// A NumericDate as whole, non-negative seconds.
 fn numeric_date(v: &Value, name: &'static str) -> std::result::Result<u64, MwtRejection> {
-    v.as_u64().ok_or_else(|| {
-        MwtRejection::Malformed(format!("claim `{name}` is not a non-negative integer"))
-    })
+    v.as_u64()
+        .ok_or_else(|| MwtRejection::Malformed(format!("claim `{name}` is not a non-negative integer")))
 }
 
 /// Strict unpadded base64url (RFC 4648 §5, as JWS requires): rejects padding,
@@ -524,18 +494,18 @@ fn base64url_decode(s: &str) -> Option<Vec<u8>> {
             acc = (acc << 6) | sextet(b)?;
         }
         match chunk.len() {
-            4 => out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]),
+            4 => out.extend_from_slice(&acc.to_be_bytes()[1..]),
             3 => {
                 if acc & 0b11 != 0 {
                     return None;
                 }
-                out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]);
+                out.extend_from_slice(&(acc >> 2).to_be_bytes()[2..]);
             }
             2 => {
                 if acc & 0b1111 != 0 {
                     return None;
                 }
-                out.push((acc >> 4) as u8);
+                out.extend_from_slice(&(acc >> 4).to_be_bytes()[3..]);
             }
             _ => return None,
         }
@@ -553,10 +523,7 @@ mod tests {
         assert_eq!(base64url_decode("Zg").as_deref(), Some(&b"f"[..]));
         assert_eq!(base64url_decode("Zm8").as_deref(), Some(&b"fo"[..]));
         assert_eq!(base64url_decode("Zm9v").as_deref(), Some(&b"foo"[..]));
-        assert_eq!(
-            base64url_decode("-_-_").as_deref(),
-            Some(&[0xfb, 0xff, 0xbf][..])
-        );
+        assert_eq!(base64url_decode("-_-_").as_deref(), Some(&[0xfb, 0xff, 0xbf][..]));
         assert_eq!(base64url_decode("Zg=="), None);
         assert_eq!(base64url_decode("Zh"), None, "non-zero trailing bits");
         assert_eq!(base64url_decode("Z"), None);
@@ -572,9 +539,7 @@ mod tests {
         let empty: [&str; 0] = [];
         assert_eq!(
             permission_key(&empty, false, false),
-            hex::encode(Sha256::digest(
-                br#"{"perms":[],"staff":false,"superuser":false}"#
-            ))
+            hex::encode(Sha256::digest(br#"{"perms":[],"staff":false,"superuser":false}"#))
         );
     }
 

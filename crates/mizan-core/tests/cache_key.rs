@@ -69,19 +69,10 @@ fn spec_vectors() {
 fn param_order_and_value_type_do_not_matter_but_everything_else_does() {
     let k = CacheKeyer::new(SPEC_SECRET);
     let base = k.key("orders", &obj(json!({"a": 1, "b": "x"})), None, 0);
-    assert_eq!(
-        base,
-        k.key("orders", &obj(json!({"b": "x", "a": 1})), None, 0)
-    );
+    assert_eq!(base, k.key("orders", &obj(json!({"b": "x", "a": 1})), None, 0));
     // S(1) == S("1") == S(1.0): the query string carries strings.
-    assert_eq!(
-        base,
-        k.key("orders", &obj(json!({"a": "1", "b": "x"})), None, 0)
-    );
-    assert_eq!(
-        base,
-        k.key("orders", &obj(json!({"a": 1.0, "b": "x"})), None, 0)
-    );
+    assert_eq!(base, k.key("orders", &obj(json!({"a": "1", "b": "x"})), None, 0));
+    assert_eq!(base, k.key("orders", &obj(json!({"a": 1.0, "b": "x"})), None, 0));
     let different = [
         k.key("orders", &obj(json!({"a": 1, "b": "x"})), Some("1"), 0),
         k.key("orders", &obj(json!({"a": 1, "b": "x"})), None, 1),
@@ -153,9 +144,7 @@ impl Rng {
             '\u{10ffff}',
         ];
         let len = self.below(12);
-        (0..len)
-            .map(|_| POOL[self.below(POOL.len() as u64) as usize])
-            .collect()
+        (0..len).map(|_| POOL[self.below(POOL.len() as u64) as usize]).collect()
     }
 
     fn int(&mut self) -> Value {
@@ -185,9 +174,7 @@ impl Rng {
     }
 
     fn params(&mut self) -> Map<String, Value> {
-        (0..self.below(6))
-            .map(|_| (self.string(), self.value(0)))
-            .collect()
+        (0..self.below(6)).map(|_| (self.string(), self.value(0))).collect()
     }
 }
 
@@ -260,18 +247,10 @@ fn random_inputs_match_python() {
     let mut ours = Vec::new();
     for i in 0..400 {
         let secret: Vec<u8> = (0..rng.below(80)).map(|_| rng.next() as u8).collect();
-        let context = if i % 10 == 0 {
-            String::new()
-        } else {
-            rng.string()
-        };
+        let context = if i % 10 == 0 { String::new() } else { rng.string() };
         let params = rng.params();
         let user = (rng.below(2) == 0).then(|| rng.string());
-        let rev = if rng.below(3) == 0 {
-            rng.next()
-        } else {
-            rng.below(5)
-        };
+        let rev = if rng.below(3) == 0 { rng.next() } else { rng.below(5) };
         let keyer = CacheKeyer::new(&secret);
         ours.push((
             keyer.message(&context, &params, user.as_deref(), rev),
@@ -287,11 +266,7 @@ fn random_inputs_match_python() {
     }
     let theirs = run_batch("python3", &["-c", PYTHON_KEYS], &inputs);
     for ((input, (message, key)), py) in inputs.iter().zip(&ours).zip(&theirs) {
-        assert_eq!(
-            Some(message.as_str()),
-            py["message"].as_str(),
-            "message for {input}"
-        );
+        assert_eq!(Some(message.as_str()), py["message"].as_str(), "message for {input}");
         assert_eq!(Some(key.as_str()), py["key"].as_str(), "key for {input}");
     }
 }
@@ -380,11 +355,7 @@ fn floats_stringify_like_javascript() {
     let keyer = CacheKeyer::new(SPEC_SECRET);
     for (f, js) in floats.iter().zip(&theirs) {
         let v = json!(f);
-        assert_eq!(
-            Some(stringify(&v).as_ref()),
-            js["s"].as_str(),
-            "String({f:e})"
-        );
+        assert_eq!(Some(stringify(&v).as_ref()), js["s"].as_str(), "String({f:e})");
         let nested = json!({"b": [f, true], "a": f});
         assert_eq!(
             Some(to_canonical_json(&nested).as_str()),

@@ -45,11 +45,7 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start `{bin}` (required by this test): {e}"));
-        let mut server = Self {
-            child,
-            port,
-            _dir: dir,
-        };
+        let mut server = Self { child, port, _dir: dir };
         server.wait_ready();
         server
     }
@@ -125,15 +121,9 @@ async fn exercise(cache: SharedCache) {
     let k = key("orders", 0);
     assert_eq!(cache.get(&k).await.expect("get"), None);
     cache.put(&k, b"v0", None).await.expect("put");
-    assert_eq!(
-        cache.get(&k).await.expect("get").as_deref(),
-        Some(&b"v0"[..])
-    );
+    assert_eq!(cache.get(&k).await.expect("get").as_deref(), Some(&b"v0"[..]));
     cache.put(&k, b"v1", None).await.expect("overwrite");
-    assert_eq!(
-        cache.get(&k).await.expect("get").as_deref(),
-        Some(&b"v1"[..])
-    );
+    assert_eq!(cache.get(&k).await.expect("get").as_deref(), Some(&b"v1"[..]));
     let bytes: Vec<u8> = (0..=255).collect();
     cache.put(&k, &bytes, None).await.expect("binary value");
     assert_eq!(cache.get(&k).await.expect("get"), Some(bytes));
@@ -153,10 +143,7 @@ async fn exercise(cache: SharedCache) {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(cache.get(&short).await.expect("get"), None, "expired");
     assert!(cache.get(&long).await.expect("get").is_some());
-    cache
-        .put(&long, b"x", Some(Duration::ZERO))
-        .await
-        .expect("zero ttl");
+    cache.put(&long, b"x", Some(Duration::ZERO)).await.expect("zero ttl");
     assert_eq!(cache.get(&long).await.expect("get"), None);
 
     // scoped purge: exactly one key
@@ -169,10 +156,7 @@ async fn exercise(cache: SharedCache) {
 
     // broad purge over more keys than one batch, other contexts untouched
     for i in 0..MANY {
-        cache
-            .put(&key("orders", i), b"o", None)
-            .await
-            .expect("put many");
+        cache.put(&key("orders", i), b"o", None).await.expect("put many");
     }
     let neighbours = [
         key("orders:eu", 1), // shares the `ctx:orders:` prefix
@@ -192,10 +176,7 @@ async fn exercise(cache: SharedCache) {
     let listed = cache.list_keys("orders", 10).await.expect("list");
     assert_eq!(listed.len(), 10);
     assert!(listed.windows(2).all(|w| w[0] < w[1]), "sorted");
-    assert!(
-        listed.iter().all(|k| key_belongs_to(k, "orders")),
-        "{listed:?}"
-    );
+    assert!(listed.iter().all(|k| key_belongs_to(k, "orders")), "{listed:?}");
     let catalog = cache.list_keys("catalog", 100).await.expect("list");
     let mut want = vec![key("catalog", 1), key("catalog", 2)];
     want.sort();
@@ -204,22 +185,10 @@ async fn exercise(cache: SharedCache) {
         cache.list_keys("café*?[]", 100).await.expect("list glob"),
         vec![key("café*?[]", 1)]
     );
-    assert!(
-        cache
-            .list_keys("orders", 0)
-            .await
-            .expect("list 0")
-            .is_empty()
-    );
+    assert!(cache.list_keys("orders", 0).await.expect("list 0").is_empty());
 
     assert_eq!(cache.purge_context("orders").await.expect("purge"), MANY);
-    assert!(
-        cache
-            .list_keys("orders", 10)
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(cache.list_keys("orders", 10).await.expect("list").is_empty());
     for i in [0, 999, 1000, 1001, MANY - 1] {
         assert_eq!(cache.get(&key("orders", i)).await.expect("get"), None);
     }
@@ -230,10 +199,7 @@ async fn exercise(cache: SharedCache) {
         assert!(cache.get(f).await.expect("get").is_some(), "{f} survived");
     }
     assert_eq!(cache.purge_context("orders").await.expect("purge again"), 0);
-    assert_eq!(
-        cache.purge_context("café*?[]").await.expect("purge glob"),
-        1
-    );
+    assert_eq!(cache.purge_context("café*?[]").await.expect("purge glob"), 1);
 
     // clear: every Mizan key, nothing else
     assert_eq!(cache.clear().await.expect("clear"), 4);
@@ -241,10 +207,7 @@ async fn exercise(cache: SharedCache) {
         assert_eq!(cache.get(n).await.expect("get"), None);
     }
     for f in foreign {
-        assert!(
-            cache.get(f).await.expect("get").is_some(),
-            "{f} survived clear"
-        );
+        assert!(cache.get(f).await.expect("get").is_some(), "{f} survived clear");
     }
 }
 
@@ -310,10 +273,7 @@ async fn redis_nothing_listening_fails_fast() {
 fn redis_invalid_url_is_an_error() {
     assert!(matches!(
         RedisCache::new("not a url"),
-        Err(Error::Cache {
-            backend: "redis",
-            ..
-        })
+        Err(Error::Cache { backend: "redis", .. })
     ));
 }
 
@@ -365,10 +325,6 @@ async fn redis_frozen_server_times_out() {
     let t = Instant::now();
     assert_cache_error(cache.get("ctx:a:k").await, t, "get from a frozen server");
     let t = Instant::now();
-    assert_cache_error(
-        cache.purge_context("a").await,
-        t,
-        "purge on a frozen server",
-    );
+    assert_cache_error(cache.purge_context("a").await, t, "purge on a frozen server");
     // `server` is resumed and killed on drop.
 }

@@ -11,8 +11,7 @@ use std::time::Duration;
 use hmac::{Hmac, KeyInit, Mac};
 use mizan_core::Error;
 use mizan_core::mwt::{
-    Claims, DEFAULT_KID, KeyRing, LEEWAY_SECS, MintRequest, MwtRejection, mint, permission_key,
-    unix_now, verify,
+    Claims, DEFAULT_KID, KeyRing, LEEWAY_SECS, MintRequest, MwtRejection, mint, permission_key, unix_now, verify,
 };
 use serde_json::{Value, json};
 use sha2::{Sha256, Sha512};
@@ -29,11 +28,7 @@ fn b64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -121,8 +116,7 @@ fn mint_then_verify_round_trips() {
     let token = mint(&ring, &req, T0).expect("mint");
 
     let header: Value =
-        serde_json::from_slice(&b64url_decode(token.split('.').next().expect("header")))
-            .expect("header JSON");
+        serde_json::from_slice(&b64url_decode(token.split('.').next().expect("header"))).expect("header JSON");
     assert_eq!(header["alg"], "HS256");
     assert_eq!(header["typ"], "JWT");
     assert_eq!(header["kid"], "k2");
@@ -156,8 +150,7 @@ fn default_key_when_no_kid() {
     let ring = ring();
     let token = mint(&ring, &MintRequest::new("1"), T0).expect("mint");
     let header: Value =
-        serde_json::from_slice(&b64url_decode(token.split('.').next().expect("header")))
-            .expect("header JSON");
+        serde_json::from_slice(&b64url_decode(token.split('.').next().expect("header"))).expect("header JSON");
     assert!(header.get("kid").is_none(), "no kid unless asked: {header}");
     let claims = verify(&ring, &token, "mizan", T0 + 1).expect("verify");
     assert!(claims.perms.is_empty() && !claims.staff && !claims.superuser);
@@ -176,19 +169,9 @@ fn default_key_when_no_kid() {
 fn perms_are_omitted_when_empty() {
     let token = mint(&ring(), &MintRequest::new("1"), T0).expect("mint");
     let payload: Value =
-        serde_json::from_slice(&b64url_decode(token.split('.').nth(1).expect("payload")))
-            .expect("payload JSON");
+        serde_json::from_slice(&b64url_decode(token.split('.').nth(1).expect("payload"))).expect("payload JSON");
     assert!(payload.get("perms").is_none(), "{payload}");
-    for claim in [
-        "sub",
-        "staff",
-        "superuser",
-        "pkey",
-        "aud",
-        "iat",
-        "nbf",
-        "exp",
-    ] {
+    for claim in ["sub", "staff", "superuser", "pkey", "aud", "iat", "nbf", "exp"] {
         assert!(payload.get(claim).is_some(), "missing {claim} in {payload}");
     }
 }
@@ -212,10 +195,7 @@ fn mint_errors() {
         },
     ];
     for req in cases {
-        assert!(
-            matches!(mint(&ring, &req, T0), Err(Error::Mint { .. })),
-            "{req:?}"
-        );
+        assert!(matches!(mint(&ring, &req, T0), Err(Error::Mint { .. })), "{req:?}");
     }
     assert!(matches!(
         mint(&ring, &MintRequest::new("1"), u64::MAX),
@@ -230,11 +210,7 @@ fn mint_errors() {
 // ---- one test per rejection reason ------------------------------------
 
 fn assert_rejected(token: &str, want: MwtRejection) {
-    assert_eq!(
-        verify(&ring(), token, "mizan", T0),
-        Err(want),
-        "token {token}"
-    );
+    assert_eq!(verify(&ring(), token, "mizan", T0), Err(want), "token {token}");
 }
 
 #[test]
@@ -249,11 +225,7 @@ fn rejects_alg_none() {
 
 #[test]
 fn rejects_hs512_even_with_the_right_key() {
-    let token = forge(
-        &json!({"alg": "HS512", "typ": "JWT"}),
-        &valid_claims(),
-        DEFAULT_SECRET,
-    );
+    let token = forge(&json!({"alg": "HS512", "typ": "JWT"}), &valid_claims(), DEFAULT_SECRET);
     assert_rejected(&token, MwtRejection::UnsupportedAlgorithm("HS512".into()));
     let token = forge(&json!({"alg": "RS256"}), &valid_claims(), DEFAULT_SECRET);
     assert_rejected(&token, MwtRejection::UnsupportedAlgorithm("RS256".into()));
@@ -266,11 +238,7 @@ fn rejects_bad_signature() {
     let token = forge(&header, &valid_claims(), b"not-the-secret");
     assert_rejected(&token, MwtRejection::BadSignature);
     // Signed with the k2 secret but claiming the default key.
-    let token = forge(
-        &header,
-        &valid_claims(),
-        b"second-secret-0123456789abcdefgh",
-    );
+    let token = forge(&header, &valid_claims(), b"second-secret-0123456789abcdefgh");
     assert_rejected(&token, MwtRejection::BadSignature);
     // Payload tampered after signing.
     let good = forge(&header, &valid_claims(), DEFAULT_SECRET);
@@ -303,10 +271,7 @@ fn rejects_unknown_kid() {
 fn rejects_expired_with_leeway() {
     let token = mint(&ring(), &MintRequest::new("1"), T0).expect("mint");
     let exp = T0 + 300;
-    assert!(
-        verify(&ring(), &token, "mizan", exp).is_ok(),
-        "within leeway"
-    );
+    assert!(verify(&ring(), &token, "mizan", exp).is_ok(), "within leeway");
     assert!(verify(&ring(), &token, "mizan", exp + LEEWAY_SECS - 1).is_ok());
     assert_eq!(
         verify(&ring(), &token, "mizan", exp + LEEWAY_SECS),
@@ -336,10 +301,7 @@ fn rejects_not_yet_valid_with_leeway() {
 #[test]
 fn rejects_wrong_audience() {
     let token = mint(&ring(), &MintRequest::new("1"), T0).expect("mint");
-    assert_eq!(
-        verify(&ring(), &token, "other", T0),
-        Err(MwtRejection::WrongAudience)
-    );
+    assert_eq!(verify(&ring(), &token, "other", T0), Err(MwtRejection::WrongAudience));
     let mut claims = valid_claims();
     claims["aud"] = json!(["a", "b"]);
     let token = forge(&json!({"alg": "HS256"}), &claims, DEFAULT_SECRET);
@@ -347,10 +309,7 @@ fn rejects_wrong_audience() {
     // An array that includes the audience is fine.
     claims["aud"] = json!(["a", "mizan"]);
     let token = forge(&json!({"alg": "HS256"}), &claims, DEFAULT_SECRET);
-    assert_eq!(
-        verify(&ring(), &token, "mizan", T0).expect("aud array").aud,
-        "mizan"
-    );
+    assert_eq!(verify(&ring(), &token, "mizan", T0).expect("aud array").aud, "mizan");
 }
 
 #[test]
@@ -372,10 +331,7 @@ fn rejects_garbage_truncated_and_non_base64() {
     ];
     for token in garbage {
         assert!(
-            matches!(
-                verify(&ring(), token, "mizan", T0),
-                Err(MwtRejection::Malformed(_))
-            ),
+            matches!(verify(&ring(), token, "mizan", T0), Err(MwtRejection::Malformed(_))),
             "{token:.60}: {:?}",
             verify(&ring(), token, "mizan", T0)
         );
@@ -547,7 +503,8 @@ fn pyjwt_verifies_our_tokens_and_we_verify_theirs() {
         json!({"op": "verify", "token": ours[0], "aud": "other"}),
     ];
     requests.push(json!({"op": "mint", "sub": "py-1", "staff": false, "perms": [], "aud": "mizan", "kid": null}));
-    requests.push(json!({"op": "mint", "sub": "py-2", "staff": true, "perms": ["b", "a"], "aud": "mizan", "kid": "k2"}));
+    requests
+        .push(json!({"op": "mint", "sub": "py-2", "staff": true, "perms": ["b", "a"], "aud": "mizan", "kid": "k2"}));
     let replies = pyjwt(&requests);
 
     assert_eq!(replies[0]["ok"], true, "{}", replies[0]);
@@ -556,10 +513,7 @@ fn pyjwt_verifies_our_tokens_and_we_verify_theirs() {
     assert_eq!(replies[0]["pkey_matches"], true);
     assert_eq!(replies[1]["ok"], true, "{}", replies[1]);
     assert_eq!(replies[1]["kid"], "k2");
-    assert_eq!(
-        replies[1]["claims"]["perms"],
-        json!(["alpha", "zeta", "é-perm"])
-    );
+    assert_eq!(replies[1]["claims"]["perms"], json!(["alpha", "zeta", "é-perm"]));
     assert_eq!(replies[1]["claims"]["superuser"], true);
     assert_eq!(replies[1]["pkey_matches"], true, "pkey agrees with Python");
     assert_eq!(replies[2]["ok"], false);
@@ -573,18 +527,8 @@ fn pyjwt_verifies_our_tokens_and_we_verify_theirs() {
     let claims = verify(&ring, theirs_2, "mizan", now).expect("verify PyJWT token with kid");
     assert_eq!(claims.sub, "py-2");
     assert!(claims.staff);
-    assert_eq!(
-        claims.perms,
-        ["b", "a"],
-        "perms kept as the token carries them"
-    );
+    assert_eq!(claims.perms, ["b", "a"], "perms kept as the token carries them");
     // And our rejections apply to their tokens as well.
-    assert_eq!(
-        verify(&ring, theirs_2, "other", now),
-        Err(MwtRejection::WrongAudience)
-    );
-    assert_eq!(
-        verify(&ring, theirs_2, "mizan", now + 3600),
-        Err(MwtRejection::Expired)
-    );
+    assert_eq!(verify(&ring, theirs_2, "other", now), Err(MwtRejection::WrongAudience));
+    assert_eq!(verify(&ring, theirs_2, "mizan", now + 3600), Err(MwtRejection::Expired));
 }

@@ -136,11 +136,7 @@ impl MemoryCache {
             if !state.entries.contains_key(key) && state.entries.len() >= max {
                 state.sweep(now);
                 if state.entries.len() >= max {
-                    let oldest = state
-                        .entries
-                        .iter()
-                        .min_by_key(|(_, e)| e.seq)
-                        .map(|(k, _)| k.clone());
+                    let oldest = state.entries.iter().min_by_key(|(_, e)| e.seq).map(|(k, _)| k.clone());
                     if let Some(oldest) = oldest {
                         state.entries.remove(&oldest);
                     }
@@ -200,12 +196,7 @@ impl CacheBackend for MemoryCache {
         Box::pin(ready(self.get_now(key)))
     }
 
-    fn put<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a [u8],
-        ttl: Option<Duration>,
-    ) -> CacheFuture<'a, ()> {
+    fn put<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Option<Duration>) -> CacheFuture<'a, ()> {
         Box::pin(ready(self.put_now(key, value, ttl)))
     }
 

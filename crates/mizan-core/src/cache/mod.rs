@@ -47,12 +47,7 @@ pub trait CacheBackend: Send + Sync + std::fmt::Debug {
     /// Stores `value` under `key`, replacing any previous value. `ttl: None`
     /// keeps it until purged (policy `forever`); a zero TTL stores nothing
     /// and removes any previous value.
-    fn put<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a [u8],
-        ttl: Option<Duration>,
-    ) -> CacheFuture<'a, ()>;
+    fn put<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Option<Duration>) -> CacheFuture<'a, ()>;
 
     /// Scoped purge: removes exactly `key` (one `UNLINK`). Returns whether a
     /// value was removed.

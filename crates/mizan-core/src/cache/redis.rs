@@ -77,10 +77,7 @@ impl fmt::Debug for RedisCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The address only: the URL may carry a password.
         f.debug_struct("RedisCache")
-            .field(
-                "addr",
-                &self.client.get_connection_info().addr().to_string(),
-            )
+            .field("addr", &self.client.get_connection_info().addr().to_string())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -133,18 +130,18 @@ impl RedisCache {
             Link::Down { .. } | Link::Idle => {}
         }
         // Backstop in case the connect timeout does not cover every step.
-        let bound = self.options.connect_timeout + self.options.response_timeout;
+        let bound = self
+            .options
+            .connect_timeout
+            .saturating_add(self.options.response_timeout);
         let attempt = tokio::time::timeout(
             bound,
-            self.client
-                .get_multiplexed_async_connection_with_config(&self.config),
+            self.client.get_multiplexed_async_connection_with_config(&self.config),
         )
         .await;
         let failure = match attempt {
             Ok(Ok(conn)) => {
-                let generation = self
-                    .generations
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let generation = self.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 *link = Link::Up {
                     conn: conn.clone(),
                     generation,
@@ -155,7 +152,9 @@ impl RedisCache {
             Err(_) => format!("cannot connect: no answer within {bound:?}"),
         };
         *link = Link::Down {
-            retry_at: Instant::now() + self.options.retry_backoff,
+            retry_at: Instant::now()
+                .checked_add(self.options.retry_backoff)
+                .unwrap_or_else(Instant::now),
             reason: failure.clone(),
         };
         Err(cache_err(failure))
@@ -174,7 +173,7 @@ impl RedisCache {
     async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
         let (mut conn, generation) = self.connection().await?;
         // Backstop in case the response timeout is not applied.
-        let bound = self.options.response_timeout * 2;
+        let bound = self.options.response_timeout.saturating_mul(2);
         match tokio::time::timeout(bound, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
@@ -208,10 +207,7 @@ impl RedisCache {
         let mut removed = 0u64;
         loop {
             let (next, keys) = self.scan(cursor, pattern).await?;
-            batch.extend(
-                keys.into_iter()
-                    .filter(|k| std::str::from_utf8(k).is_ok_and(&belongs)),
-            );
+            batch.extend(keys.into_iter().filter(|k| std::str::from_utf8(k).is_ok_and(&belongs)));
             if batch.len() >= batch_size {
                 removed += self.unlink(&batch).await?;
                 batch.clear();
@@ -293,12 +289,7 @@ impl CacheBackend for RedisCache {
         })
     }
 
-    fn put<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a [u8],
-        ttl: Option<Duration>,
-    ) -> CacheFuture<'a, ()> {
+    fn put<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Option<Duration>) -> CacheFuture<'a, ()> {
         Box::pin(self.put_impl(key, value, ttl))
     }
 
@@ -321,8 +312,7 @@ impl CacheBackend for RedisCache {
     fn clear(&self) -> CacheFuture<'_, u64> {
         Box::pin(async move {
             let pattern = format!("{KEY_PREFIX}*");
-            self.purge_matching(&pattern, |k| key_context(k).is_some())
-                .await
+            self.purge_matching(&pattern, |k| key_context(k).is_some()).await
         })
     }
 

@@ -93,7 +93,10 @@ impl<'o> Line<'o> {
                 };
                 self.prop_raw("default", &text)
             }
-            Some(other) => self.prop("default-json", &crate::canonical_json::to_canonical_json(other)),
+            Some(other) => {
+                let json = serde_json::to_string(&crate::canonical_json::sort_keys(other)).unwrap_or_default();
+                self.prop("default-json", &json)
+            }
         }
     }
 

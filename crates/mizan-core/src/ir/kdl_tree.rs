@@ -207,15 +207,11 @@ impl FastReader<'_> {
         Some(false)
     }
 
-    /// Skips blank lines, comments and `;` between nodes.
+    /// Skips blank lines and comments between nodes.
     fn skip_between_nodes(&mut self) -> Option<()> {
         loop {
             self.skip_inline_space()?;
             if self.line_comment()? || self.newline()? {
-                continue;
-            }
-            if self.peek() == Some(b';') {
-                self.pos += 1;
                 continue;
             }
             return Some(());
@@ -242,8 +238,11 @@ impl FastReader<'_> {
             self.skip_inline_space()?;
             let spaced = self.pos > before;
             match self.peek() {
-                None => return Some(node),
-                Some(b'\n' | b'\r' | b';') => return Some(node),
+                None | Some(b'\n' | b'\r') => return Some(node),
+                Some(b';') => {
+                    self.pos += 1;
+                    return Some(node);
+                }
                 Some(b'/') if self.src[self.pos..].starts_with(b"//") => return Some(node),
                 Some(b'}') => return Some(node),
                 Some(b'{') => {
@@ -262,7 +261,11 @@ impl FastReader<'_> {
                     // After a children block only a terminator may follow.
                     self.skip_inline_space()?;
                     return match self.peek() {
-                        None | Some(b'\n' | b'\r' | b';' | b'}') => Some(node),
+                        Some(b';') => {
+                            self.pos += 1;
+                            Some(node)
+                        }
+                        None | Some(b'\n' | b'\r' | b'}') => Some(node),
                         Some(b'/') if self.src[self.pos..].starts_with(b"//") => Some(node),
                         _ => None,
                     };
@@ -458,5 +461,25 @@ mod tests {
         assert!(err.offset > 0, "{err:?}");
         assert!(read("a b=").is_err());
         assert!(read("true 1").is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// The fast reader is only an accelerator: whenever it accepts, the
+        /// `kdl` crate must accept and read the same tree.
+        #[test]
+        fn fast_reader_agrees_with_the_kdl_crate(tokens in proptest::collection::vec(proptest::sample::select(vec![
+            "a", "node", "b1", "list<a,b>", "x-y", "true", "null", "\"s\\n\"", "\"q\\\"\"", "\"é\"", "\"\\u{41}\"",
+            "\"\\s\"", "\"\\/\"", "\"tab\tx\"", "1", "-2", "007", "1.5", "1e3", "-1.5E-3", "1.", ".5", "+1", "0x1f", "1_0",
+            "#true", "#false", "#null", "#inf", " ", "  ", "\t", "\n", "\r\n", "\r", "{", "}", ";", "=", "k=", "k=1",
+            "/*c*/", "/*/*n*/*/", "//c\n", "/-", "(t)", "\\", "\u{feff}", "\u{2028}", "#\"raw\"#", "\"\"\"",
+        ]), 0..24)) {
+            let text: String = tokens.concat();
+            if let Some(fast) = read_fast(&text) {
+                let reference = read_with_kdl_crate(&text);
+                proptest::prop_assert_eq!(Ok(fast), reference, "{:?}", text);
+            }
+        }
     }
 }

@@ -238,16 +238,13 @@ impl<'a> NodeReader<'a> {
         format!("`{}`", self.node.name)
     }
 
-    fn end_offset(&self) -> usize {
-        self.node.offset + self.node.name.len()
-    }
 
     fn arg(&mut self, expected: &str) -> Res<&'a KdlEntry> {
         let e = self
             .args
             .get(self.next_arg)
             .copied()
-            .ok_or_else(|| problem(self.end_offset(), format!("{} needs {expected}", self.what())))?;
+            .ok_or_else(|| problem(self.node.offset, format!("{} needs {expected}", self.what())))?;
         self.next_arg += 1;
         Ok(e)
     }
