@@ -16,18 +16,45 @@ pub fn run(command: Command) -> Result<(), Failure> {
         Command::Ir(IrCommand::Check { file }) => ir_check(&file),
         Command::Ir(IrCommand::Fmt { file, check }) => ir_fmt(&file, check),
         Command::Ir(IrCommand::Graph { file, format }) => ir_graph(&file, format),
-        Command::Invalidate { file, function, args, result } => invalidate(&file, &function, &args, result.as_deref()),
+        Command::Invalidate {
+            file,
+            function,
+            args,
+            result,
+        } => invalidate(&file, &function, &args, result.as_deref()),
         Command::CacheKey(args) => cache_key(args),
         Command::Header(HeaderCommand::Format { json }) => header_format(&json),
         Command::Header(HeaderCommand::Parse { value }) => header_parse(&value),
-        Command::Mwt(MwtCommand::Mint { secret, sub, kid, aud, ttl, staff, superuser, perms }) => {
+        Command::Mwt(MwtCommand::Mint {
+            secret,
+            sub,
+            kid,
+            aud,
+            ttl,
+            staff,
+            superuser,
+            perms,
+        }) => {
             let ring = ring(&secret, kid.as_deref())?;
-            let req = MintRequest { sub, staff, superuser, perms, aud, ttl: Duration::from_secs(ttl), kid };
+            let req = MintRequest {
+                sub,
+                staff,
+                superuser,
+                perms,
+                aud,
+                ttl: Duration::from_secs(ttl),
+                kid,
+            };
             let token = mint(&ring, &req, unix_now()).map_err(|e| Failure::Usage(e.to_string()))?;
             println!("{token}");
             Ok(())
         }
-        Command::Mwt(MwtCommand::Verify { secret, kid, aud, token }) => {
+        Command::Mwt(MwtCommand::Verify {
+            secret,
+            kid,
+            aud,
+            token,
+        }) => {
             let ring = ring(&secret, kid.as_deref())?;
             let claims = verify(&ring, token.trim(), &aud, unix_now())
                 .map_err(|reason| Failure::Rejected(Some(format!("invalid token: {reason}"))))?;
@@ -54,7 +81,10 @@ fn ring(secret: &str, kid: Option<&str>) -> Result<KeyRing, Failure> {
 /// `FILE:LINE:COL: severity[code]: message`.
 fn render(file: &InputFile, d: &Diagnostic) -> String {
     match d.location {
-        Some(loc) => format!("{}:{}:{}: {}[{}]: {}", file.display, loc.line, loc.column, d.severity, d.code, d.message),
+        Some(loc) => format!(
+            "{}:{}:{}: {}[{}]: {}",
+            file.display, loc.line, loc.column, d.severity, d.code, d.message
+        ),
         None => format!("{}: {}[{}]: {}", file.display, d.severity, d.code, d.message),
     }
 }
@@ -65,7 +95,10 @@ fn load(path: &str) -> Result<(InputFile, ParsedIr), Failure> {
     match parse_with_locations(&file.text) {
         Ok(parsed) => Ok((file, parsed)),
         Err(e) => {
-            let mut msg = format!("{}:{}:{}: error[{}]: {}", file.display, e.line, e.column, e.code, e.message);
+            let mut msg = format!(
+                "{}:{}:{}: error[{}]: {}",
+                file.display, e.line, e.column, e.code, e.message
+            );
             if let Some(help) = &e.help {
                 msg.push_str(&format!(" (help: {help})"));
             }
@@ -83,7 +116,10 @@ fn load_checked(path: &str) -> Result<(InputFile, ParsedIr), Failure> {
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        return Err(Failure::Rejected(Some(format!("{}: {errors} error(s); fix them first (`mizan ir check`)", file.display))));
+        return Err(Failure::Rejected(Some(format!(
+            "{}: {errors} error(s); fix them first (`mizan ir check`)",
+            file.display
+        ))));
     }
     Ok((file, parsed))
 }
@@ -97,10 +133,18 @@ fn ir_check(path: &str) -> Result<(), Failure> {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
         let warnings = diagnostics.len() - errors;
-        return Err(Failure::Rejected(Some(format!("{}: {errors} error(s), {warnings} warning(s)", file.display))));
+        return Err(Failure::Rejected(Some(format!(
+            "{}: {errors} error(s), {warnings} warning(s)",
+            file.display
+        ))));
     }
     let ir = &parsed.ir;
-    println!("ok: {} functions, {} contexts, {} types", ir.functions.len(), ir.contexts.len(), ir.types.len());
+    println!(
+        "ok: {} functions, {} contexts, {} types",
+        ir.functions.len(),
+        ir.contexts.len(),
+        ir.types.len()
+    );
     Ok(())
 }
 
@@ -179,7 +223,9 @@ fn cache_key(a: CacheKeyArgs) -> Result<(), Failure> {
 
 fn header_format(json: &str) -> Result<(), Failure> {
     let entries: Vec<Invalidation> = serde_json::from_value(json_arg("the invalidate list", json)?).map_err(|e| {
-        Failure::Usage(format!("expected a list of context names or {{\"context\", \"function\"?, \"params\"?}} objects: {e}"))
+        Failure::Usage(format!(
+            "expected a list of context names or {{\"context\", \"function\"?, \"params\"?}} objects: {e}"
+        ))
     })?;
     println!("{}", header::format(&entries));
     Ok(())

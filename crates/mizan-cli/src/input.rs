@@ -18,10 +18,16 @@ pub fn read_file(path: &str) -> Result<InputFile, Failure> {
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
-        return Ok(InputFile { display: "<stdin>".into(), text });
+        return Ok(InputFile {
+            display: "<stdin>".into(),
+            text,
+        });
     }
     let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("cannot read `{path}`: {e}")))?;
-    Ok(InputFile { display: path.to_owned(), text })
+    Ok(InputFile {
+        display: path.to_owned(),
+        text,
+    })
 }
 
 /// Parses a JSON argument, naming the flag in the error.

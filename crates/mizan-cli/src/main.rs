@@ -190,7 +190,10 @@ fn main() -> ExitCode {
             }
             // clap renders several lines (usage, hints); keep the first.
             let rendered = e.render().to_string();
-            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
             eprintln!("{first} (see `mizan --help`)");
             return ExitCode::from(2);
         }

@@ -15,7 +15,11 @@ fn bench(c: &mut Criterion) {
     let args = args.as_object().expect("object").clone();
     let result = json!({"id": 1, "name": "x"});
     c.bench_function("resolve 3-target mutation", |b| {
-        b.iter(|| index.resolve(black_box("write_0003"), black_box(&args), black_box(&result)).expect("known"))
+        b.iter(|| {
+            index
+                .resolve(black_box("write_0003"), black_box(&args), black_box(&result))
+                .expect("known")
+        })
     });
 }
 

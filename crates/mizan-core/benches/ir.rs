@@ -29,7 +29,13 @@ fn bench(c: &mut Criterion) {
     });
     group.sample_size(10);
     group.bench_function("kdl crate parse only (reference)", |b| {
-        b.iter(|| black_box(&text).parse::<kdl::KdlDocument>().expect("parses").nodes().len())
+        b.iter(|| {
+            black_box(&text)
+                .parse::<kdl::KdlDocument>()
+                .expect("parses")
+                .nodes()
+                .len()
+        })
     });
     group.finish();
 }

@@ -27,13 +27,32 @@ pub fn large_ir() -> Ir {
     for t in 0..TYPES {
         let name = format!("Type{t:04}");
         let kind = if t % 20 == 18 {
-            TypeKind::Enum((0..4).map(|v| Variant { name: format!("state_{v}"), doc: None }).collect())
+            TypeKind::Enum(
+                (0..4)
+                    .map(|v| Variant {
+                        name: format!("state_{v}"),
+                        doc: None,
+                    })
+                    .collect(),
+            )
         } else if t % 20 == 19 {
             TypeKind::Alias(Shape::list(Shape::named(format!("Type{:04}", t - 1 - (t % 3)))))
         } else {
             let mut fields = vec![
-                Field { name: "id".into(), shape: Shape::Integer, optional: false, default: None, doc: None },
-                Field { name: "name".into(), shape: Shape::String, optional: false, default: None, doc: None },
+                Field {
+                    name: "id".into(),
+                    shape: Shape::Integer,
+                    optional: false,
+                    default: None,
+                    doc: None,
+                },
+                Field {
+                    name: "name".into(),
+                    shape: Shape::String,
+                    optional: false,
+                    default: None,
+                    doc: None,
+                },
                 Field {
                     name: "updated_at".into(),
                     shape: Shape::Datetime,
@@ -41,7 +60,13 @@ pub fn large_ir() -> Ir {
                     default: None,
                     doc: Some("Last change.".into()),
                 },
-                Field { name: "tags".into(), shape: Shape::list(Shape::String), optional: false, default: None, doc: None },
+                Field {
+                    name: "tags".into(),
+                    shape: Shape::list(Shape::String),
+                    optional: false,
+                    default: None,
+                    doc: None,
+                },
             ];
             if t >= 20 {
                 fields.push(Field {
@@ -54,7 +79,11 @@ pub fn large_ir() -> Ir {
             }
             TypeKind::Struct(StructDef { fields, identity: None })
         };
-        ir.types.push(TypeDef { name, doc: Some(format!("Generated type {t}.")), kind });
+        ir.types.push(TypeDef {
+            name,
+            doc: Some(format!("Generated type {t}.")),
+            kind,
+        });
     }
     // Reads: 5 per context (1,000 in all).
     for f in 0..FUNCTIONS / 2 {
@@ -65,7 +94,12 @@ pub fn large_ir() -> Ir {
         }
         func.context = Some(format!("ctx_{ctx:03}"));
         func.doc = Some(format!("Reads record {f}."));
-        func.params.push(Param { name: "org_id".into(), shape: Shape::Integer, default: None, required: true });
+        func.params.push(Param {
+            name: "org_id".into(),
+            shape: Shape::Integer,
+            default: None,
+            required: true,
+        });
         if f % 2 == 0 {
             func.params.push(Param {
                 name: "page".into(),
@@ -75,7 +109,12 @@ pub fn large_ir() -> Ir {
             });
         }
         if f % 5 == 0 {
-            func.params.push(Param { name: "user_id".into(), shape: Shape::Integer, default: None, required: true });
+            func.params.push(Param {
+                name: "user_id".into(),
+                shape: Shape::Integer,
+                default: None,
+                required: true,
+            });
         }
         func.rev = (f % 3) as u32;
         if f % 7 == 0 {
@@ -94,14 +133,31 @@ pub fn large_ir() -> Ir {
     for m in 0..FUNCTIONS / 2 {
         let mut func = Function::new(format!("write_{m:04}"), Shape::named(format!("Type{:04}", m % TYPES)));
         func.doc = Some(format!("Writes record {m}."));
-        func.params.push(Param { name: "org_id".into(), shape: Shape::Integer, default: None, required: true });
-        func.params.push(Param { name: "name".into(), shape: Shape::String, default: None, required: true });
+        func.params.push(Param {
+            name: "org_id".into(),
+            shape: Shape::Integer,
+            default: None,
+            required: true,
+        });
+        func.params.push(Param {
+            name: "name".into(),
+            shape: Shape::String,
+            default: None,
+            required: true,
+        });
         if m % 3 == 0 {
-            func.params.push(Param { name: "user_id".into(), shape: Shape::Integer, default: None, required: true });
+            func.params.push(Param {
+                name: "user_id".into(),
+                shape: Shape::Integer,
+                default: None,
+                required: true,
+            });
         }
         func.affects.push(Target::Context(format!("ctx_{:03}", m % CONTEXTS)));
-        func.affects.push(Target::Context(format!("ctx_{:03}", (m * 7 + 3) % CONTEXTS)));
-        func.affects.push(Target::Function(format!("read_{:04}", (m * 13 + 1) % (FUNCTIONS / 2))));
+        func.affects
+            .push(Target::Context(format!("ctx_{:03}", (m * 7 + 3) % CONTEXTS)));
+        func.affects
+            .push(Target::Function(format!("read_{:04}", (m * 13 + 1) % (FUNCTIONS / 2))));
         if m % 10 == 0 {
             func.merge.push(format!("ctx_{:03}", m % CONTEXTS));
         }

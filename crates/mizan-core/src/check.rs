@@ -90,7 +90,16 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn push(&mut self, code: &'static str, severity: Severity, anchor: Anchor, names: Vec<String>, message: String) {
-        self.out.push((Diagnostic { code, severity, message, names, location: None }, anchor));
+        self.out.push((
+            Diagnostic {
+                code,
+                severity,
+                message,
+                names,
+                location: None,
+            },
+            anchor,
+        ));
     }
 
     fn error(&mut self, code: &'static str, anchor: Anchor, names: Vec<String>, message: String) {
@@ -151,38 +160,67 @@ fn duplicates(c: &mut Checker) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, f) in ir.functions.iter().enumerate() {
         if seen.insert(&f.name, i).is_some() {
-            c.error("duplicate-name", Anchor::Function(i), vec![f.name.clone()], format!("function `{}` is defined more than once", f.name));
+            c.error(
+                "duplicate-name",
+                Anchor::Function(i),
+                vec![f.name.clone()],
+                format!("function `{}` is defined more than once", f.name),
+            );
         }
     }
     seen.clear();
     for (i, ctx) in ir.contexts.iter().enumerate() {
         if seen.insert(&ctx.name, i).is_some() {
-            c.error("duplicate-name", Anchor::Context(i), vec![ctx.name.clone()], format!("context `{}` is defined more than once", ctx.name));
+            c.error(
+                "duplicate-name",
+                Anchor::Context(i),
+                vec![ctx.name.clone()],
+                format!("context `{}` is defined more than once", ctx.name),
+            );
         }
     }
     seen.clear();
     for (i, t) in ir.types.iter().enumerate() {
         if seen.insert(&t.name, i).is_some() {
-            c.error("duplicate-name", Anchor::Type(i), vec![t.name.clone()], format!("type `{}` is defined more than once", t.name));
+            c.error(
+                "duplicate-name",
+                Anchor::Type(i),
+                vec![t.name.clone()],
+                format!("type `{}` is defined more than once", t.name),
+            );
         }
     }
 }
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(ch) if ch.is_alphabetic() || ch == '_') && chars.all(|ch| ch.is_alphanumeric() || ch == '_')
+    matches!(chars.next(), Some(ch) if ch.is_alphabetic() || ch == '_')
+        && chars.all(|ch| ch.is_alphanumeric() || ch == '_')
 }
 
 fn names(c: &mut Checker) {
     let ir = c.ir;
     for (i, f) in ir.functions.iter().enumerate() {
         if !is_identifier(&f.name) {
-            c.error("invalid-name", Anchor::Function(i), vec![f.name.clone()], format!("function name `{}` is not an identifier (letters, digits, `_`)", f.name));
+            c.error(
+                "invalid-name",
+                Anchor::Function(i),
+                vec![f.name.clone()],
+                format!("function name `{}` is not an identifier (letters, digits, `_`)", f.name),
+            );
         }
     }
     for (i, ctx) in ir.contexts.iter().enumerate() {
         if !is_identifier(&ctx.name) {
-            c.error("invalid-name", Anchor::Context(i), vec![ctx.name.clone()], format!("context name `{}` is not an identifier (letters, digits, `_`)", ctx.name));
+            c.error(
+                "invalid-name",
+                Anchor::Context(i),
+                vec![ctx.name.clone()],
+                format!(
+                    "context name `{}` is not an identifier (letters, digits, `_`)",
+                    ctx.name
+                ),
+            );
         }
     }
 }
@@ -197,9 +235,19 @@ fn targets(c: &mut Checker, graph: &InvalidationGraph) {
         let i = function_index(ir, &d.function).unwrap_or(0);
         let anchor = Anchor::FunctionChild(i, if d.relation == "merge" { "merge" } else { "affects" }, d.index);
         if d.relation == "merge" {
-            c.error("dangling-merge", anchor, vec![d.function.clone(), d.target.clone()], format!("`{}` merges into `{}`, which is not a context", d.function, d.target));
+            c.error(
+                "dangling-merge",
+                anchor,
+                vec![d.function.clone(), d.target.clone()],
+                format!("`{}` merges into `{}`, which is not a context", d.function, d.target),
+            );
         } else {
-            c.error("dangling-affects", anchor, vec![d.function.clone(), d.target.clone()], format!("`{}` affects `{}`, which is not defined", d.function, d.target));
+            c.error(
+                "dangling-affects",
+                anchor,
+                vec![d.function.clone(), d.target.clone()],
+                format!("`{}` affects `{}`, which is not defined", d.function, d.target),
+            );
         }
     }
     for (i, f) in ir.functions.iter().enumerate() {
@@ -258,7 +306,10 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
                 "unknown-context",
                 Anchor::FunctionChild(i, "context", 0),
                 vec![f.name.clone(), ctx.clone()],
-                format!("function `{}` belongs to context `{ctx}`, which is not declared", f.name),
+                format!(
+                    "function `{}` belongs to context `{ctx}`, which is not declared",
+                    f.name
+                ),
             );
         }
     }
@@ -269,7 +320,12 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
         members.dedup();
         let anchor = Anchor::Context(i);
         if members.is_empty() && ctx.members.is_empty() {
-            c.error("empty-context", anchor, vec![ctx.name.clone()], format!("context `{}` has no members", ctx.name));
+            c.error(
+                "empty-context",
+                anchor,
+                vec![ctx.name.clone()],
+                format!("context `{}` has no members", ctx.name),
+            );
             continue;
         }
         let mut declared: Vec<&str> = ctx.members.iter().map(String::as_str).collect();
@@ -279,7 +335,12 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
                 "context-mismatch",
                 anchor,
                 vec![ctx.name.clone()],
-                format!("context `{}` lists members [{}] but the functions in it are [{}]", ctx.name, declared.join(", "), members.join(", ")),
+                format!(
+                    "context `{}` lists members [{}] but the functions in it are [{}]",
+                    ctx.name,
+                    declared.join(", "),
+                    members.join(", ")
+                ),
             );
         } else {
             let owned: Vec<String> = members.iter().map(|m| (*m).to_owned()).collect();
@@ -289,7 +350,16 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
             for p in &mut declared_params {
                 p.shared_by.sort();
             }
-            if declared_params != derived {
+            // Shapes the members disagree on are `param-conflict`'s to report.
+            let same = |a: &crate::ir::ContextParam, b: &crate::ir::ContextParam| {
+                a.name == b.name
+                    && a.required == b.required
+                    && a.shared_by == b.shared_by
+                    && (a.shape == b.shape || members_disagree(ir, &owned, &a.name))
+            };
+            let matches =
+                declared_params.len() == derived.len() && declared_params.iter().zip(&derived).all(|(a, b)| same(a, b));
+            if !matches {
                 let show = |ps: &[crate::ir::ContextParam]| {
                     ps.iter()
                         .map(|p| format!("{}{}", p.name, if p.required { "" } else { "?" }))
@@ -300,21 +370,34 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
                     "context-mismatch",
                     anchor,
                     vec![ctx.name.clone()],
-                    format!("context `{}` declares params [{}] but its members give [{}]", ctx.name, show(&declared_params), show(&derived)),
+                    format!(
+                        "context `{}` declares params [{}] but its members give [{}]",
+                        ctx.name,
+                        show(&declared_params),
+                        show(&derived)
+                    ),
                 );
             }
         }
         let member_fns: Vec<&crate::ir::Function> = members.iter().filter_map(|m| ir.function(m)).collect();
         let transports: BTreeSet<Transport> = member_fns.iter().map(|f| f.transport).collect();
         if transports.len() > 1 {
-            let ws: Vec<String> = member_fns.iter().filter(|f| f.transport == Transport::Websocket).map(|f| f.name.clone()).collect();
+            let ws: Vec<String> = member_fns
+                .iter()
+                .filter(|f| f.transport == Transport::Websocket)
+                .map(|f| f.name.clone())
+                .collect();
             let mut names = vec![ctx.name.clone()];
             names.extend(ws.iter().cloned());
             c.error(
                 "mixed-transport",
                 anchor,
                 names,
-                format!("context `{}` mixes http and websocket members (websocket: {})", ctx.name, ws.join(", ")),
+                format!(
+                    "context `{}` mixes http and websocket members (websocket: {})",
+                    ctx.name,
+                    ws.join(", ")
+                ),
             );
         }
         let mut shapes: HashMap<&str, (&Shape, &str)> = HashMap::new();
@@ -325,7 +408,10 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
                         "param-conflict",
                         anchor,
                         vec![ctx.name.clone(), (*first).to_owned(), f.name.clone()],
-                        format!("context `{}` param `{}` is `{}` in `{first}` but `{}` in `{}`", ctx.name, p.name, shape, p.shape, f.name),
+                        format!(
+                            "context `{}` param `{}` is `{}` in `{first}` but `{}` in `{}`",
+                            ctx.name, p.name, shape, p.shape, f.name
+                        ),
                     ),
                     Some(_) => {}
                     None => {
@@ -335,15 +421,33 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
             }
         }
         if ctx.name == GLOBAL_CONTEXT && ctx.params.iter().any(|p| p.required) {
-            let required: Vec<&str> = ctx.params.iter().filter(|p| p.required).map(|p| p.name.as_str()).collect();
+            let required: Vec<&str> = ctx
+                .params
+                .iter()
+                .filter(|p| p.required)
+                .map(|p| p.name.as_str())
+                .collect();
             c.warn(
                 "global-required-params",
                 anchor,
                 vec![ctx.name.clone()],
-                format!("context `global` is fetched once at the app root but requires params ({})", required.join(", ")),
+                format!(
+                    "context `global` is fetched once at the app root but requires params ({})",
+                    required.join(", ")
+                ),
             );
         }
     }
+}
+
+/// True when the members of a context take `param` with different shapes.
+fn members_disagree(ir: &Ir, members: &[String], param: &str) -> bool {
+    let mut shapes = members
+        .iter()
+        .filter_map(|m| ir.function(m)?.param(param))
+        .map(|p| &p.shape);
+    let first = shapes.next();
+    shapes.any(|s| Some(s) != first)
 }
 
 fn types(c: &mut Checker) {
@@ -357,7 +461,12 @@ fn types(c: &mut Checker) {
             }
         });
         for m in missing {
-            c.error("unknown-type", anchor, vec![owner.to_owned(), m.clone()], format!("`{owner}` uses type `{m}`, which is not defined"));
+            c.error(
+                "unknown-type",
+                anchor,
+                vec![owner.to_owned(), m.clone()],
+                format!("`{owner}` uses type `{m}`, which is not defined"),
+            );
         }
     };
     for (i, f) in ir.functions.iter().enumerate() {
@@ -376,14 +485,27 @@ fn types(c: &mut Checker) {
                 if let Some(id) = &s.identity
                     && !s.fields.iter().any(|f| &f.name == id)
                 {
-                    c.error("unknown-identity", Anchor::Type(i), vec![t.name.clone()], format!("struct `{}` names identity field `{id}`, which it does not have", t.name));
+                    c.error(
+                        "unknown-identity",
+                        Anchor::Type(i),
+                        vec![t.name.clone()],
+                        format!(
+                            "struct `{}` names identity field `{id}`, which it does not have",
+                            t.name
+                        ),
+                    );
                 }
             }
             TypeKind::Alias(shape) => unknown(c, shape, Anchor::Type(i), &t.name),
             TypeKind::Enum(_) => {}
         }
         if !reachable.contains(t.name.as_str()) {
-            c.warn("unreachable-type", Anchor::Type(i), vec![t.name.clone()], format!("type `{}` is not used by any function", t.name));
+            c.warn(
+                "unreachable-type",
+                Anchor::Type(i),
+                vec![t.name.clone()],
+                format!("type `{}` is not used by any function", t.name),
+            );
         }
     }
 }
@@ -396,7 +518,10 @@ fn functions(c: &mut Checker) {
                 "private-without-affects",
                 Anchor::Function(i),
                 vec![f.name.clone()],
-                format!("private function `{}` affects nothing: clients can never call it and it invalidates nothing", f.name),
+                format!(
+                    "private function `{}` affects nothing: clients can never call it and it invalidates nothing",
+                    f.name
+                ),
             );
         }
     }

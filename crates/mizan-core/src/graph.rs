@@ -90,7 +90,9 @@ impl InvalidationGraph {
             }
         }
         let context_params = |name: &str| -> Vec<&str> {
-            ir.context(name).map(|c| c.params.iter().map(|p| p.name.as_str()).collect()).unwrap_or_default()
+            ir.context(name)
+                .map(|c| c.params.iter().map(|p| p.name.as_str()).collect())
+                .unwrap_or_default()
         };
         for f in &ir.functions {
             let from = g.functions[&f.name];
@@ -101,7 +103,11 @@ impl InvalidationGraph {
             }
             let scoped_by = |context: &str| -> Vec<String> {
                 let params = context_params(context);
-                f.params.iter().filter(|p| params.contains(&p.name.as_str())).map(|p| p.name.clone()).collect()
+                f.params
+                    .iter()
+                    .filter(|p| params.contains(&p.name.as_str()))
+                    .map(|p| p.name.clone())
+                    .collect()
             };
             for (index, target) in f.affects.iter().enumerate() {
                 let found = match target {
@@ -126,7 +132,13 @@ impl InvalidationGraph {
             for (index, c) in f.merge.iter().enumerate() {
                 match g.contexts.get(c) {
                     Some(&to) => {
-                        g.graph.add_edge(from, to, GraphEdge::Merges { scoped_by: scoped_by(c) });
+                        g.graph.add_edge(
+                            from,
+                            to,
+                            GraphEdge::Merges {
+                                scoped_by: scoped_by(c),
+                            },
+                        );
                     }
                     None => g.dangling.push(DanglingTarget {
                         function: f.name.clone(),
@@ -166,7 +178,12 @@ impl InvalidationGraph {
                 GraphNode::Function(n) => (format!("fn:{n}"), "box"),
                 GraphNode::Context(n) => (format!("ctx:{n}"), "ellipse"),
             };
-            let _ = writeln!(out, "    {} [label={}, shape={shape}];", quote(&id), quote(self.graph[ix].name()));
+            let _ = writeln!(
+                out,
+                "    {} [label={}, shape={shape}];",
+                quote(&id),
+                quote(self.graph[ix].name())
+            );
         }
         for e in self.graph.edge_references() {
             let id = |ix: NodeIndex| match &self.graph[ix] {
@@ -230,7 +247,11 @@ impl InvalidationGraph {
 }
 
 fn edge_label(kind: &str, scoped_by: &[String]) -> String {
-    if scoped_by.is_empty() { kind.to_owned() } else { format!("{kind} ({})", scoped_by.join(", ")) }
+    if scoped_by.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind} ({})", scoped_by.join(", "))
+    }
 }
 
 fn quote(s: &str) -> String {

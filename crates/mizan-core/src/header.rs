@@ -54,7 +54,10 @@ pub fn parse(value: &str) -> Result<Vec<Invalidation>> {
         let entry_start = offset;
         offset += raw_entry.len() + 1;
         if raw_entry.trim().is_empty() {
-            return Err(header_error(entry_start, "empty entry (two commas in a row, or a leading/trailing comma)"));
+            return Err(header_error(
+                entry_start,
+                "empty entry (two commas in a row, or a leading/trailing comma)",
+            ));
         }
         let mut segment_offset = entry_start;
         let mut context = None;
@@ -91,14 +94,21 @@ pub fn parse(value: &str) -> Result<Vec<Invalidation>> {
         out.push(if params.is_empty() {
             Invalidation::Broad(context)
         } else {
-            Invalidation::Scoped(ScopedInvalidation { context, function: None, params: Some(params) })
+            Invalidation::Scoped(ScopedInvalidation {
+                context,
+                function: None,
+                params: Some(params),
+            })
         });
     }
     Ok(out)
 }
 
 fn header_error(offset: usize, message: impl Into<String>) -> Error {
-    Error::Header { offset, message: message.into() }
+    Error::Header {
+        offset,
+        message: message.into(),
+    }
 }
 
 /// Characters `encodeURIComponent` leaves alone.
@@ -170,7 +180,10 @@ mod tests {
             {"context": "user", "params": {"user_id": 5}},
             {"context": "café", "function": "f"}
         ]));
-        assert_eq!(format(&entries), "orders;org%20id=a%3Bb%2Cc%3Dd;page=2, user;user_id=5, caf%C3%A9");
+        assert_eq!(
+            format(&entries),
+            "orders;org%20id=a%3Bb%2Cc%3Dd;page=2, user;user_id=5, caf%C3%A9"
+        );
     }
 
     #[test]

@@ -186,7 +186,9 @@ fn same_shape<'a>(ir: &'a Ir, a: &'a Shape, b: &'a Shape, assumed: &mut BTreeSet
                     s.fields.len() == t.fields.len()
                         && s.fields.iter().all(|f| {
                             t.fields.iter().any(|g| {
-                                g.name == f.name && g.optional == f.optional && same_shape(ir, &f.shape, &g.shape, assumed)
+                                g.name == f.name
+                                    && g.optional == f.optional
+                                    && same_shape(ir, &f.shape, &g.shape, assumed)
                             })
                         })
                 }
@@ -196,9 +198,9 @@ fn same_shape<'a>(ir: &'a Ir, a: &'a Shape, b: &'a Shape, assumed: &mut BTreeSet
                 _ => false,
             }
         }
-        (Shape::List(x), Shape::List(y)) | (Shape::Optional(x), Shape::Optional(y)) | (Shape::Map(x), Shape::Map(y)) => {
-            same_shape(ir, x, y, assumed)
-        }
+        (Shape::List(x), Shape::List(y))
+        | (Shape::Optional(x), Shape::Optional(y))
+        | (Shape::Map(x), Shape::Map(y)) => same_shape(ir, x, y, assumed),
         (Shape::Union(xs), Shape::Union(ys)) => {
             xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same_shape(ir, x, y, assumed))
         }
@@ -247,7 +249,12 @@ impl MutationPlan {
         let params_of = |context: &str| -> Vec<String> {
             ir.context(context)
                 .map(|c| c.params.iter().map(|p| p.name.clone()).collect())
-                .unwrap_or_else(|| crate::ir::derive::derived_params(ir, &member_names(ir, context)).into_iter().map(|p| p.name).collect())
+                .unwrap_or_else(|| {
+                    crate::ir::derive::derived_params(ir, &member_names(ir, context))
+                        .into_iter()
+                        .map(|p| p.name)
+                        .collect()
+                })
         };
         let mut plan = MutationPlan::default();
         let mut merged: Vec<String> = Vec::new();
@@ -260,13 +267,22 @@ impl MutationPlan {
                 MergeSlot::Unique { slot, mode } => {
                     if !merged.contains(context) {
                         merged.push(context.clone());
-                        plan.merges.push(PlannedMerge { context: context.clone(), slot, mode, params: params_of(context) });
+                        plan.merges.push(PlannedMerge {
+                            context: context.clone(),
+                            slot,
+                            mode,
+                            params: params_of(context),
+                        });
                     }
                 }
                 _ => unmerged.push(context.clone()),
             }
         }
-        let targets = function.affects.iter().cloned().chain(unmerged.into_iter().map(Target::Context));
+        let targets = function
+            .affects
+            .iter()
+            .cloned()
+            .chain(unmerged.into_iter().map(Target::Context));
         for target in targets {
             let (context, hint) = match &target {
                 Target::Context(c) if merged.contains(c) => continue,
@@ -279,7 +295,11 @@ impl MutationPlan {
             if ir.context(&context).is_none() && ir.members_of(&context).next().is_none() {
                 continue;
             }
-            let planned = PlannedTarget { params: params_of(&context), context, function: hint };
+            let planned = PlannedTarget {
+                params: params_of(&context),
+                context,
+                function: hint,
+            };
             if !plan.targets.contains(&planned) {
                 plan.targets.push(planned);
             }
@@ -290,8 +310,10 @@ impl MutationPlan {
     /// Applies the plan to one successful call.
     pub fn resolve(&self, args: &Map<String, Value>, result: &Value) -> Resolution {
         let scope = |params: &[String]| -> Option<Map<String, Value>> {
-            let scoped: Map<String, Value> =
-                params.iter().filter_map(|p| args.get(p).map(|v| (p.clone(), v.clone()))).collect();
+            let scoped: Map<String, Value> = params
+                .iter()
+                .filter_map(|p| args.get(p).map(|v| (p.clone(), v.clone())))
+                .collect();
             (!scoped.is_empty()).then_some(scoped)
         };
         let mut invalidate: Vec<Invalidation> = Vec::with_capacity(self.targets.len());
@@ -312,7 +334,12 @@ impl MutationPlan {
         let merge = self
             .merges
             .iter()
-            .map(|m| MergeEntry { context: m.context.clone(), slot: m.slot.clone(), value: result.clone(), params: scope(&m.params) })
+            .map(|m| MergeEntry {
+                context: m.context.clone(),
+                slot: m.slot.clone(),
+                value: result.clone(),
+                params: scope(&m.params),
+            })
             .collect();
         Resolution { invalidate, merge }
     }
@@ -338,7 +365,10 @@ impl InvalidationIndex {
             .filter(|f| f.is_mutation())
             .map(|f| (f.name.clone(), MutationPlan::new(ir, f)))
             .collect();
-        InvalidationIndex { plans, functions: ir.functions.iter().map(|f| f.name.clone()).collect() }
+        InvalidationIndex {
+            plans,
+            functions: ir.functions.iter().map(|f| f.name.clone()).collect(),
+        }
     }
 
     /// The plan of a mutation (`None` for reads).
@@ -351,7 +381,9 @@ impl InvalidationIndex {
         match self.plans.get(function) {
             Some(plan) => Ok(plan.resolve(args, result)),
             None if self.functions.contains(function) => Ok(Resolution::default()),
-            None => Err(Error::UnknownFunction { name: function.to_owned() }),
+            None => Err(Error::UnknownFunction {
+                name: function.to_owned(),
+            }),
         }
     }
 }
@@ -359,6 +391,8 @@ impl InvalidationIndex {
 /// One-off resolution of a call of `function` with `args` that returned
 /// `result` (plans just that function).
 pub fn resolve(ir: &Ir, function: &str, args: &Map<String, Value>, result: &Value) -> Result<Resolution> {
-    let f = ir.function(function).ok_or_else(|| Error::UnknownFunction { name: function.to_owned() })?;
+    let f = ir.function(function).ok_or_else(|| Error::UnknownFunction {
+        name: function.to_owned(),
+    })?;
     Ok(MutationPlan::new(ir, f).resolve(args, result))
 }

@@ -7,13 +7,16 @@
 //! * function `path` is `"rpc"` for http functions and `"websocket"` for
 //!   websocket ones;
 //! * `cache` appears on a function as seconds or `"none"` when not forever;
+//! * `auth` appears on a function when it is not open to anyone
+//!   (`required`, `staff`, `superuser`, `predicate:NAME`), so the edge can
+//!   infer per-user data (tier 2) and never share it across callers;
 //! * mutation `affects` lists the contexts refetched, function targets
 //!   resolved to their context, in declaration order; `merge` lists merged
 //!   contexts when there are any;
 //! * `auto_scoped_params` are the mutation's args that are params of any
 //!   affected or merged context, sorted.
 
-use crate::ir::{CachePolicy, Ir, Target, Transport};
+use crate::ir::{Auth, CachePolicy, Ir, Target, Transport};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -38,7 +41,14 @@ pub fn build(ir: &Ir, base: &str) -> Value {
             .map(|f| {
                 let mut e = Map::new();
                 e.insert("name".into(), json!(f.name));
-                e.insert("path".into(), json!(if f.transport == Transport::Websocket { "websocket" } else { "rpc" }));
+                e.insert(
+                    "path".into(),
+                    json!(if f.transport == Transport::Websocket {
+                        "websocket"
+                    } else {
+                        "rpc"
+                    }),
+                );
                 if f.rev != 0 {
                     e.insert("rev".into(), json!(f.rev));
                 }
@@ -56,6 +66,9 @@ pub fn build(ir: &Ir, base: &str) -> Value {
                 }
                 if !f.methods.is_empty() {
                     e.insert("methods".into(), json!(f.methods));
+                }
+                if let Some(auth) = auth_label(&f.auth) {
+                    e.insert("auth".into(), json!(auth));
                 }
                 Value::Object(e)
             })
@@ -89,11 +102,20 @@ pub fn build(ir: &Ir, base: &str) -> Value {
                 affects.push(c);
             }
         }
-        let touched: BTreeSet<&str> = affects.iter().map(String::as_str).chain(f.merge.iter().map(String::as_str)).collect();
+        let touched: BTreeSet<&str> = affects
+            .iter()
+            .map(String::as_str)
+            .chain(f.merge.iter().map(String::as_str))
+            .collect();
         let scoped: BTreeSet<&str> = f
             .params
             .iter()
-            .filter(|p| touched.iter().any(|c| ir.context(c).is_some_and(|c| c.params.iter().any(|cp| cp.name == p.name))))
+            .filter(|p| {
+                touched.iter().any(|c| {
+                    ir.context(c)
+                        .is_some_and(|c| c.params.iter().any(|cp| cp.name == p.name))
+                })
+            })
             .map(|p| p.name.as_str())
             .collect();
         let mut m = Map::new();
@@ -114,6 +136,18 @@ pub fn build(ir: &Ir, base: &str) -> Value {
         mutations.insert(f.name.clone(), Value::Object(m));
     }
     json!({"version": MANIFEST_VERSION, "contexts": contexts, "mutations": mutations})
+}
+
+/// `auth` of a function entry when not open to anyone: an edge must not
+/// share such responses across callers (tier-2 inference happens there).
+fn auth_label(auth: &Auth) -> Option<String> {
+    match auth {
+        Auth::None => None,
+        Auth::Required => Some("required".into()),
+        Auth::Staff => Some("staff".into()),
+        Auth::Superuser => Some("superuser".into()),
+        Auth::Predicate(p) => Some(format!("predicate:{p}")),
+    }
 }
 
 /// The manifest as deterministic pretty JSON text (sorted keys, two-space

@@ -33,7 +33,11 @@ pub struct CallResponse {
 impl CallResponse {
     /// A response carrying a result and its resolution.
     pub fn new(result: Value, resolution: Resolution) -> Self {
-        CallResponse { result, invalidate: resolution.invalidate, merge: resolution.merge }
+        CallResponse {
+            result,
+            invalidate: resolution.invalidate,
+            merge: resolution.merge,
+        }
     }
 }
 
@@ -139,14 +143,22 @@ pub struct ErrorEnvelope {
 impl ErrorEnvelope {
     /// An envelope without details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorEnvelope { error: ErrorBody { code, message: message.into(), details: None } }
+        ErrorEnvelope {
+            error: ErrorBody {
+                code,
+                message: message.into(),
+                details: None,
+            },
+        }
     }
 
     /// A `VALIDATION_ERROR` listing messages per field:
     /// `details.fields.<name> = [messages]`.
     pub fn validation(fields: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
-        let fields: Map<String, Value> =
-            fields.into_iter().map(|(k, msgs)| (k, Value::Array(msgs.into_iter().map(Value::String).collect()))).collect();
+        let fields: Map<String, Value> = fields
+            .into_iter()
+            .map(|(k, msgs)| (k, Value::Array(msgs.into_iter().map(Value::String).collect())))
+            .collect();
         ErrorEnvelope {
             error: ErrorBody {
                 code: ErrorCode::ValidationError,
@@ -166,19 +178,35 @@ mod tests {
     fn envelopes_have_the_spec_shapes() {
         let call: CallEnvelope = serde_json::from_value(json!({"fn": "add", "args": {"a": 1}})).unwrap();
         assert_eq!(call.function, "add");
-        let ipc: IpcEnvelope = serde_json::from_value(json!({"op": "fetch", "context": "user", "params": {"user_id": 5}})).unwrap();
+        let ipc: IpcEnvelope =
+            serde_json::from_value(json!({"op": "fetch", "context": "user", "params": {"user_id": 5}})).unwrap();
         assert!(matches!(ipc, IpcEnvelope::Fetch { ref context, .. } if context == "user"));
-        let resp = CallResponse { result: json!(3), invalidate: vec![], merge: vec![] };
-        assert_eq!(serde_json::to_value(resp).unwrap(), json!({"result": 3, "invalidate": []}));
+        let resp = CallResponse {
+            result: json!(3),
+            invalidate: vec![],
+            merge: vec![],
+        };
+        assert_eq!(
+            serde_json::to_value(resp).unwrap(),
+            json!({"result": 3, "invalidate": []})
+        );
         let err = ErrorEnvelope::validation([("a".to_owned(), vec!["required".to_owned()])]);
         assert_eq!(
             serde_json::to_value(err).unwrap(),
             json!({"error": {"code": "VALIDATION_ERROR", "message": "invalid arguments", "details": {"fields": {"a": ["required"]}}}})
         );
-        let statuses: Vec<u16> = [ErrorCode::NotFound, ErrorCode::BadRequest, ErrorCode::ValidationError, ErrorCode::Unauthorized, ErrorCode::Forbidden, ErrorCode::NotImplemented, ErrorCode::InternalError]
-            .iter()
-            .map(|c| c.http_status())
-            .collect();
+        let statuses: Vec<u16> = [
+            ErrorCode::NotFound,
+            ErrorCode::BadRequest,
+            ErrorCode::ValidationError,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotImplemented,
+            ErrorCode::InternalError,
+        ]
+        .iter()
+        .map(|c| c.http_status())
+        .collect();
         assert_eq!(statuses, [404, 400, 422, 401, 403, 501, 500]);
     }
 }

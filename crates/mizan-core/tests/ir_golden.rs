@@ -14,7 +14,10 @@ fn repo_root() -> PathBuf {
 fn emitter_matches_golden_files() {
     let dir = repo_root().join("tests/golden/ir");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir).expect("tests/golden/ir").map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/golden/ir")
+        .map(|e| e.unwrap().path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 2, "golden cases missing in {}", dir.display());
     for case in cases {
@@ -25,15 +28,34 @@ fn emitter_matches_golden_files() {
         if update {
             std::fs::write(&expected_path, &emitted).unwrap();
         }
-        let expected = std::fs::read_to_string(&expected_path)
-            .unwrap_or_else(|_| panic!("{} has no expected.kdl (run with UPDATE_GOLDEN=1 and review)", case.display()));
-        assert_eq!(emitted, expected, "{}: emitted text differs from expected.kdl", case.display());
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+            panic!(
+                "{} has no expected.kdl (run with UPDATE_GOLDEN=1 and review)",
+                case.display()
+            )
+        });
+        assert_eq!(
+            emitted,
+            expected,
+            "{}: emitted text differs from expected.kdl",
+            case.display()
+        );
         // Canonical text is a fixed point, and parses to a canonical IR.
         let reparsed = parse(&expected).unwrap();
-        assert_eq!(emit(&reparsed), expected, "{}: expected.kdl is not a fixed point", case.display());
+        assert_eq!(
+            emit(&reparsed),
+            expected,
+            "{}: expected.kdl is not a fixed point",
+            case.display()
+        );
         let mut canonical = reparsed.clone();
         canonical.canonicalize();
-        assert_eq!(canonical, reparsed, "{}: parsed canonical text is not canonical", case.display());
+        assert_eq!(
+            canonical,
+            reparsed,
+            "{}: parsed canonical text is not canonical",
+            case.display()
+        );
     }
 }
 
@@ -66,7 +88,10 @@ fn large_fixture_is_current() {
         emit(&ir) == text,
         "fixtures/large/large.kdl is stale: cargo run -p mizan-core --example gen_large_ir > fixtures/large/large.kdl"
     );
-    let errors: Vec<_> = mizan_core::check::check(&ir).into_iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<_> = mizan_core::check::check(&ir)
+        .into_iter()
+        .filter(|d| d.is_error())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(parse(&text).unwrap(), ir);
 }

@@ -3,8 +3,8 @@
 //! never panics — on arbitrary and on mutated input.
 
 use mizan_core::ir::{
-    Auth, CachePolicy, Context, ContextParam, Field, Function, Ir, Param, Shape, StructDef, Target, Transport,
-    TypeDef, TypeKind, Variant, emit, parse,
+    Auth, CachePolicy, Context, ContextParam, Field, Function, Ir, Param, Shape, StructDef, Target, Transport, TypeDef,
+    TypeKind, Variant, emit, parse,
 };
 use proptest::collection::{btree_map, btree_set, vec};
 use proptest::prelude::*;
@@ -58,7 +58,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         text().prop_map(Value::String),
     ];
     leaf.prop_recursive(3, 12, 4, |inner| {
@@ -80,7 +82,9 @@ fn function(name: String) -> impl Strategy<Value = Function> {
                 Just(Auth::Required),
                 Just(Auth::Staff),
                 Just(Auth::Superuser),
-                text().prop_filter("non-empty", |s| !s.is_empty()).prop_map(Auth::Predicate)
+                text()
+                    .prop_filter("non-empty", |s| !s.is_empty())
+                    .prop_map(Auth::Predicate)
             ],
             any::<bool>(),
             proptest::option::of(text()),
@@ -88,39 +92,69 @@ fn function(name: String) -> impl Strategy<Value = Function> {
         (
             vec("[A-Z]{1,7}", 0..3),
             any::<u32>(),
-            prop_oneof![Just(CachePolicy::Forever), Just(CachePolicy::None), (1..u64::MAX / 2).prop_map(CachePolicy::Ttl)],
-            btree_map(ident(), (shape(), proptest::option::of(json_value()), any::<bool>()), 0..4),
+            prop_oneof![
+                Just(CachePolicy::Forever),
+                Just(CachePolicy::None),
+                (1..u64::MAX / 2).prop_map(CachePolicy::Ttl)
+            ],
+            btree_map(
+                ident(),
+                (shape(), proptest::option::of(json_value()), any::<bool>()),
+                0..4,
+            ),
             shape(),
-            vec(prop_oneof![ident().prop_map(Target::Context), ident().prop_map(Target::Function)], 0..4),
+            vec(
+                prop_oneof![ident().prop_map(Target::Context), ident().prop_map(Target::Function)],
+                0..4,
+            ),
             vec(ident(), 0..3),
         ),
     )
-        .prop_map(move |((doc, context, ws, auth, private, route), (methods, rev, cache, params, output, affects, merge))| {
-            Function {
-                name: name.clone(),
-                doc,
-                context,
-                transport: if ws { Transport::Websocket } else { Transport::Http },
-                auth,
-                private,
-                route,
-                methods,
-                rev,
-                cache,
-                params: params
-                    .into_iter()
-                    .map(|(name, (shape, default, required))| Param { name, shape, default, required })
-                    .collect(),
-                output,
-                affects,
-                merge,
-            }
-        })
+        .prop_map(
+            move |((doc, context, ws, auth, private, route), (methods, rev, cache, params, output, affects, merge))| {
+                Function {
+                    name: name.clone(),
+                    doc,
+                    context,
+                    transport: if ws { Transport::Websocket } else { Transport::Http },
+                    auth,
+                    private,
+                    route,
+                    methods,
+                    rev,
+                    cache,
+                    params: params
+                        .into_iter()
+                        .map(|(name, (shape, default, required))| Param {
+                            name,
+                            shape,
+                            default,
+                            required,
+                        })
+                        .collect(),
+                    output,
+                    affects,
+                    merge,
+                }
+            },
+        )
 }
 
 fn type_def(name: String) -> impl Strategy<Value = TypeDef> {
-    let field = (ident(), shape(), any::<bool>(), proptest::option::of(json_value()), proptest::option::of(text()))
-        .prop_map(|(name, shape, optional, default, doc)| Field { name, shape, optional, default, doc });
+    let field = (
+        ident(),
+        shape(),
+        any::<bool>(),
+        proptest::option::of(json_value()),
+        proptest::option::of(text()),
+    )
+        .prop_map(|(name, shape, optional, default, doc)| Field {
+            name,
+            shape,
+            optional,
+            default,
+            doc,
+        });
     let kind = prop_oneof![
         (vec(field, 0..5), proptest::option::of(ident())).prop_map(|(fields, identity)| {
             let mut seen = std::collections::BTreeSet::new();
@@ -128,11 +162,21 @@ fn type_def(name: String) -> impl Strategy<Value = TypeDef> {
             TypeKind::Struct(StructDef { fields, identity })
         }),
         btree_set(text(), 0..4).prop_map(|names| {
-            TypeKind::Enum(names.into_iter().filter(|n| !n.is_empty()).map(|name| Variant { name, doc: None }).collect())
+            TypeKind::Enum(
+                names
+                    .into_iter()
+                    .filter(|n| !n.is_empty())
+                    .map(|name| Variant { name, doc: None })
+                    .collect(),
+            )
         }),
         shape().prop_map(TypeKind::Alias),
     ];
-    (proptest::option::of(text()), kind).prop_map(move |(doc, kind)| TypeDef { name: name.clone(), doc, kind })
+    (proptest::option::of(text()), kind).prop_map(move |(doc, kind)| TypeDef {
+        name: name.clone(),
+        doc,
+        kind,
+    })
 }
 
 fn context(name: String) -> impl Strategy<Value = Context> {
@@ -158,7 +202,11 @@ fn context(name: String) -> impl Strategy<Value = Context> {
 }
 
 fn ir() -> impl Strategy<Value = Ir> {
-    (btree_set(ident(), 0..5), btree_set(ident(), 0..4), btree_set(type_name(), 0..4))
+    (
+        btree_set(ident(), 0..5),
+        btree_set(ident(), 0..4),
+        btree_set(type_name(), 0..4),
+    )
         .prop_flat_map(|(fns, ctxs, types)| {
             let fns: Vec<_> = fns.into_iter().map(function).collect();
             let ctxs: Vec<_> = ctxs.into_iter().map(context).collect();
@@ -169,7 +217,12 @@ fn ir() -> impl Strategy<Value = Ir> {
                 .collect();
             (fns, ctxs, types)
         })
-        .prop_map(|(functions, contexts, types)| Ir { version: 1, contexts, functions, types })
+        .prop_map(|(functions, contexts, types)| Ir {
+            version: 1,
+            contexts,
+            functions,
+            types,
+        })
 }
 
 proptest! {
@@ -219,17 +272,62 @@ proptest! {
 #[test]
 fn parse_errors_name_line_and_column() {
     let cases = [
-        ("mizan-ir version=1 {\n    function f {\n        returns \"list<\"\n    }\n}\n", 3, 17, "invalid shape"),
-        ("mizan-ir version=1 {\n    function f {\n        rev -1\n        returns string\n    }\n}\n", 3, 9, "rev"),
-        ("mizan-ir version=1 {\n    function f {\n        param a\n        returns string\n    }\n}\n", 3, 9, "needs a shape"),
-        ("mizan-ir version=1 {\n    function f {\n    }\n}\n", 2, 5, "no `returns`"),
+        (
+            "mizan-ir version=1 {\n    function f {\n        returns \"list<\"\n    }\n}\n",
+            3,
+            17,
+            "invalid shape",
+        ),
+        (
+            "mizan-ir version=1 {\n    function f {\n        rev -1\n        returns string\n    }\n}\n",
+            3,
+            9,
+            "rev",
+        ),
+        (
+            "mizan-ir version=1 {\n    function f {\n        param a\n        returns string\n    }\n}\n",
+            3,
+            9,
+            "needs a shape",
+        ),
+        (
+            "mizan-ir version=1 {\n    function f {\n    }\n}\n",
+            2,
+            5,
+            "no `returns`",
+        ),
         ("mizan-ir version=1 {\n    widget f\n}\n", 2, 5, "unknown node `widget`"),
         ("mizan-ir version=2 {\n}\n", 1, 1, "unsupported IR version"),
-        ("mizan-ir version=1 {\n    function f {\n        returns string\n        bogus 1\n    }\n}\n", 4, 9, "unknown node `bogus`"),
-        ("mizan-ir version=1 {\n    function f {\n        returns string\n        cache soon\n    }\n}\n", 4, 15, "`none`"),
-        ("mizan-ir version=1 {\n    function f {\n        affects user\n        returns string\n    }\n}\n", 3, 9, "exactly one of"),
-        ("mizan-ir version=1 {\n    struct string\n}\n", 2, 12, "not a valid type name"),
-        ("mizan-ir version=1 {\n    function f {\n        returns string\n    }\n", 1, 20, "closing"),
+        (
+            "mizan-ir version=1 {\n    function f {\n        returns string\n        bogus 1\n    }\n}\n",
+            4,
+            9,
+            "unknown node `bogus`",
+        ),
+        (
+            "mizan-ir version=1 {\n    function f {\n        returns string\n        cache soon\n    }\n}\n",
+            4,
+            15,
+            "`none`",
+        ),
+        (
+            "mizan-ir version=1 {\n    function f {\n        affects user\n        returns string\n    }\n}\n",
+            3,
+            9,
+            "exactly one of",
+        ),
+        (
+            "mizan-ir version=1 {\n    struct string\n}\n",
+            2,
+            12,
+            "not a valid type name",
+        ),
+        (
+            "mizan-ir version=1 {\n    function f {\n        returns string\n    }\n",
+            1,
+            20,
+            "closing",
+        ),
         ("", 1, 1, "empty document"),
     ];
     for (text, line, column, needle) in cases {

@@ -11,8 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// existing contexts are kept; declared contexts without members stay (the
 /// checker reports them). The result is canonical.
 pub fn derive_contexts(ir: &mut Ir) {
-    let mut by_name: BTreeMap<String, Context> =
-        ir.contexts.drain(..).map(|c| (c.name.clone(), c)).collect();
+    let mut by_name: BTreeMap<String, Context> = ir.contexts.drain(..).map(|c| (c.name.clone(), c)).collect();
     for c in by_name.values_mut() {
         c.members.clear();
         c.params.clear();
@@ -42,7 +41,11 @@ pub(crate) fn derived_params(ir: &Ir, members: &[String]) -> Vec<ContextParam> {
     member_fns.sort_by(|a, b| a.name.cmp(&b.name));
     for f in &member_fns {
         for p in &f.params {
-            params.entry(&p.name).or_insert_with(|| (p.shape.clone(), BTreeSet::new())).1.insert(&f.name);
+            params
+                .entry(&p.name)
+                .or_insert_with(|| (p.shape.clone(), BTreeSet::new()))
+                .1
+                .insert(&f.name);
         }
     }
     params

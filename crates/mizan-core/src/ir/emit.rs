@@ -25,7 +25,7 @@ pub fn emit(ir: &Ir) -> String {
     out
 }
 
-fn sorted<'a, T>(items: &'a [T], key: impl Fn(&T) -> &String) -> Vec<&'a T> {
+fn sorted<T>(items: &[T], key: impl Fn(&T) -> &String) -> Vec<&T> {
     let mut v: Vec<&T> = items.iter().collect();
     v.sort_by(|a, b| key(a).cmp(key(b)));
     v
@@ -45,7 +45,11 @@ impl<'o> Line<'o> {
             out.push_str("    ");
         }
         out.push_str(name);
-        Line { out, indent, open: false }
+        Line {
+            out,
+            indent,
+            open: false,
+        }
     }
 
     fn arg(self, value: &str) -> Self {
@@ -200,7 +204,10 @@ fn function(out: &mut String, f: &Function) {
     }
     for p in &f.params {
         let (out, indent) = line.child();
-        let mut pl = Line::start(out, indent, "param").arg(&p.name).arg(&p.shape.to_string()).default(p.default.as_ref());
+        let mut pl = Line::start(out, indent, "param")
+            .arg(&p.name)
+            .arg(&p.shape.to_string())
+            .default(p.default.as_ref());
         if !p.required {
             pl = pl.prop_raw("required", "#false");
         }
@@ -248,7 +255,9 @@ fn type_def(out: &mut String, t: &TypeDef) {
             }
             for field in &def.fields {
                 let (out, indent) = line.child();
-                let mut fl = Line::start(out, indent, "field").arg(&field.name).arg(&field.shape.to_string());
+                let mut fl = Line::start(out, indent, "field")
+                    .arg(&field.name)
+                    .arg(&field.shape.to_string());
                 if field.optional {
                     fl = fl.prop_raw("optional", "#true");
                 }
@@ -317,11 +326,24 @@ mod tests {
     #[test]
     fn quotes_only_what_needs_it() {
         let mut out = String::new();
-        for s in ["user_id", "list<Profile>", "/profile/:id/", "a b", "true", "é", "x\"y\n\u{1}", "9a", ""] {
+        for s in [
+            "user_id",
+            "list<Profile>",
+            "/profile/:id/",
+            "a b",
+            "true",
+            "é",
+            "x\"y\n\u{1}",
+            "9a",
+            "",
+        ] {
             push_string(&mut out, s);
             out.push(' ');
         }
-        assert_eq!(out, r#"user_id list<Profile> "/profile/:id/" "a b" "true" "é" "x\"y\n\u{1}" "9a" "" "#);
+        assert_eq!(
+            out,
+            r#"user_id list<Profile> "/profile/:id/" "a b" "true" "é" "x\"y\n\u{1}" "9a" "" "#
+        );
     }
 
     #[test]

@@ -84,7 +84,12 @@ pub fn read_with_kdl_crate(text: &str) -> Result<Vec<KdlNode>, KdlSyntaxError> {
             let message = first
                 .and_then(|d| d.message.clone().or_else(|| d.label.clone()))
                 .unwrap_or_else(|| "invalid KDL".to_owned());
-            Err(KdlSyntaxError { offset, len, message, help: first.and_then(|d| d.help.clone()) })
+            Err(KdlSyntaxError {
+                offset,
+                len,
+                message,
+                help: first.and_then(|d| d.help.clone()),
+            })
         }
     }
 }
@@ -119,7 +124,12 @@ fn convert_nodes(nodes: &[kdl::KdlNode]) -> Vec<KdlNode> {
 
 /// The fast reader. `None` means "not sure": the caller falls back.
 pub fn read_fast(text: &str) -> Option<Vec<KdlNode>> {
-    let mut r = FastReader { src: text.as_bytes(), text, pos: 0, depth: 0 };
+    let mut r = FastReader {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+        depth: 0,
+    };
     if text.starts_with('\u{feff}') {
         r.pos = 3;
     }
@@ -232,7 +242,13 @@ impl FastReader<'_> {
     fn node(&mut self) -> Option<KdlNode> {
         let offset = self.pos;
         let name = self.string_token()?;
-        let mut node = KdlNode { name, ty: None, entries: Vec::new(), children: None, offset };
+        let mut node = KdlNode {
+            name,
+            ty: None,
+            entries: Vec::new(),
+            children: None,
+            offset,
+        };
         loop {
             let before = self.pos;
             self.skip_inline_space()?;
@@ -283,9 +299,19 @@ impl FastReader<'_> {
             let KdlValue::String(key) = first else { return None };
             self.pos += 1;
             let value = self.value()?;
-            return Some(KdlEntry { key: Some(key), ty: None, value, offset });
+            return Some(KdlEntry {
+                key: Some(key),
+                ty: None,
+                value,
+                offset,
+            });
         }
-        Some(KdlEntry { key: None, ty: None, value: first, offset })
+        Some(KdlEntry {
+            key: None,
+            ty: None,
+            value: first,
+            offset,
+        })
     }
 
     /// A value followed by something that can end it.
@@ -303,9 +329,11 @@ impl FastReader<'_> {
     }
 
     fn keyword(&mut self) -> Option<KdlValue> {
-        for (word, value) in
-            [("#true", KdlValue::Bool(true)), ("#false", KdlValue::Bool(false)), ("#null", KdlValue::Null)]
-        {
+        for (word, value) in [
+            ("#true", KdlValue::Bool(true)),
+            ("#false", KdlValue::Bool(false)),
+            ("#null", KdlValue::Null),
+        ] {
             if self.src[self.pos..].starts_with(word.as_bytes()) {
                 self.pos += word.len();
                 return Some(value);
@@ -449,7 +477,14 @@ mod tests {
 
     #[test]
     fn unusual_syntax_falls_back_to_the_kdl_crate() {
-        for text in ["a /-b c", "(t)a 1", "a 0x1F", "a #inf", "a \"\"\"\n  x\n  \"\"\"", "a #\"raw\"#"] {
+        for text in [
+            "a /-b c",
+            "(t)a 1",
+            "a 0x1F",
+            "a #inf",
+            "a \"\"\"\n  x\n  \"\"\"",
+            "a #\"raw\"#",
+        ] {
             assert!(read_fast(text).is_none(), "{text}");
             assert!(read(text).is_ok(), "{text}");
         }

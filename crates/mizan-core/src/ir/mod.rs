@@ -298,7 +298,10 @@ pub fn effective_policy<'a>(policies: impl IntoIterator<Item = &'a CachePolicy>)
 impl Ir {
     /// An empty IR of the current version.
     pub fn new() -> Self {
-        Ir { version: IR_VERSION, ..Ir::default() }
+        Ir {
+            version: IR_VERSION,
+            ..Ir::default()
+        }
     }
 
     /// The function with this name (binary search: the IR is canonical).
@@ -319,7 +322,9 @@ impl Ir {
     /// The member functions of a context (those that name it), in name
     /// order.
     pub fn members_of<'a>(&'a self, context: &'a str) -> impl Iterator<Item = &'a Function> + 'a {
-        self.functions.iter().filter(move |f| f.context.as_deref() == Some(context))
+        self.functions
+            .iter()
+            .filter(move |f| f.context.as_deref() == Some(context))
     }
 
     /// Effective rev of a context: the maximum over its members.

@@ -41,9 +41,9 @@ pub struct IrParseError {
     /// The offending span.
     #[label("here")]
     pub span: SourceSpan,
-    /// The text that was parsed.
+    /// The text that was parsed (shared: errors stay small).
     #[source_code]
-    pub source_code: NamedSource<String>,
+    pub source_code: std::sync::Arc<NamedSource<String>>,
 }
 
 /// Where each item of a parsed IR came from, by index into the IR's vectors
@@ -80,7 +80,11 @@ impl SourceMap {
     fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(text));
-        SourceMap { line_starts, text_len: text.len(), ..SourceMap::default() }
+        SourceMap {
+            line_starts,
+            text_len: text.len(),
+            ..SourceMap::default()
+        }
     }
 
     /// Line and column of a byte offset (needs the same text for columns in
@@ -98,7 +102,10 @@ impl SourceMap {
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1)
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i + 1)
 }
 
 /// An IR together with where its items are in the text.
@@ -127,11 +134,20 @@ pub fn parse_with_locations(text: &str) -> Result<ParsedIr, IrParseError> {
             column: loc.column,
             help: e.help,
             span: SourceSpan::new(e.offset.min(text.len()).into(), e.len),
-            source_code: NamedSource::new("ir.kdl", text.to_owned()),
+            source_code: std::sync::Arc::new(NamedSource::new("ir.kdl", text.to_owned())),
         }
     };
     let nodes = kdl_tree::read(text).map_err(|e| {
-        error(Problem { code: "kdl-syntax", offset: e.offset, len: e.len, message: e.message, help: e.help }, &source_map)
+        error(
+            Problem {
+                code: "kdl-syntax",
+                offset: e.offset,
+                len: e.len,
+                message: e.message,
+                help: e.help,
+            },
+            &source_map,
+        )
     })?;
     let ir = read_document(&nodes, &mut source_map).map_err(|e| error(e, &source_map))?;
     Ok(ParsedIr { ir, source_map })
@@ -149,7 +165,13 @@ struct Problem {
 type Res<T> = Result<T, Problem>;
 
 fn problem(offset: usize, message: impl Into<String>) -> Problem {
-    Problem { code: "ir-grammar", offset, len: 1, message: message.into(), help: None }
+    Problem {
+        code: "ir-grammar",
+        offset,
+        len: 1,
+        message: message.into(),
+        help: None,
+    }
 }
 
 fn with_help(mut p: Problem, help: impl Into<String>) -> Problem {
@@ -160,24 +182,43 @@ fn with_help(mut p: Problem, help: impl Into<String>) -> Problem {
 fn read_document(nodes: &[KdlNode], map: &mut SourceMap) -> Res<Ir> {
     let root = match nodes {
         [root] if root.name == "mizan-ir" => root,
-        [] => return Err(with_help(problem(0, "empty document"), "an IR starts with `mizan-ir version=1 { ... }`")),
+        [] => {
+            return Err(with_help(
+                problem(0, "empty document"),
+                "an IR starts with `mizan-ir version=1 { ... }`",
+            ));
+        }
         [root] => {
             return Err(with_help(
-                problem(root.offset, format!("expected the root node `mizan-ir`, found `{}`", root.name)),
+                problem(
+                    root.offset,
+                    format!("expected the root node `mizan-ir`, found `{}`", root.name),
+                ),
                 "an IR starts with `mizan-ir version=1 { ... }`",
             ));
         }
         [_, second, ..] => return Err(problem(second.offset, "expected exactly one root node `mizan-ir`")),
     };
     let mut r = NodeReader::new(root)?;
-    let version = r.integer_prop("version")?.ok_or_else(|| problem(root.offset, "`mizan-ir` needs `version=1`"))?;
+    let version = r
+        .integer_prop("version")?
+        .ok_or_else(|| problem(root.offset, "`mizan-ir` needs `version=1`"))?;
     r.finish()?;
     if version != i128::from(IR_VERSION) {
-        return Err(problem(root.offset, format!("unsupported IR version {version}; this build reads version {IR_VERSION}")));
+        return Err(problem(
+            root.offset,
+            format!("unsupported IR version {version}; this build reads version {IR_VERSION}"),
+        ));
     }
-    let mut ir = Ir { version: IR_VERSION, ..Ir::default() };
+    let mut ir = Ir {
+        version: IR_VERSION,
+        ..Ir::default()
+    };
     for node in root.children.as_deref().unwrap_or_default() {
-        let mut spans = ItemSpans { offset: node.offset, children: Vec::new() };
+        let mut spans = ItemSpans {
+            offset: node.offset,
+            children: Vec::new(),
+        };
         match node.name.as_str() {
             "function" => {
                 ir.functions.push(read_function(node, &mut spans)?);
@@ -213,31 +254,44 @@ struct NodeReader<'a> {
 impl<'a> NodeReader<'a> {
     fn new(node: &'a KdlNode) -> Res<Self> {
         if let Some(ty) = &node.ty {
-            return Err(problem(node.offset, format!("type annotations are not part of the IR: `({ty})`")));
+            return Err(problem(
+                node.offset,
+                format!("type annotations are not part of the IR: `({ty})`"),
+            ));
         }
         let mut args = Vec::new();
         let mut props: Vec<&KdlEntry> = Vec::new();
         for e in &node.entries {
             if let Some(ty) = &e.ty {
-                return Err(problem(e.offset, format!("type annotations are not part of the IR: `({ty})`")));
+                return Err(problem(
+                    e.offset,
+                    format!("type annotations are not part of the IR: `({ty})`"),
+                ));
             }
             match &e.key {
                 None => args.push(e),
                 Some(k) => {
                     if props.iter().any(|p| p.key.as_deref() == Some(k)) {
-                        return Err(problem(e.offset, format!("property `{k}` given twice on `{}`", node.name)));
+                        return Err(problem(
+                            e.offset,
+                            format!("property `{k}` given twice on `{}`", node.name),
+                        ));
                     }
                     props.push(e);
                 }
             }
         }
-        Ok(NodeReader { node, args, next_arg: 0, props })
+        Ok(NodeReader {
+            node,
+            args,
+            next_arg: 0,
+            props,
+        })
     }
 
     fn what(&self) -> String {
         format!("`{}`", self.node.name)
     }
-
 
     fn arg(&mut self, expected: &str) -> Res<&'a KdlEntry> {
         let e = self
@@ -251,22 +305,32 @@ impl<'a> NodeReader<'a> {
 
     fn string_arg(&mut self, expected: &str) -> Res<String> {
         let e = self.arg(expected)?;
-        as_string(e).map(str::to_owned).ok_or_else(|| problem(e.offset, format!("expected {expected}, found {}", describe(&e.value))))
+        as_string(e)
+            .map(str::to_owned)
+            .ok_or_else(|| problem(e.offset, format!("expected {expected}, found {}", describe(&e.value))))
     }
 
     fn name_arg(&mut self, what: &str) -> Res<(String, usize)> {
         let e = self.arg(what)?;
         match as_string(e) {
             Some(s) if !s.is_empty() => Ok((s.to_owned(), e.offset)),
-            _ => Err(problem(e.offset, format!("expected {what} (a non-empty string), found {}", describe(&e.value)))),
+            _ => Err(problem(
+                e.offset,
+                format!("expected {what} (a non-empty string), found {}", describe(&e.value)),
+            )),
         }
     }
 
     fn shape_arg(&mut self) -> Res<Shape> {
         let e = self.arg("a shape such as `string` or `list<Profile>`")?;
-        let text = as_string(e).ok_or_else(|| problem(e.offset, format!("expected a shape, found {}", describe(&e.value))))?;
-        Shape::parse(text)
-            .map_err(|(at, msg)| problem(e.offset, format!("invalid shape `{text}` at character {}: {msg}", at + 1)))
+        let text =
+            as_string(e).ok_or_else(|| problem(e.offset, format!("expected a shape, found {}", describe(&e.value))))?;
+        Shape::parse(text).map_err(|(at, msg)| {
+            problem(
+                e.offset,
+                format!("invalid shape `{text}` at character {}: {msg}", at + 1),
+            )
+        })
     }
 
     fn integer_arg(&mut self, expected: &str) -> Res<i128> {
@@ -293,17 +357,29 @@ impl<'a> NodeReader<'a> {
     fn integer_prop(&mut self, key: &str) -> Res<Option<i128>> {
         match self.take_prop(key) {
             None => Ok(None),
-            Some(KdlEntry { value: KdlValue::Integer(i), .. }) => Ok(Some(*i)),
-            Some(e) => Err(problem(e.offset, format!("`{key}` must be an integer, found {}", describe(&e.value)))),
+            Some(KdlEntry {
+                value: KdlValue::Integer(i),
+                ..
+            }) => Ok(Some(*i)),
+            Some(e) => Err(problem(
+                e.offset,
+                format!("`{key}` must be an integer, found {}", describe(&e.value)),
+            )),
         }
     }
 
     fn bool_prop(&mut self, key: &str) -> Res<Option<bool>> {
         match self.take_prop(key) {
             None => Ok(None),
-            Some(KdlEntry { value: KdlValue::Bool(b), .. }) => Ok(Some(*b)),
+            Some(KdlEntry {
+                value: KdlValue::Bool(b),
+                ..
+            }) => Ok(Some(*b)),
             Some(e) => Err(with_help(
-                problem(e.offset, format!("`{key}` must be `#true` or `#false`, found {}", describe(&e.value))),
+                problem(
+                    e.offset,
+                    format!("`{key}` must be `#true` or `#false`, found {}", describe(&e.value)),
+                ),
                 "KDL v2 booleans are written `#true` and `#false`",
             )),
         }
@@ -314,7 +390,10 @@ impl<'a> NodeReader<'a> {
             None => Ok(None),
             Some(e) => match as_string(e) {
                 Some(s) => Ok(Some((s.to_owned(), e.offset))),
-                None => Err(problem(e.offset, format!("`{key}` must be a string, found {}", describe(&e.value)))),
+                None => Err(problem(
+                    e.offset,
+                    format!("`{key}` must be a string, found {}", describe(&e.value)),
+                )),
             },
         }
     }
@@ -325,10 +404,14 @@ impl<'a> NodeReader<'a> {
         let json = self.take_prop("default-json");
         match (scalar, json) {
             (Some(_), Some(j)) => Err(problem(j.offset, "give either `default` or `default-json`, not both")),
-            (Some(e), None) => kdl_to_json(&e.value).map(Some).ok_or_else(|| problem(e.offset, "integer default out of range")),
+            (Some(e), None) => kdl_to_json(&e.value)
+                .map(Some)
+                .ok_or_else(|| problem(e.offset, "integer default out of range")),
             (None, Some(e)) => {
                 let text = as_string(e).ok_or_else(|| problem(e.offset, "`default-json` must be a string of JSON"))?;
-                serde_json::from_str(text).map(Some).map_err(|err| problem(e.offset, format!("`default-json` is not valid JSON: {err}")))
+                serde_json::from_str(text)
+                    .map(Some)
+                    .map_err(|err| problem(e.offset, format!("`default-json` is not valid JSON: {err}")))
             }
             (None, None) => Ok(None),
         }
@@ -336,11 +419,17 @@ impl<'a> NodeReader<'a> {
 
     fn finish(&self) -> Res<()> {
         if let Some(e) = self.args.get(self.next_arg) {
-            return Err(problem(e.offset, format!("unexpected argument {} on {}", describe(&e.value), self.what())));
+            return Err(problem(
+                e.offset,
+                format!("unexpected argument {} on {}", describe(&e.value), self.what()),
+            ));
         }
         if let Some(e) = self.props.first() {
             let key = e.key.as_deref().unwrap_or_default();
-            return Err(problem(e.offset, format!("unknown property `{key}` on {}", self.what())));
+            return Err(problem(
+                e.offset,
+                format!("unknown property `{key}` on {}", self.what()),
+            ));
         }
         Ok(())
     }
@@ -444,7 +533,12 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
                 let t = match c.string_arg("`http` or `websocket`")?.as_str() {
                     "http" => Transport::Http,
                     "websocket" => Transport::Websocket,
-                    other => return Err(problem(child.offset, format!("unknown transport `{other}`; expected `http` or `websocket`"))),
+                    other => {
+                        return Err(problem(
+                            child.offset,
+                            format!("unknown transport `{other}`; expected `http` or `websocket`"),
+                        ));
+                    }
                 };
                 once(&mut transport, t, child)?;
             }
@@ -455,7 +549,10 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
                     }
                     Auth::Predicate(p)
                 } else {
-                    match c.string_arg("`required`, `staff`, `superuser` or `predicate=NAME`")?.as_str() {
+                    match c
+                        .string_arg("`required`, `staff`, `superuser` or `predicate=NAME`")?
+                        .as_str()
+                    {
                         "required" => Auth::Required,
                         "staff" => Auth::Staff,
                         "superuser" => Auth::Superuser,
@@ -476,7 +573,11 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
                 }
                 f.private = true;
             }
-            "route" => once(&mut route, c.string_arg("a route such as \"/profile/:user_id/\"")?, child)?,
+            "route" => once(
+                &mut route,
+                c.string_arg("a route such as \"/profile/:user_id/\"")?,
+                child,
+            )?,
             "methods" => {
                 let m = c.rest_args("an HTTP method")?;
                 if m.is_empty() {
@@ -486,7 +587,8 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
             }
             "rev" => {
                 let v = c.integer_arg("a revision number")?;
-                let v = u32::try_from(v).map_err(|_| problem(child.offset, format!("rev must be between 0 and {}", u32::MAX)))?;
+                let v = u32::try_from(v)
+                    .map_err(|_| problem(child.offset, format!("rev must be between 0 and {}", u32::MAX)))?;
                 once(&mut rev, v, child)?;
             }
             "cache" => {
@@ -495,7 +597,15 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
                     KdlValue::Integer(n) if *n > 0 && u64::try_from(*n).is_ok() => CachePolicy::Ttl(*n as u64),
                     KdlValue::String(s) if s == "none" => CachePolicy::None,
                     KdlValue::String(s) if s == "forever" => CachePolicy::Forever,
-                    v => return Err(problem(e.offset, format!("expected a positive number of seconds, `none` or `forever`, found {}", describe(v)))),
+                    v => {
+                        return Err(problem(
+                            e.offset,
+                            format!(
+                                "expected a positive number of seconds, `none` or `forever`, found {}",
+                                describe(v)
+                            ),
+                        ));
+                    }
                 };
                 once(&mut cache, p, child)?;
             }
@@ -507,7 +617,12 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
                 let shape = c.shape_arg()?;
                 let default = c.default_prop()?;
                 let required = c.bool_prop("required")?.unwrap_or(true);
-                f.params.push(Param { name: pname, shape, default, required });
+                f.params.push(Param {
+                    name: pname,
+                    shape,
+                    default,
+                    required,
+                });
             }
             "returns" => once(&mut output, c.shape_arg()?, child)?,
             "affects" => {
@@ -516,7 +631,10 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
                     (None, Some((n, _))) => Target::Function(n),
                     _ => {
                         return Err(with_help(
-                            problem(child.offset, "`affects` needs exactly one of `context=NAME` or `function=NAME`"),
+                            problem(
+                                child.offset,
+                                "`affects` needs exactly one of `context=NAME` or `function=NAME`",
+                            ),
                             "e.g. `affects context=user` or `affects function=user_orders`",
                         ));
                     }
@@ -538,7 +656,10 @@ fn read_function(node: &KdlNode, spans: &mut ItemSpans) -> Res<Function> {
         c.finish()?;
     }
     f.output = output.ok_or_else(|| {
-        with_help(problem(node.offset, format!("function `{}` has no `returns`", f.name)), "add e.g. `returns null`")
+        with_help(
+            problem(node.offset, format!("function `{}` has no `returns`", f.name)),
+            "add e.g. `returns null`",
+        )
     })?;
     f.context = context;
     f.transport = transport.unwrap_or_default();
@@ -554,7 +675,12 @@ fn read_context(node: &KdlNode, spans: &mut ItemSpans) -> Res<Context> {
     let mut r = NodeReader::new(node)?;
     let (name, _) = r.name_arg("a context name")?;
     r.finish()?;
-    let mut ctx = Context { name, doc: None, members: Vec::new(), params: Vec::new() };
+    let mut ctx = Context {
+        name,
+        doc: None,
+        members: Vec::new(),
+        params: Vec::new(),
+    };
     for child in r.children() {
         spans.children.push((child_kind(&child.name), child.offset));
         let mut c = NodeReader::new(child)?;
@@ -578,16 +704,30 @@ fn read_context(node: &KdlNode, spans: &mut ItemSpans) -> Res<Context> {
                 for g in c.children() {
                     let mut gr = NodeReader::new(g)?;
                     if g.name != "shared-by" {
-                        return Err(problem(g.offset, format!("unknown node `{}` in context param; expected `shared-by`", g.name)));
+                        return Err(problem(
+                            g.offset,
+                            format!("unknown node `{}` in context param; expected `shared-by`", g.name),
+                        ));
                     }
                     shared_by.extend(gr.rest_args("a member function name")?);
                     gr.no_children()?;
                     gr.finish()?;
                 }
-                ctx.params.push(ContextParam { name: pname, shape, required, shared_by });
+                ctx.params.push(ContextParam {
+                    name: pname,
+                    shape,
+                    required,
+                    shared_by,
+                });
             }
             other => {
-                return Err(problem(child.offset, format!("unknown node `{other}` in context `{}`; expected doc, member or param", ctx.name)));
+                return Err(problem(
+                    child.offset,
+                    format!(
+                        "unknown node `{other}` in context `{}`; expected doc, member or param",
+                        ctx.name
+                    ),
+                ));
             }
         }
         c.finish()?;
@@ -604,7 +744,11 @@ fn read_type(node: &KdlNode, spans: &mut ItemSpans) -> Res<TypeDef> {
             "type names are identifiers (letters, digits, `_`) and not shape keywords such as `string` or `list`",
         ));
     }
-    let alias = if node.name == "alias" { Some(r.shape_arg()?) } else { None };
+    let alias = if node.name == "alias" {
+        Some(r.shape_arg()?)
+    } else {
+        None
+    };
     r.finish()?;
     let mut doc = None;
     let mut def = StructDef::default();
@@ -633,11 +777,20 @@ fn read_type(node: &KdlNode, spans: &mut ItemSpans) -> Res<TypeDef> {
                 let mut fdoc = None;
                 for g in c.children() {
                     if g.name != "doc" {
-                        return Err(problem(g.offset, format!("unknown node `{}` in field; expected `doc`", g.name)));
+                        return Err(problem(
+                            g.offset,
+                            format!("unknown node `{}` in field; expected `doc`", g.name),
+                        ));
                     }
                     set_doc(&mut fdoc, g)?;
                 }
-                def.fields.push(Field { name: fname, shape, optional, default, doc: fdoc });
+                def.fields.push(Field {
+                    name: fname,
+                    shape,
+                    optional,
+                    default,
+                    doc: fdoc,
+                });
             }
             ("enum", "variant") => {
                 let (vname, at) = c.name_arg("a variant wire name")?;
@@ -647,7 +800,10 @@ fn read_type(node: &KdlNode, spans: &mut ItemSpans) -> Res<TypeDef> {
                 let mut vdoc = None;
                 for g in c.children() {
                     if g.name != "doc" {
-                        return Err(problem(g.offset, format!("unknown node `{}` in variant; expected `doc`", g.name)));
+                        return Err(problem(
+                            g.offset,
+                            format!("unknown node `{}` in variant; expected `doc`", g.name),
+                        ));
                     }
                     set_doc(&mut vdoc, g)?;
                 }
@@ -659,7 +815,10 @@ fn read_type(node: &KdlNode, spans: &mut ItemSpans) -> Res<TypeDef> {
                     "enum" => "doc or variant",
                     _ => "doc",
                 };
-                return Err(problem(child.offset, format!("unknown node `{other}` in {kind} `{name}`; expected {expected}")));
+                return Err(problem(
+                    child.offset,
+                    format!("unknown node `{other}` in {kind} `{name}`; expected {expected}"),
+                ));
             }
         }
         c.finish()?;

@@ -178,7 +178,9 @@ impl ShapeParser<'_> {
         self.skip_ws();
         let start = self.pos;
         let rest = &self.text[start..];
-        let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
         self.pos += len;
         &self.text[start..start + len]
     }
@@ -193,14 +195,20 @@ impl ShapeParser<'_> {
         };
         let name = self.ident().to_owned();
         if name.is_empty() {
-            return Err((start, "expected a shape (a primitive such as `string`, a type name, or `list<...>`)".into()));
+            return Err((
+                start,
+                "expected a shape (a primitive such as `string`, a type name, or `list<...>`)".into(),
+            ));
         }
         if let Some((_, s)) = PRIMITIVES.iter().find(|(k, _)| *k == name) {
             return Ok(s.clone());
         }
         if !GENERICS.contains(&name.as_str()) {
             if name.starts_with(|c: char| c.is_ascii_digit()) {
-                return Err((start, format!("`{name}` is not a type name (must start with a letter or `_`)")));
+                return Err((
+                    start,
+                    format!("`{name}` is not a type name (must start with a letter or `_`)"),
+                ));
             }
             return Ok(Shape::Ref(name));
         }
@@ -279,7 +287,10 @@ mod tests {
 
     #[test]
     fn accepts_spaces_and_reports_offsets() {
-        assert_eq!(Shape::parse("list< optional<string> >").unwrap().to_string(), "list<optional<string>>");
+        assert_eq!(
+            Shape::parse("list< optional<string> >").unwrap().to_string(),
+            "list<optional<string>>"
+        );
         assert_eq!(Shape::parse("list<string").unwrap_err().0, 11);
         assert_eq!(Shape::parse("list<>").unwrap_err().0, 5);
         assert!(Shape::parse("9lives").is_err());
