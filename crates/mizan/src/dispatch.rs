@@ -1,0 +1,180 @@
+//! Transport-independent dispatch: call a function or fetch a context the
+//! same way over HTTP, IPC or in-process. Auth and privacy are enforced
+//! here, before any body runs; unknown or ill-typed arguments are
+//! `VALIDATION_ERROR`s; a panicking handler becomes `INTERNAL_ERROR` and the
+//! server keeps running.
+
+use crate::registry::{FunctionEntry, Registry};
+use crate::{MizanError, Origin, RequestHandle};
+use futures::FutureExt;
+use mizan_core::invalidation::Resolution;
+use mizan_core::ir::{Auth, Function, Shape};
+use mizan_core::wire::{CallResponse, ContextBundle};
+use serde_json::{Map, Value};
+use std::panic::AssertUnwindSafe;
+use tracing::Instrument;
+
+impl Registry {
+    /// Calls `function` with `args` and resolves what it invalidates.
+    pub async fn call(
+        &self,
+        req: &RequestHandle<'_>,
+        function: &str,
+        args: &Map<String, Value>,
+    ) -> Result<CallResponse, MizanError> {
+        let (meta, entry) = self.lookup(function)?;
+        if meta.private && req.origin() != Origin::Internal {
+            return Err(MizanError::forbidden(format!("`{function}` is private")));
+        }
+        authorize(meta, entry, req)?;
+        reject_unknown(args, meta.params.iter().map(|p| p.name.as_str()), "argument")?;
+        let result = run(entry, req, args).await?;
+        let resolution = self.index.resolve(function, args, &result).unwrap_or_else(|_| Resolution::default());
+        Ok(CallResponse::new(result, resolution))
+    }
+
+    /// Fetches every member of `context` with `params` (each member gets the
+    /// params it takes). Keys of the bundle are sorted.
+    pub async fn fetch(
+        &self,
+        req: &RequestHandle<'_>,
+        context: &str,
+        params: &Map<String, Value>,
+    ) -> Result<ContextBundle, MizanError> {
+        let ctx = self.ir.context(context).ok_or_else(|| MizanError::not_found(format!("no context `{context}`")))?;
+        reject_unknown(params, ctx.params.iter().map(|p| p.name.as_str()), "context param")?;
+        let mut members = Vec::with_capacity(ctx.members.len());
+        for name in &ctx.members {
+            let (meta, entry) = self.lookup(name)?;
+            if meta.private && req.origin() != Origin::Internal {
+                return Err(MizanError::forbidden(format!("`{name}` is private")));
+            }
+            authorize(meta, entry, req)?;
+            let own: Map<String, Value> =
+                params.iter().filter(|(k, _)| meta.param(k).is_some()).map(|(k, v)| (k.clone(), v.clone())).collect();
+            members.push((name.clone(), entry, own));
+        }
+        let results = futures::future::join_all(members.iter().map(|(_, entry, own)| run(entry, req, own))).await;
+        let mut bundle = ContextBundle::new();
+        for ((name, _, _), result) in members.into_iter().zip(results) {
+            bundle.insert(name, result?);
+        }
+        Ok(bundle)
+    }
+
+    /// Turns query-string values into the declared primitive types of the
+    /// context's params (integer, number, boolean, string; `optional<T>` as
+    /// `T`; other shapes as JSON text). A value that does not coerce is a
+    /// `VALIDATION_ERROR` naming the param.
+    pub fn coerce_query<'q>(
+        &self,
+        context: &str,
+        query: impl IntoIterator<Item = (&'q str, &'q str)>,
+    ) -> Result<Map<String, Value>, MizanError> {
+        let ctx = self.ir.context(context).ok_or_else(|| MizanError::not_found(format!("no context `{context}`")))?;
+        let mut out = Map::new();
+        let mut errors = Vec::new();
+        for (key, raw) in query {
+            let Some(param) = ctx.params.iter().find(|p| p.name == key) else {
+                errors.push((key.to_owned(), vec![format!("`{context}` has no param `{key}`")]));
+                continue;
+            };
+            match coerce(&param.shape, raw) {
+                Some(v) => {
+                    if out.insert(key.to_owned(), v).is_some() {
+                        errors.push((key.to_owned(), vec!["given more than once".to_owned()]));
+                    }
+                }
+                None => errors.push((key.to_owned(), vec![format!("expected {}, got {raw:?}", describe(&param.shape))])),
+            }
+        }
+        if errors.is_empty() { Ok(out) } else { Err(MizanError::validation(errors)) }
+    }
+
+    fn lookup(&self, name: &str) -> Result<(&Function, &'static FunctionEntry), MizanError> {
+        match (self.ir.function(name), self.entries.get(name)) {
+            (Some(meta), Some(entry)) => Ok((meta, *entry)),
+            _ => Err(MizanError::not_found(format!("no function `{name}`"))),
+        }
+    }
+}
+
+fn coerce(shape: &Shape, raw: &str) -> Option<Value> {
+    match shape {
+        Shape::Optional(inner) => coerce(inner, raw),
+        Shape::Integer => raw.trim().parse::<i64>().ok().map(Value::from),
+        Shape::Number => raw.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::from),
+        Shape::Boolean => match raw {
+            "true" | "1" => Some(Value::Bool(true)),
+            "false" | "0" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        Shape::String | Shape::Datetime | Shape::Ref(_) | Shape::Literal(_) => Some(Value::String(raw.to_owned())),
+        _ => serde_json::from_str(raw).ok(),
+    }
+}
+
+fn describe(shape: &Shape) -> &'static str {
+    match shape {
+        Shape::Optional(inner) => describe(inner),
+        Shape::Integer => "an integer",
+        Shape::Number => "a number",
+        Shape::Boolean => "true or false",
+        _ => "JSON",
+    }
+}
+
+fn reject_unknown<'n>(
+    given: &Map<String, Value>,
+    known: impl Iterator<Item = &'n str> + Clone,
+    what: &str,
+) -> Result<(), MizanError> {
+    let unknown: Vec<(String, Vec<String>)> = given
+        .keys()
+        .filter(|k| !known.clone().any(|n| n == k.as_str()))
+        .map(|k| (k.clone(), vec![format!("unknown {what}")]))
+        .collect();
+    if unknown.is_empty() { Ok(()) } else { Err(MizanError::validation(unknown)) }
+}
+
+/// Auth before the body runs: 401 without a principal, 403 with the wrong
+/// one.
+fn authorize(meta: &Function, entry: &FunctionEntry, req: &RequestHandle<'_>) -> Result<(), MizanError> {
+    let principal = req.principal();
+    let allowed = match (&meta.auth, principal) {
+        (Auth::None, _) => return Ok(()),
+        (_, None) if req.origin() != Origin::Internal => {
+            return Err(MizanError::unauthorized("authentication required"));
+        }
+        (_, None) => true,
+        (Auth::Required, Some(_)) => true,
+        (Auth::Staff, Some(p)) => p.staff || p.superuser,
+        (Auth::Superuser, Some(p)) => p.superuser,
+        (Auth::Predicate(_), Some(_)) => entry.predicate.is_some_and(|check| check(req)),
+    };
+    if allowed { Ok(()) } else { Err(MizanError::forbidden(format!("not allowed to call `{}`", meta.name))) }
+}
+
+/// Runs a handler, turning a panic into `INTERNAL_ERROR`.
+async fn run(entry: &FunctionEntry, req: &RequestHandle<'_>, args: &Map<String, Value>) -> Result<Value, MizanError> {
+    let span = tracing::debug_span!("mizan_call", function = entry.name);
+    let outcome = AssertUnwindSafe((entry.call)(req, args)).catch_unwind().instrument(span).await;
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => {
+            if e.internal.is_some() {
+                tracing::error!(function = entry.name, error = %e, "server function failed");
+            }
+            Err(e)
+        }
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned());
+            tracing::error!(function = entry.name, panic = %detail, "server function panicked");
+            Err(MizanError::internal(format!("`{}` panicked: {detail}", entry.name)))
+        }
+    }
+}
