@@ -72,7 +72,8 @@ pub async fn rename(_req: &RequestHandle<'_>, user_id: i64, name: String) -> Res
 
 #[mizan::client(affects = [user_orders, "stats"], auth = "required")]
 pub async fn bump(_req: &RequestHandle<'_>, user_id: i64) -> Counter {
-    Counter { value: COUNTER.fetch_add(1, Ordering::SeqCst) + 1 + user_id * 0 }
+    let _ = user_id;
+    Counter { value: COUNTER.fetch_add(1, Ordering::SeqCst) + 1 }
 }
 
 #[mizan::client(auth = "staff", affects = StatsCtx)]
