@@ -40,6 +40,10 @@ pub use registry::{ContextEntry, FunctionEntry, Registry, build_ir};
 pub use types::{MizanType, TypeRegistry, Upload};
 
 /// A `#[mizan::context("name")]` type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Mizan context",
+    label = "expected a type declared with #[mizan::context(\"name\")], or a context name string"
+)]
 pub trait Context {
     /// The context name.
     const NAME: &'static str;
@@ -80,6 +84,10 @@ pub mod __private {
 
     /// Implemented by context types and by the hidden marker type generated
     /// next to every client function, so `affects = X` works for both.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is neither a Mizan context nor a #[mizan::client] function",
+        label = "affects takes #[mizan::context] types, #[mizan::client] functions or context name strings"
+    )]
     pub trait AsTarget {
         /// What `X` names.
         const TARGET: TargetRef;

@@ -7,6 +7,10 @@ use mizan_core::ir::{Shape, TypeDef};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A type that can cross the wire, with its IR shape.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot cross the wire in a Mizan function",
+    label = "add #[derive(mizan::Mizan, serde::Serialize, serde::Deserialize)] to it"
+)]
 pub trait MizanType {
     /// The shape, registering any named types it needs.
     fn shape(types: &mut TypeRegistry) -> Shape;

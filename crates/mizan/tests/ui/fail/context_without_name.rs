@@ -1,0 +1,4 @@
+#[mizan::context]
+pub struct UserCtx;
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[mizan::client]
+pub async fn add() -> i64 {
+    1
+}
+
+fn main() {}
