@@ -16,6 +16,8 @@ pub fn run(command: Command) -> Result<(), Failure> {
         Command::Ir(IrCommand::Check { file }) => ir_check(&file),
         Command::Ir(IrCommand::Fmt { file, check }) => ir_fmt(&file, check),
         Command::Ir(IrCommand::Graph { file, format }) => ir_graph(&file, format),
+        Command::Ir(IrCommand::Export { config }) => crate::generate::ir_export(&config),
+        Command::Generate { config, check } => crate::generate::generate(&config, check),
         Command::Invalidate {
             file,
             function,

@@ -7,6 +7,7 @@
 //! one-line message on stderr, never a panic.
 
 mod commands;
+mod generate;
 mod input;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -47,6 +48,15 @@ enum Command {
     /// Mint or verify an MWT token.
     #[command(subcommand)]
     Mwt(MwtCommand),
+    /// Generate the clients configured in `mizan.toml`.
+    Generate {
+        /// The config file.
+        #[arg(long, value_name = "PATH", default_value = generate::DEFAULT_CONFIG)]
+        config: std::path::PathBuf,
+        /// Write nothing; list what would change and exit 1 if anything would.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the edge manifest of an IR file.
     Manifest {
         /// IR file (`-` for stdin).
@@ -71,6 +81,12 @@ enum IrCommand {
         /// Print nothing; exit 1 if the file is not canonical.
         #[arg(long)]
         check: bool,
+    },
+    /// Print the canonical IR of the source configured in `mizan.toml`.
+    Export {
+        /// The config file.
+        #[arg(long, value_name = "PATH", default_value = generate::DEFAULT_CONFIG)]
+        config: std::path::PathBuf,
     },
     /// Print the invalidation graph.
     Graph {

@@ -1,0 +1,28 @@
+//! # mizan-codegen
+//!
+//! Generates typed clients and the edge manifest from the canonical IR.
+//!
+//! * [`config`] reads `mizan.toml` (output folder, targets, IR source);
+//! * [`source`] obtains the IR text (a KDL file or a command) and checks it;
+//! * [`targets`] renders each target to `(relative path, contents)` files,
+//!   with askama templates from the workspace's `templates/<target>/`;
+//! * [`writer`] compares them with the output folder and writes atomically,
+//!   never touching a file that lacks the generated-file header;
+//! * [`generate`] chains the four (`mizan generate`).
+//!
+//! Architecture invariant: targets are pure (IR in, bytes out); only
+//! `source` (runs commands, reads files) and `writer` (writes files) do I/O.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod source;
+pub mod targets;
+pub mod writer;
+
+pub use config::{Config, Source};
+pub use error::{Error, Result};
+pub use generate::{Generation, prepare, render_targets};
+pub use targets::{GeneratedFile, Options, Target};

@@ -1,0 +1,129 @@
+//! End to end against a live `afi-server` (package `afi-app`): the
+//! generated TypeScript client under Node (`tests/node/e2e/kernel.e2e.test.mjs`)
+//! and a React page built from the generated hooks, driven in headless
+//! Chromium (`tests/node/e2e/react.e2e.test.mjs`; screenshot in
+//! `target/test-output/codegen-react-e2e.png`).
+//!
+//! Needs `target/<profile>/afi-server` (`cargo build -p afi-app`; `cargo
+//! test --workspace` builds it), `tests/node/node_modules` and
+//! `/usr/bin/chromium` (`scripts/setup`). Each is checked first, with a
+//! clear failure when missing.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use common::{copy_files, fixture, link_node_modules, node_bin, root, run_ok, write_targets};
+use mizan_codegen::Target;
+
+/// A running afi-server, killed on drop.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `afi-server` next to this test binary (`target/<profile>/`).
+fn afi_server_path() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
+    let bin = profile_dir.join("afi-server");
+    assert!(
+        bin.exists(),
+        "{} not found: build it first with `cargo build -p afi-app --bin afi-server` \
+         (`cargo test --workspace` does)",
+        bin.display()
+    );
+    bin
+}
+
+fn start_server() -> Server {
+    let mut child = Command::new(afi_server_path())
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn afi-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read afi-server stdout");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("afi-server printed {line:?} instead of `listening on ADDR`"))
+        .to_string();
+    Server { child, addr }
+}
+
+/// Generated ts + react for AFI, the e2e scripts, `node_modules`, and the
+/// two bundles (`mizan.mjs` for Node, `app.js` for the browser).
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_targets(&fixture("afi"), &[Target::Ts, Target::React], &dir.path().join("gen"));
+    copy_files(&root().join("tests/node/e2e"), dir.path());
+    link_node_modules(dir.path());
+    let esbuild = node_bin("esbuild");
+    let mut node_bundle = Command::new(&esbuild);
+    node_bundle.current_dir(dir.path()).args([
+        "gen/index.ts",
+        "--bundle",
+        "--format=esm",
+        "--platform=node",
+        "--outfile=mizan.mjs",
+        "--log-level=warning",
+    ]);
+    run_ok(node_bundle, "esbuild (client for Node)");
+    let mut app_bundle = Command::new(&esbuild);
+    app_bundle.current_dir(dir.path()).args([
+        "react-app.tsx",
+        "--bundle",
+        "--format=esm",
+        "--jsx=automatic",
+        "--define:process.env.NODE_ENV=\"production\"",
+        "--outfile=app.js",
+        "--log-level=warning",
+    ]);
+    run_ok(app_bundle, "esbuild (React page)");
+    dir
+}
+
+#[test]
+fn generated_ts_client_against_afi_server() {
+    let server = start_server();
+    let dir = workspace();
+    let mut node = Command::new("node");
+    node.current_dir(dir.path())
+        .env("MIZAN_BASE_URL", format!("http://{}/api/mizan", server.addr))
+        .args(["--test", "kernel.e2e.test.mjs"]);
+    let out = run_ok(node, "node --test kernel.e2e.test.mjs");
+    assert!(out.contains("# fail 0"), "{out}");
+}
+
+#[test]
+fn generated_react_hooks_in_chromium_against_afi_server() {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is missing: run scripts/setup"
+    );
+    let server = start_server();
+    let dir = workspace();
+    let shots = root().join("target/test-output");
+    std::fs::create_dir_all(&shots).expect("mkdir target/test-output");
+    let mut node = Command::new("node");
+    node.current_dir(dir.path())
+        .env("MIZAN_UPSTREAM", &server.addr)
+        .env("MIZAN_SCREENSHOT", shots.join("codegen-react-e2e.png"))
+        .args(["--test", "react.e2e.test.mjs"]);
+    let out = run_ok(node, "node --test react.e2e.test.mjs");
+    assert!(out.contains("# fail 0"), "{out}");
+}

@@ -1,0 +1,27 @@
+// Type-checked against the generated AFI client: wrong usage must not compile.
+import { callRename, callSetItemName, createMizanClient, fetchUserContext, httpTransport, MizanError, tauriTransport, type DataOf, type Profile } from "./gen/index.js";
+
+export async function demo(): Promise<string> {
+  const client = createMizanClient({ transport: httpTransport({ baseUrl: "/api/mizan", headers: () => ({ "X-Mizan-Token": "t" }) }) });
+  const profile: Profile = await callRename(client, { user_id: 5, name: "Ada" });
+  const item = await callSetItemName(client, { id: 1, name: "x" });
+  const user: DataOf<"user"> = await fetchUserContext(client, { user_id: 5 });
+  const unsubscribe = client.subscribe("user", { user_id: 5, page: 2 }, () => {
+    const state = client.getState("user", { user_id: 5, page: 2 });
+    if (state.status === "success" && state.data !== undefined) console.log(state.data.user_profile.name);
+  });
+  unsubscribe();
+  // @ts-expect-error: rename needs a name
+  await callRename(client, { user_id: 5 });
+  // @ts-expect-error: user_id is an integer
+  await fetchUserContext(client, { user_id: "5" });
+  // @ts-expect-error: no such function
+  await client.call("nope", {});
+  const ipc = createMizanClient({ transport: tauriTransport() });
+  try {
+    await ipc.call("echo", { text: "hi" });
+  } catch (e) {
+    if (e instanceof MizanError) return e.code;
+  }
+  return `${profile.name} ${item.name} ${user.user_orders.page}`;
+}
