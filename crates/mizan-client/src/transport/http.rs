@@ -17,6 +17,10 @@ use crate::wire::{CallResponse, ContextData, Params, SessionInfo};
 pub const CSRF_HEADER: &str = "X-CSRFToken";
 
 /// Talks to a Mizan backend over HTTP.
+///
+/// To change headers while the client is in use (a rotated `X-Mizan-Token`),
+/// keep an `Arc<HttpTransport>`, give a clone to the client (`Arc<T>` is a
+/// transport too) and call [`HttpTransport::set_header`].
 #[derive(Debug)]
 pub struct HttpTransport {
     base: String,

@@ -6,7 +6,8 @@
 //! | `mod.rs`, `types.rs`, `client.rs` | as in the `rust` target |
 //! | `hooks.rs` | `provide_mizan`, `use_mizan`, `ContextState`, `use_<ctx>_context(params)`, `use_<fn>()` actions |
 //!
-//! Because it contains the `rust` target, a config lists one of the two.
+//! Because it contains the `rust` target, listing both in `mizan.toml` keeps
+//! only `leptos` (the config does that).
 //! The application depends on `leptos` 0.8 and `mizan-client`.
 
 use askama::Template;
