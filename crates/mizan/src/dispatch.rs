@@ -29,7 +29,12 @@ impl Registry {
         authorize(meta, entry, req)?;
         reject_unknown(args, meta.params.iter().map(|p| p.name.as_str()), "argument")?;
         let result = run(entry, req, args).await?;
-        let resolution = self.index.resolve(function, args, &result).unwrap_or_else(|_| Resolution::default());
+        // Reads resolve to nothing: skip the index on their (hot) path.
+        let resolution = if meta.is_mutation() {
+            self.index.resolve(function, args, &result).unwrap_or_else(|_| Resolution::default())
+        } else {
+            Resolution::default()
+        };
         Ok(CallResponse::new(result, resolution))
     }
 
@@ -92,10 +97,10 @@ impl Registry {
     }
 
     fn lookup(&self, name: &str) -> Result<(&Function, &'static FunctionEntry), MizanError> {
-        match (self.ir.function(name), self.entries.get(name)) {
-            (Some(meta), Some(entry)) => Ok((meta, *entry)),
-            _ => Err(MizanError::not_found(format!("no function `{name}`"))),
-        }
+        self.entries
+            .get(name)
+            .and_then(|&(i, entry)| Some((self.ir.functions.get(i)?, entry)))
+            .ok_or_else(|| MizanError::not_found(format!("no function `{name}`")))
     }
 }
 

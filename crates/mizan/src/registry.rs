@@ -51,7 +51,9 @@ pub static CONTEXTS: [ContextEntry];
 /// The dispatch table and IR of a set of server functions.
 pub struct Registry {
     pub(crate) ir: Ir,
-    pub(crate) entries: HashMap<&'static str, &'static FunctionEntry>,
+    /// Dispatch table: each function's entry and the index of its
+    /// description in `ir.functions` (one hash lookup per call).
+    pub(crate) entries: HashMap<&'static str, (usize, &'static FunctionEntry)>,
     pub(crate) index: InvalidationIndex,
 }
 
@@ -111,6 +113,12 @@ impl Registry {
             return Err(RegistryError::Invalid { diagnostics: errors });
         }
         let index = InvalidationIndex::new(&ir);
+        let entries = ir
+            .functions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| entries.get(f.name.as_str()).map(|entry| (entry.name, (i, *entry))))
+            .collect();
         Ok(Registry { ir, entries, index })
     }
 

@@ -1,0 +1,52 @@
+//! # mizan-axum
+//!
+//! Serve Mizan server functions over HTTP with axum (SPEC §3):
+//!
+//! ```no_run
+//! use mizan_core::cache::RedisCache;
+//! use std::sync::Arc;
+//! # struct Db;
+//! # async fn lookup(token: String) -> Option<mizan::Principal> { None }
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let registry = mizan::Registry::from_linked()?;
+//! let mut extensions = mizan::Extensions::new();
+//! extensions.insert(Db); // what server functions get from `req.state::<Db>()`
+//! let state = mizan_axum::MizanState::builder(registry)
+//!     .extensions(extensions)
+//!     .mwt_secret("the MWT secret") // X-Mizan-Token
+//!     .bearer(|token| async move { lookup(token).await }) // Authorization: Bearer
+//!     .cache("the cache secret", Arc::new(RedisCache::new("redis://127.0.0.1/")?))
+//!     .build();
+//! let app = axum::Router::new().nest("/api/mizan", mizan_axum::router(state));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Architecture invariant: **the adapter moves envelopes**. It identifies
+//! the caller, decodes the body or query string, asks [`mizan::Registry`]
+//! — which enforces auth and privacy before any body runs, validates
+//! arguments, isolates panics and resolves invalidation — and encodes the
+//! answer, the `X-Mizan-Invalidate` header and the origin cache around it.
+//! It never re-implements any of those (nor the header, cache keys or MWT,
+//! which live in `mizan-core`). It is an API boundary: applications build a
+//! [`MizanState`] and nest [`router`].
+
+#![warn(missing_docs)]
+
+mod auth;
+mod cache;
+mod error;
+mod router;
+mod state;
+
+pub use auth::{AuthOutcome, Authenticator, BearerAuthenticator, MwtAuthenticator, TOKEN_HEADER};
+pub use error::Error;
+pub use router::router;
+pub use state::{DEFAULT_BODY_LIMIT, MizanState, MizanStateBuilder};
+
+/// `X-Mizan-Invalidate` (lower case, as `http` header names are).
+pub const INVALIDATE_HEADER: &str = "x-mizan-invalidate";
+
+/// `X-Mizan-Cache: HIT|MISS` on context responses when the cache is enabled.
+pub const CACHE_HEADER: &str = "x-mizan-cache";

@@ -1,0 +1,147 @@
+//! The routes (SPEC §3), relative to wherever the application nests them:
+//!
+//! | route | handler |
+//! |---|---|
+//! | `GET /session/` | `{"csrfToken": null}` |
+//! | `POST /call/` | identify, read the body (bounded), [`MizanState::call`] |
+//! | `GET /ctx/{context}/` | identify, [`MizanState::fetch`] with the query string |
+//! | anything else | 404 / 405 error envelopes |
+//!
+//! Every response — success, error envelope, unknown route, wrong method —
+//! is built by one constructor that sets `Cache-Control: no-store`; the
+//! extractors used here cannot reject, so axum never answers on its own.
+//! Panics in server functions are isolated by `mizan`'s dispatcher. Each
+//! request runs in an `info` span (`mizan.call` with the function,
+//! `mizan.fetch` with the context).
+
+use crate::{Error, MizanState};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::borrow::Cow;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+/// The Mizan routes over `state`, to be nested by the application, e.g.
+/// `Router::new().nest("/api/mizan", mizan_axum::router(state))`. The
+/// returned router has its state applied, so it nests into a router of any
+/// state type `S`.
+pub fn router<S>(state: MizanState) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/session/", get(session))
+        .route("/call/", post(call))
+        .route("/ctx/{context}/", get(fetch))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+async fn session() -> Response {
+    crate::error::json_response(StatusCode::OK, Body::from(Bytes::from_static(br#"{"csrfToken":null}"#)))
+}
+
+async fn call(State(state): State<MizanState>, request: Request) -> Response {
+    let span = tracing::info_span!("mizan.call", function = Empty);
+    async move {
+        let (parts, body) = request.into_parts();
+        // Identity first: a rejected credential never gets its body read.
+        let principal = match state.identify(&parts.headers).await {
+            Ok(principal) => principal,
+            Err(e) => return e.into_response(),
+        };
+        if is_multipart(&parts.headers) {
+            let what = "multipart bodies (Upload arguments) are not supported by this adapter yet".to_owned();
+            return Error::NotImplemented { what }.into_response();
+        }
+        let bytes = match read_body(&parts.headers, body, state.body_limit()).await {
+            Ok(bytes) => bytes,
+            Err(e) => return e.into_response(),
+        };
+        let response = state.call(principal.as_ref(), &bytes).await;
+        tracing::debug!(status = response.status().as_u16(), "call answered");
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+async fn fetch(
+    State(state): State<MizanState>,
+    context: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
+    let context = match context {
+        Ok(Path(context)) => context,
+        Err(e) => {
+            return Error::BadRequest {
+                reason: format!("invalid context name: {e}"),
+            }
+            .into_response();
+        }
+    };
+    let span = tracing::info_span!("mizan.fetch", context = context.as_str());
+    async move {
+        let principal = match state.identify(request.headers()).await {
+            Ok(principal) => principal,
+            Err(e) => return e.into_response(),
+        };
+        let query = request.uri().query().unwrap_or("");
+        let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = form_urlencoded::parse(query.as_bytes()).collect();
+        let pairs = pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
+        let response = state.fetch(principal.as_ref(), &context, pairs).await;
+        tracing::debug!(status = response.status().as_u16(), "fetch answered");
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+async fn no_route(method: Method, uri: Uri) -> Response {
+    Error::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+    .into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    Error::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+    .into_response()
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes().trim_ascii_start();
+        v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/")
+    })
+}
+
+/// The whole body, or 413 past `limit` (rejected up front when
+/// `Content-Length` already says so).
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Error> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Error::BodyTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(Error::BodyTooLarge { limit }),
+        Err(e) => Err(Error::BadRequest {
+            reason: format!("cannot read the request body: {e}"),
+        }),
+    }
+}

@@ -1,0 +1,341 @@
+//! [`MizanState`]: what the router needs (registry, extensions, the
+//! authenticator chain, the optional origin cache, the body limit), built
+//! with [`MizanStateBuilder`], and the two operations the routes perform —
+//! a call and a context fetch — as plain async methods, so they can be
+//! driven without HTTP (benchmarks, other transports).
+//!
+//! These methods only move envelopes: decode the body or query, ask
+//! `mizan`'s [`Registry`] (which authorizes, validates, runs the body and
+//! resolves invalidation), purge or fill the cache, encode the answer.
+
+use crate::auth::{AuthChain, Authenticator, BearerAuthenticator, MwtAuthenticator};
+use crate::cache::{Lookup, OriginCache};
+use crate::error::json_response;
+use crate::{CACHE_HEADER, Error, INVALIDATE_HEADER};
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use mizan::{Extensions, Origin, Principal, Registry, RequestHandle};
+use mizan_core::cache::SharedCache;
+use mizan_core::cache_key::CacheKeyer;
+use mizan_core::ir::Transport;
+use mizan_core::mwt::KeyRing;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+/// Default request body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Everything the Mizan routes need; cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct MizanState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Arc<Registry>,
+    extensions: Arc<Extensions>,
+    auth: AuthChain,
+    cache: Option<OriginCache>,
+    body_limit: usize,
+    /// Functions and contexts served over websocket (501 here).
+    websocket: Websocket,
+}
+
+#[derive(Default)]
+struct Websocket {
+    functions: HashSet<String>,
+    contexts: HashSet<String>,
+}
+
+impl Websocket {
+    fn of(registry: &Registry) -> Self {
+        let mut out = Websocket::default();
+        for f in registry
+            .ir()
+            .functions
+            .iter()
+            .filter(|f| f.transport == Transport::Websocket)
+        {
+            out.functions.insert(f.name.clone());
+            out.contexts.extend(f.context.clone());
+        }
+        out
+    }
+
+    fn function(&self, name: &str) -> bool {
+        !self.functions.is_empty() && self.functions.contains(name)
+    }
+
+    fn context(&self, name: &str) -> bool {
+        !self.contexts.is_empty() && self.contexts.contains(name)
+    }
+}
+
+impl fmt::Debug for MizanState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MizanState")
+            .field("registry", &self.inner.registry)
+            .field("auth", &self.inner.auth)
+            .field("cache", &self.inner.cache.is_some())
+            .field("body_limit", &self.inner.body_limit)
+            .finish()
+    }
+}
+
+impl MizanState {
+    /// Starts a state serving `registry`: no extensions, MWT with an empty
+    /// key ring (every token rejected), no other authenticator, no cache,
+    /// a 1 MiB body limit.
+    pub fn builder(registry: impl Into<Arc<Registry>>) -> MizanStateBuilder {
+        MizanStateBuilder {
+            registry: registry.into(),
+            extensions: Arc::new(Extensions::new()),
+            mwt_keys: KeyRing::new(),
+            mwt_audience: None,
+            others: Vec::new(),
+            cache: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// The registry served.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// Whether the origin cache is enabled.
+    pub fn cache_enabled(&self) -> bool {
+        self.inner.cache.is_some()
+    }
+
+    /// The request body limit, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    /// Who is calling, from the request headers: `Ok(None)` for anonymous,
+    /// [`Error::Unauthorized`] when a credential is presented and rejected.
+    pub async fn identify(&self, headers: &HeaderMap) -> Result<Option<Principal>, Error> {
+        self.inner.auth.identify(headers).await
+    }
+
+    /// `POST {base}/call/` after identification: `body` is the call
+    /// envelope. Returns the `{"result", "invalidate", "merge"?}` response
+    /// with `X-Mizan-Invalidate` when something is invalidated, after
+    /// purging the origin cache; or the error envelope.
+    pub async fn call(&self, principal: Option<&Principal>, body: &[u8]) -> Response {
+        match self.try_call(principal, body).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        }
+    }
+
+    async fn try_call(&self, principal: Option<&Principal>, body: &[u8]) -> Result<Response, Error> {
+        let envelope: Envelope<'_> = serde_json::from_slice(body).map_err(|e| Error::BadRequest {
+            reason: format!("invalid call envelope: {e}"),
+        })?;
+        tracing::Span::current().record("function", &*envelope.function);
+        let registry = &self.inner.registry;
+        if self.inner.websocket.function(&envelope.function)
+            && registry.ir().function(&envelope.function).is_some_and(|f| !f.private)
+        {
+            return Err(Error::NotImplemented {
+                what: format!("`{}` is served over websocket, not HTTP", envelope.function),
+            });
+        }
+        let req = RequestHandle::new(Origin::Http, principal, &self.inner.extensions);
+        let response = registry.call(&req, &envelope.function, &envelope.args).await?;
+        if let Some(cache) = &self.inner.cache
+            && !(response.invalidate.is_empty() && response.merge.is_empty())
+        {
+            cache.purge(&response.invalidate, &response.merge).await;
+        }
+        let body = serde_json::to_vec(&response)
+            .map_err(|e| Error::Mizan(mizan::MizanError::internal(format!("cannot encode the response: {e}"))))?;
+        let mut http = json_response(StatusCode::OK, Body::from(body));
+        if !response.invalidate.is_empty() {
+            match HeaderValue::try_from(mizan_core::header::format(&response.invalidate)) {
+                Ok(value) => {
+                    http.headers_mut()
+                        .insert(HeaderName::from_static(INVALIDATE_HEADER), value);
+                }
+                // Unreachable: the header is percent-encoded ASCII.
+                Err(e) => tracing::error!(error = %e, "cannot send X-Mizan-Invalidate"),
+            }
+        }
+        Ok(http)
+    }
+
+    /// `GET {base}/ctx/<context>/?<query>` after identification: coerces
+    /// the query, serves from the origin cache or fetches (and stores), and
+    /// reports `X-Mizan-Cache: HIT|MISS` when the cache is enabled.
+    pub async fn fetch<'q>(
+        &self,
+        principal: Option<&Principal>,
+        context: &str,
+        query: impl IntoIterator<Item = (&'q str, &'q str)>,
+    ) -> Response {
+        match self.try_fetch(principal, context, query).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        }
+    }
+
+    async fn try_fetch<'q>(
+        &self,
+        principal: Option<&Principal>,
+        context: &str,
+        query: impl IntoIterator<Item = (&'q str, &'q str)>,
+    ) -> Result<Response, Error> {
+        let registry = &self.inner.registry;
+        let params = registry.coerce_query(context, query)?;
+        if self.inner.websocket.context(context) {
+            return Err(Error::NotImplemented {
+                what: format!("context `{context}` is served over websocket, not HTTP"),
+            });
+        }
+        let user = principal.map(|p| p.id.as_str());
+        let lookup = match &self.inner.cache {
+            Some(cache) => cache.lookup(context, &params, user).await,
+            None => Lookup::Bypass,
+        };
+        if let Lookup::Hit(body) = lookup {
+            return Ok(self.with_cache_header(json_response(StatusCode::OK, Body::from(body)), "HIT"));
+        }
+        let req = RequestHandle::new(Origin::Http, principal, &self.inner.extensions);
+        let bundle = registry.fetch(&req, context, &params).await?;
+        let body = serde_json::to_vec(&bundle)
+            .map_err(|e| Error::Mizan(mizan::MizanError::internal(format!("cannot encode the bundle: {e}"))))?;
+        if let (Some(cache), Lookup::Miss { key, canonical }) = (&self.inner.cache, &lookup) {
+            cache.store(context, key, *canonical, &body).await;
+        }
+        Ok(self.with_cache_header(json_response(StatusCode::OK, Body::from(body)), "MISS"))
+    }
+
+    fn with_cache_header(&self, mut response: Response, verdict: &'static str) -> Response {
+        if self.inner.cache.is_some() {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(CACHE_HEADER), HeaderValue::from_static(verdict));
+        }
+        response
+    }
+}
+
+/// The call envelope of SPEC §3 (`mizan_core::wire::CallEnvelope`), with
+/// the function name borrowed from the body when it has no escapes.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "fn", borrow)]
+    function: Cow<'a, str>,
+    #[serde(default)]
+    args: Map<String, Value>,
+}
+
+/// Builds a [`MizanState`]; see [`MizanState::builder`].
+pub struct MizanStateBuilder {
+    registry: Arc<Registry>,
+    extensions: Arc<Extensions>,
+    mwt_keys: KeyRing,
+    mwt_audience: Option<String>,
+    others: Vec<Arc<dyn Authenticator>>,
+    cache: Option<(CacheKeyer, SharedCache)>,
+    body_limit: usize,
+}
+
+impl fmt::Debug for MizanStateBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MizanStateBuilder")
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MizanStateBuilder {
+    /// The values server functions get from `req.get::<T>()` /
+    /// `req.state::<T>()` (the application state).
+    pub fn extensions(mut self, extensions: impl Into<Arc<Extensions>>) -> Self {
+        self.extensions = extensions.into();
+        self
+    }
+
+    /// Verifies `X-Mizan-Token` with this key ring (a token without `kid`
+    /// uses the `default` key).
+    pub fn mwt_keys(mut self, keys: KeyRing) -> Self {
+        self.mwt_keys = keys;
+        self
+    }
+
+    /// Verifies `X-Mizan-Token` with one secret, the `default` key.
+    pub fn mwt_secret(self, secret: impl AsRef<[u8]>) -> Self {
+        self.mwt_keys(KeyRing::single(secret))
+    }
+
+    /// Expects this audience in MWT `aud` (default `mizan`).
+    pub fn mwt_audience(mut self, audience: impl Into<String>) -> Self {
+        self.mwt_audience = Some(audience.into());
+        self
+    }
+
+    /// Accepts application tokens in `Authorization: Bearer <token>`:
+    /// `check` returns the principal, or `None` to reject with 401.
+    /// Consulted only when no `X-Mizan-Token` is present.
+    pub fn bearer<F, Fut>(self, check: F) -> Self
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<Principal>> + Send + 'static,
+    {
+        self.authenticator(BearerAuthenticator::new(check))
+    }
+
+    /// Adds an authenticator after MWT and the ones added before.
+    pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
+        self.others.push(Arc::new(authenticator));
+        self
+    }
+
+    /// Enables the origin cache: keys derived with `secret` (the cache
+    /// secret, distinct from the MWT secret), entries stored in `backend`
+    /// (`MemoryCache`, `RedisCache`, ...).
+    pub fn cache(mut self, secret: impl AsRef<[u8]>, backend: SharedCache) -> Self {
+        self.cache = Some((CacheKeyer::new(secret.as_ref()), backend));
+        self
+    }
+
+    /// Longest accepted request body, in bytes (default 1 MiB); longer
+    /// bodies get 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The state.
+    pub fn build(self) -> MizanState {
+        let cache = self
+            .cache
+            .map(|(keyer, backend)| OriginCache::new(keyer, backend, self.registry.ir()));
+        let mut mwt = MwtAuthenticator::new(self.mwt_keys);
+        if let Some(audience) = self.mwt_audience {
+            mwt = mwt.with_audience(audience);
+        }
+        MizanState {
+            inner: Arc::new(Inner {
+                auth: AuthChain {
+                    mwt,
+                    others: self.others,
+                },
+                websocket: Websocket::of(&self.registry),
+                registry: self.registry,
+                extensions: self.extensions,
+                cache,
+                body_limit: self.body_limit,
+            }),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The router without sockets (`tower::ServiceExt::oneshot`), for what the
+//! AFI end-to-end tests (fixtures/afi-app/tests/http) cannot show: nesting
+//! into an application with its own state and fallback, websocket
+//! functions, custom authenticators and their order, key rotation and
+//! audience, panics.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use futures::future::BoxFuture;
+use http_body_util::BodyExt;
+use mizan::{Principal, Registry, RequestHandle};
+use mizan_axum::{AuthOutcome, Authenticator, MizanState};
+use mizan_core::mwt::{self, KeyRing, MintRequest};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+#[mizan::context("live")]
+pub struct LiveCtx;
+
+/// Pushed over websocket.
+#[mizan::client(context = LiveCtx, websocket)]
+pub async fn live_ticks(_req: &RequestHandle<'_>) -> i64 {
+    1
+}
+
+/// The caller's id.
+#[mizan::client]
+pub async fn whoami(req: &RequestHandle<'_>) -> Option<String> {
+    req.principal().map(|p| p.id.clone())
+}
+
+/// Always panics.
+#[mizan::client]
+pub async fn explode(_req: &RequestHandle<'_>) -> i64 {
+    panic!("boom")
+}
+
+/// `x-app-user: <id>` identifies; `x-app-user: !` is rejected.
+struct HeaderAuth;
+
+impl Authenticator for HeaderAuth {
+    fn scheme(&self) -> &'static str {
+        "header"
+    }
+
+    fn authenticate<'a>(&'a self, headers: &'a HeaderMap) -> BoxFuture<'a, AuthOutcome> {
+        let outcome = match headers.get("x-app-user").and_then(|v| v.to_str().ok()) {
+            None => AuthOutcome::Absent,
+            Some("!") => AuthOutcome::Rejected("banned".into()),
+            Some(id) => AuthOutcome::Authenticated(Principal::user(id)),
+        };
+        Box::pin(std::future::ready(outcome))
+    }
+}
+
+fn state() -> mizan_axum::MizanStateBuilder {
+    MizanState::builder(Registry::from_linked().expect("the test functions form a valid IR"))
+}
+
+async fn send(app: &Router, method: &str, uri: &str, body: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let response = app
+        .clone()
+        .oneshot(req.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    assert_eq!(response.headers()["cache-control"], "no-store", "{method} {uri}");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, json)
+}
+
+async fn whoami_as(app: &Router, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+    send(app, "POST", "/call/", r#"{"fn": "whoami"}"#, headers).await
+}
+
+#[derive(Clone)]
+struct AppState {
+    greeting: &'static str,
+}
+
+#[tokio::test]
+async fn nests_into_an_application_with_its_own_state_and_fallback() {
+    let app: Router = Router::new()
+        .route(
+            "/hello",
+            axum::routing::get(|axum::extract::State(s): axum::extract::State<AppState>| async move { s.greeting }),
+        )
+        .nest("/api/mizan", mizan_axum::router(state().build()))
+        .fallback(|| async { (StatusCode::IM_A_TEAPOT, "app fallback") })
+        .with_state(AppState { greeting: "hi" });
+    let hello = app
+        .clone()
+        .oneshot(Request::get("/hello").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(hello.status(), StatusCode::OK);
+    let (status, body) = send(&app, "GET", "/api/mizan/session/", "", &[]).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"csrfToken": null})));
+    let (status, body) = send(&app, "GET", "/api/mizan/nope/", "", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "NOT_FOUND", "Mizan's own 404 under its base");
+    let outside = app
+        .clone()
+        .oneshot(Request::get("/elsewhere").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        outside.status(),
+        StatusCode::IM_A_TEAPOT,
+        "the application's fallback outside the base"
+    );
+}
+
+#[tokio::test]
+async fn websocket_functions_are_not_served_over_http() {
+    let app = mizan_axum::router(state().build());
+    let (status, body) = send(&app, "POST", "/call/", r#"{"fn": "live_ticks"}"#, &[]).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::NOT_IMPLEMENTED, &json!("NOT_IMPLEMENTED"))
+    );
+    let (status, body) = send(&app, "GET", "/ctx/live/", "", &[]).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::NOT_IMPLEMENTED, &json!("NOT_IMPLEMENTED"))
+    );
+}
+
+#[tokio::test]
+async fn authenticators_run_in_order_and_a_rejection_is_final() {
+    let app = mizan_axum::router(
+        state()
+            .mwt_secret("mwt-secret-0123456789abcdef0123456789")
+            .authenticator(HeaderAuth)
+            .bearer(|token| async move { (token == "app-token").then(|| Principal::user("bearer-user")) })
+            .build(),
+    );
+    assert_eq!(
+        whoami_as(&app, &[]).await,
+        (StatusCode::OK, json!({"result": null, "invalidate": []}))
+    );
+    assert_eq!(whoami_as(&app, &[("x-app-user", "7")]).await.1["result"], "7");
+    let bearer = ("authorization", "Bearer app-token");
+    assert_eq!(whoami_as(&app, &[bearer]).await.1["result"], "bearer-user");
+    // The header authenticator comes first and decides.
+    assert_eq!(whoami_as(&app, &[("x-app-user", "7"), bearer]).await.1["result"], "7");
+    let (status, body) = whoami_as(&app, &[("x-app-user", "!"), bearer]).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("UNAUTHORIZED"))
+    );
+    assert_eq!(
+        body["error"]["message"], "invalid credentials",
+        "the reason is not sent"
+    );
+    let (status, _) = whoami_as(&app, &[("authorization", "Bearer other")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A bad MWT is final even with an identifying header behind it.
+    let (status, _) = whoami_as(&app, &[("x-mizan-token", "x.y.z"), ("x-app-user", "7")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn key_rotation_and_audience() {
+    let mut keys = KeyRing::new();
+    keys.insert("2024", "old-secret-0123456789abcdef0123456789")
+        .insert("2025", "new-secret-0123456789abcdef012345678");
+    let app = mizan_axum::router(state().mwt_keys(keys.clone()).mwt_audience("shop").build());
+    let mint = |kid: &str, aud: &str| {
+        let req = MintRequest {
+            kid: Some(kid.into()),
+            aud: aud.into(),
+            ..MintRequest::new("42")
+        };
+        mwt::mint(&keys, &req, mwt::unix_now()).unwrap()
+    };
+    for kid in ["2024", "2025"] {
+        let token = mint(kid, "shop");
+        assert_eq!(
+            whoami_as(&app, &[("x-mizan-token", &token)]).await.1["result"],
+            "42",
+            "kid {kid}"
+        );
+    }
+    let wrong_audience = mint("2025", "mizan");
+    assert_eq!(
+        whoami_as(&app, &[("x-mizan-token", &wrong_audience)]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Without a key ring every token is rejected, never ignored.
+    let no_keys = mizan_axum::router(state().build());
+    assert_eq!(
+        whoami_as(&no_keys, &[("x-mizan-token", &mint("2025", "shop"))]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_panicking_function_is_500_and_the_router_keeps_serving() {
+    let app = mizan_axum::router(state().build());
+    let (status, body) = send(&app, "POST", "/call/", r#"{"fn": "explode"}"#, &[]).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body,
+        json!({"error": {"code": "INTERNAL_ERROR", "message": "internal error"}})
+    );
+    assert_eq!(whoami_as(&app, &[]).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn invalid_utf8_in_the_path_is_a_bad_request() {
+    let app = mizan_axum::router(state().build());
+    let (status, body) = send(&app, "GET", "/ctx/%FF/", "", &[]).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::BAD_REQUEST, &json!("BAD_REQUEST"))
+    );
+}
