@@ -18,17 +18,43 @@ fn node_encode(values: &[String]) -> Vec<String> {
         .stdout(Stdio::piped())
         .spawn()
         .expect("node is required for this test (scripts/setup installs it)");
-    child.stdin.take().unwrap().write_all(serde_json::to_string(values).unwrap().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(values).unwrap().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
 fn encoding_matches_node_encode_uri_component() {
     let mut values: Vec<String> = [
-        ";", ",", "=", "&", "%", " ", "é", "😀", "a;b,c=d&e%f g", "naïve; x=1", "-_.!~*'()", "A-Za-z0-9", "\u{0}\u{7f}",
-        "\"quoted\"", "/?#[]@$+", "tab\tnew\nline", "日本語", "%41", "",
+        ";",
+        ",",
+        "=",
+        "&",
+        "%",
+        " ",
+        "é",
+        "😀",
+        "a;b,c=d&e%f g",
+        "naïve; x=1",
+        "-_.!~*'()",
+        "A-Za-z0-9",
+        "\u{0}\u{7f}",
+        "\"quoted\"",
+        "/?#[]@$+",
+        "tab\tnew\nline",
+        "日本語",
+        "%41",
+        "",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -88,7 +114,9 @@ fn entry() -> impl Strategy<Value = Invalidation> {
         any::<bool>().prop_map(Value::Bool),
     ];
     prop_oneof![
-        any::<String>().prop_filter("non-empty", |s| !s.trim().is_empty()).prop_map(Invalidation::Broad),
+        any::<String>()
+            .prop_filter("non-empty", |s| !s.trim().is_empty())
+            .prop_map(Invalidation::Broad),
         (
             any::<String>().prop_filter("non-empty", |s| !s.trim().is_empty()),
             proptest::collection::btree_map(any::<String>().prop_filter("key", |k| !k.is_empty()), value, 1..4)
@@ -108,7 +136,11 @@ fn as_header_sees(e: &Invalidation) -> Invalidation {
         Some(p) => Invalidation::Scoped(ScopedInvalidation {
             context: e.context().to_owned(),
             function: None,
-            params: Some(p.iter().map(|(k, v)| (k.clone(), Value::String(stringify(v).into_owned()))).collect::<Map<_, _>>()),
+            params: Some(
+                p.iter()
+                    .map(|(k, v)| (k.clone(), Value::String(stringify(v).into_owned())))
+                    .collect::<Map<_, _>>(),
+            ),
         }),
     }
 }

@@ -84,38 +84,118 @@ fn resolution_table() {
     let profile = json!({"user_id": 5, "name": "Ann"});
     let item = json!({"id": 3, "name": "Pen"});
     let cases: Vec<(&str, &str, Value, Value, Value)> = vec![
-        ("tier 1: scoped by a context param", "rename", json!({"user_id": 5, "name": "Ann"}), profile.clone(),
-            json!({"invalidate": [{"context": "user", "params": {"user_id": 5}}], "merge": []})),
-        ("tier 3: no matching arg is broad", "set_bio", json!({"bio": "x"}), profile.clone(),
-            json!({"invalidate": ["user"], "merge": []})),
-        ("scoping keeps only the context's params, all of them", "page_two", json!({"user_id": 5, "page": 2}), json!({"ok": true}),
-            json!({"invalidate": [{"context": "user", "params": {"page": 2, "user_id": 5}}], "merge": []})),
-        ("function target: scoped, with the function hint; then a broad context", "place_order", json!({"user_id": 5, "sku": "A"}), item.clone(),
-            json!({"invalidate": [{"context": "user", "function": "user_orders", "params": {"user_id": 5}}, "notifications"], "merge": []})),
-        ("function target without matching args keeps the hint, no params", "restock", json!({"sku": "A"}), item.clone(),
-            json!({"invalidate": [{"context": "user", "function": "user_orders"}], "merge": []})),
-        ("duplicates collapse, function and context entries stay distinct", "twice", json!({"user_id": 5}), profile.clone(),
-            json!({"invalidate": [{"context": "user", "params": {"user_id": 5}}, {"context": "user", "function": "user_profile", "params": {"user_id": 5}}], "merge": []})),
-        ("declaration order is kept", "ordered", json!({"user_id": 1}), profile.clone(),
-            json!({"invalidate": ["notifications", {"context": "user", "params": {"user_id": 1}}], "merge": []})),
-        ("merge direct (through optional<Profile>); merged context not also invalidated", "edit_profile", json!({"user_id": 5, "name": "Ann"}), profile.clone(),
-            json!({"invalidate": ["notifications"], "merge": [{"context": "user", "slot": "user_profile", "value": profile, "params": {"user_id": 5}}]})),
-        ("merge direct through an alias", "edit_profile_alias", json!({"user_id": 5}), profile.clone(),
-            json!({"invalidate": [], "merge": [{"context": "user", "slot": "user_profile", "value": profile, "params": {"user_id": 5}}]})),
-        ("merge direct by structure (another named type, same body)", "edit_profile_twin", json!({"user_id": 5}), profile.clone(),
-            json!({"invalidate": [], "merge": [{"context": "user", "slot": "user_profile", "value": profile, "params": {"user_id": 5}}]})),
-        ("merge upsert: list<Item> slot, Item result", "set_item", json!({"shop_id": 1, "id": 3}), item.clone(),
-            json!({"invalidate": [], "merge": [{"context": "catalog", "slot": "catalog_items", "value": item, "params": {"shop_id": 1}}]})),
-        ("merge replace: both lists", "set_items", json!({"shop_id": 1}), json!([item]),
-            json!({"invalidate": [], "merge": [{"context": "catalog", "slot": "catalog_items", "value": [item], "params": {"shop_id": 1}}]})),
-        ("merge ambiguous: no merge entry, the context is refetched instead", "post", json!({}), json!({"id": 1, "body": "b"}),
-            json!({"invalidate": ["feed"], "merge": []})),
-        ("merge none: no merge entry, the context is refetched (scoped) after the affects", "ack", json!({"user_id": 7}), json!({"ok": true}),
-            json!({"invalidate": ["notifications", {"context": "user", "params": {"user_id": 7}}], "merge": []})),
-        ("a read invalidates nothing", "read_only", json!({"user_id": 7}), json!({"ok": true}),
-            json!({"invalidate": [], "merge": []})),
-        ("value types are kept in the body (strings stay strings)", "rename", json!({"user_id": "5", "name": "Ann"}), profile.clone(),
-            json!({"invalidate": [{"context": "user", "params": {"user_id": "5"}}], "merge": []})),
+        (
+            "tier 1: scoped by a context param",
+            "rename",
+            json!({"user_id": 5, "name": "Ann"}),
+            profile.clone(),
+            json!({"invalidate": [{"context": "user", "params": {"user_id": 5}}], "merge": []}),
+        ),
+        (
+            "tier 3: no matching arg is broad",
+            "set_bio",
+            json!({"bio": "x"}),
+            profile.clone(),
+            json!({"invalidate": ["user"], "merge": []}),
+        ),
+        (
+            "scoping keeps only the context's params, all of them",
+            "page_two",
+            json!({"user_id": 5, "page": 2}),
+            json!({"ok": true}),
+            json!({"invalidate": [{"context": "user", "params": {"page": 2, "user_id": 5}}], "merge": []}),
+        ),
+        (
+            "function target: scoped, with the function hint; then a broad context",
+            "place_order",
+            json!({"user_id": 5, "sku": "A"}),
+            item.clone(),
+            json!({"invalidate": [{"context": "user", "function": "user_orders", "params": {"user_id": 5}}, "notifications"], "merge": []}),
+        ),
+        (
+            "function target without matching args keeps the hint, no params",
+            "restock",
+            json!({"sku": "A"}),
+            item.clone(),
+            json!({"invalidate": [{"context": "user", "function": "user_orders"}], "merge": []}),
+        ),
+        (
+            "duplicates collapse, function and context entries stay distinct",
+            "twice",
+            json!({"user_id": 5}),
+            profile.clone(),
+            json!({"invalidate": [{"context": "user", "params": {"user_id": 5}}, {"context": "user", "function": "user_profile", "params": {"user_id": 5}}], "merge": []}),
+        ),
+        (
+            "declaration order is kept",
+            "ordered",
+            json!({"user_id": 1}),
+            profile.clone(),
+            json!({"invalidate": ["notifications", {"context": "user", "params": {"user_id": 1}}], "merge": []}),
+        ),
+        (
+            "merge direct (through optional<Profile>); merged context not also invalidated",
+            "edit_profile",
+            json!({"user_id": 5, "name": "Ann"}),
+            profile.clone(),
+            json!({"invalidate": ["notifications"], "merge": [{"context": "user", "slot": "user_profile", "value": profile, "params": {"user_id": 5}}]}),
+        ),
+        (
+            "merge direct through an alias",
+            "edit_profile_alias",
+            json!({"user_id": 5}),
+            profile.clone(),
+            json!({"invalidate": [], "merge": [{"context": "user", "slot": "user_profile", "value": profile, "params": {"user_id": 5}}]}),
+        ),
+        (
+            "merge direct by structure (another named type, same body)",
+            "edit_profile_twin",
+            json!({"user_id": 5}),
+            profile.clone(),
+            json!({"invalidate": [], "merge": [{"context": "user", "slot": "user_profile", "value": profile, "params": {"user_id": 5}}]}),
+        ),
+        (
+            "merge upsert: list<Item> slot, Item result",
+            "set_item",
+            json!({"shop_id": 1, "id": 3}),
+            item.clone(),
+            json!({"invalidate": [], "merge": [{"context": "catalog", "slot": "catalog_items", "value": item, "params": {"shop_id": 1}}]}),
+        ),
+        (
+            "merge replace: both lists",
+            "set_items",
+            json!({"shop_id": 1}),
+            json!([item]),
+            json!({"invalidate": [], "merge": [{"context": "catalog", "slot": "catalog_items", "value": [item], "params": {"shop_id": 1}}]}),
+        ),
+        (
+            "merge ambiguous: no merge entry, the context is refetched instead",
+            "post",
+            json!({}),
+            json!({"id": 1, "body": "b"}),
+            json!({"invalidate": ["feed"], "merge": []}),
+        ),
+        (
+            "merge none: no merge entry, the context is refetched (scoped) after the affects",
+            "ack",
+            json!({"user_id": 7}),
+            json!({"ok": true}),
+            json!({"invalidate": ["notifications", {"context": "user", "params": {"user_id": 7}}], "merge": []}),
+        ),
+        (
+            "a read invalidates nothing",
+            "read_only",
+            json!({"user_id": 7}),
+            json!({"ok": true}),
+            json!({"invalidate": [], "merge": []}),
+        ),
+        (
+            "value types are kept in the body (strings stay strings)",
+            "rename",
+            json!({"user_id": "5", "name": "Ann"}),
+            profile.clone(),
+            json!({"invalidate": [{"context": "user", "params": {"user_id": "5"}}], "merge": []}),
+        ),
     ];
     for (what, function, args, result, expected) in cases {
         assert_eq!(run(function, args, result), expected, "{what}");
@@ -126,13 +206,37 @@ fn resolution_table() {
 fn merge_slots_and_modes() {
     let ir = ir();
     let output = |f: &str| ir.function(f).unwrap().output.clone();
-    assert_eq!(merge_slot(&ir, &output("set_item"), "catalog"), MergeSlot::Unique { slot: "catalog_items".into(), mode: MergeMode::Upsert });
-    assert_eq!(merge_slot(&ir, &output("set_items"), "catalog"), MergeSlot::Unique { slot: "catalog_items".into(), mode: MergeMode::Replace });
-    assert_eq!(merge_slot(&ir, &output("edit_profile"), "user"), MergeSlot::Unique { slot: "user_profile".into(), mode: MergeMode::Direct });
-    assert_eq!(merge_slot(&ir, &output("post"), "feed"), MergeSlot::Ambiguous(vec!["feed_a".into(), "feed_b".into()]));
+    assert_eq!(
+        merge_slot(&ir, &output("set_item"), "catalog"),
+        MergeSlot::Unique {
+            slot: "catalog_items".into(),
+            mode: MergeMode::Upsert
+        }
+    );
+    assert_eq!(
+        merge_slot(&ir, &output("set_items"), "catalog"),
+        MergeSlot::Unique {
+            slot: "catalog_items".into(),
+            mode: MergeMode::Replace
+        }
+    );
+    assert_eq!(
+        merge_slot(&ir, &output("edit_profile"), "user"),
+        MergeSlot::Unique {
+            slot: "user_profile".into(),
+            mode: MergeMode::Direct
+        }
+    );
+    assert_eq!(
+        merge_slot(&ir, &output("post"), "feed"),
+        MergeSlot::Ambiguous(vec!["feed_a".into(), "feed_b".into()])
+    );
     assert_eq!(merge_slot(&ir, &output("ack"), "user"), MergeSlot::Unresolved);
     // A slot of another element type is no match.
-    assert_eq!(merge_slot(&ir, &output("edit_profile"), "catalog"), MergeSlot::Unresolved);
+    assert_eq!(
+        merge_slot(&ir, &output("edit_profile"), "catalog"),
+        MergeSlot::Unresolved
+    );
 }
 
 #[test]
@@ -140,13 +244,30 @@ fn unknown_functions_are_errors_and_the_afi_cases_hold() {
     let ir = ir();
     let empty = serde_json::Map::new();
     assert!(resolve(&ir, "nope", &empty, &Value::Null).is_err());
-    assert!(InvalidationIndex::new(&ir).resolve("nope", &empty, &Value::Null).is_err());
-    let afi = parse(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/afi/afi.kdl")).unwrap()).unwrap();
+    assert!(
+        InvalidationIndex::new(&ir)
+            .resolve("nope", &empty, &Value::Null)
+            .is_err()
+    );
+    let afi =
+        parse(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/afi/afi.kdl")).unwrap())
+            .unwrap();
     let index = InvalidationIndex::new(&afi);
     let args = json!({"user_id": 5, "name": "x"});
-    let r = index.resolve("rename", args.as_object().unwrap(), &Value::Null).unwrap();
-    assert_eq!(serde_json::to_value(&r.invalidate).unwrap(), json!([{"context": "user", "params": {"user_id": 5}}]));
+    let r = index
+        .resolve("rename", args.as_object().unwrap(), &Value::Null)
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&r.invalidate).unwrap(),
+        json!([{"context": "user", "params": {"user_id": 5}}])
+    );
     assert_eq!(mizan_core::header::format(&r.invalidate), "user;user_id=5");
-    let r = index.resolve("stripe_webhook", json!({"event": "x"}).as_object().unwrap(), &Value::Null).unwrap();
+    let r = index
+        .resolve(
+            "stripe_webhook",
+            json!({"event": "x"}).as_object().unwrap(),
+            &Value::Null,
+        )
+        .unwrap();
     assert_eq!(serde_json::to_value(&r.invalidate).unwrap(), json!(["user"]));
 }

@@ -89,7 +89,8 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
     for Arg { key, value } in args {
         let name = key.to_string();
         let need = |v: &Option<Expr>| {
-            v.clone().ok_or_else(|| syn::Error::new(key.span(), format!("`{name}` needs a value: `{name} = ...`")))
+            v.clone()
+                .ok_or_else(|| syn::Error::new(key.span(), format!("`{name}` needs a value: `{name} = ...`")))
         };
         match name.as_str() {
             "context" => o.context = Some(ctx_ref(&need(&value)?)?),
@@ -148,17 +149,23 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
                     Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) if !b.value => {
                         quote!(::mizan::__private::ir::CachePolicy::None)
                     }
-                    Expr::Lit(ExprLit { lit: Lit::Bool(_), .. }) => quote!(::mizan::__private::ir::CachePolicy::Forever),
+                    Expr::Lit(ExprLit { lit: Lit::Bool(_), .. }) => {
+                        quote!(::mizan::__private::ir::CachePolicy::Forever)
+                    }
                     _ => return Err(unsupported(&v, "cache must be a number of seconds or `false`")),
                 });
             }
             "route" => {
                 let v = need(&value)?;
-                o.route = Some(string_lit(&v).ok_or_else(|| unsupported(&v, "route must be a string such as \"/profile/:id/\""))?);
+                o.route = Some(
+                    string_lit(&v)
+                        .ok_or_else(|| unsupported(&v, "route must be a string such as \"/profile/:id/\""))?,
+                );
             }
             "methods" => {
                 for e in items(&need(&value)?) {
-                    o.methods.push(string_lit(e).ok_or_else(|| unsupported(e, "methods are strings such as \"GET\""))?);
+                    o.methods
+                        .push(string_lit(e).ok_or_else(|| unsupported(e, "methods are strings such as \"GET\""))?);
                 }
             }
             other => {
@@ -209,10 +216,16 @@ fn literal_json(e: &Expr) -> syn::Result<String> {
             Lit::Float(f) => Ok(f.base10_digits().to_owned()),
             Lit::Bool(b) => Ok(b.value.to_string()),
             Lit::Str(s) => Ok(format!("{:?}", s.value()).replace("\\'", "'")),
-            other => Err(unsupported(other, "default must be an integer, float, bool or string literal")),
+            other => Err(unsupported(
+                other,
+                "default must be an integer, float, bool or string literal",
+            )),
         },
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => Ok(format!("-{}", literal_json(&u.expr)?)),
-        other => Err(unsupported(other, "default must be an integer, float, bool or string literal")),
+        other => Err(unsupported(
+            other,
+            "default must be an integer, float, bool or string literal",
+        )),
     }
 }
 
@@ -238,10 +251,16 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let options = parse_options(attr)?;
     let mut func: ItemFn = syn::parse2(item)?;
     if func.sig.asyncness.is_none() {
-        return Err(unsupported(func.sig.fn_token, "#[mizan::client] functions must be `async fn`"));
+        return Err(unsupported(
+            func.sig.fn_token,
+            "#[mizan::client] functions must be `async fn`",
+        ));
     }
     if !func.sig.generics.params.is_empty() {
-        return Err(unsupported(&func.sig.generics, "#[mizan::client] functions cannot be generic"));
+        return Err(unsupported(
+            &func.sig.generics,
+            "#[mizan::client] functions cannot be generic",
+        ));
     }
     let fn_ident = func.sig.ident.clone();
     let name = ident_name(&fn_ident);
@@ -261,7 +280,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         let FnArg::Typed(pt) = input else { continue };
         let default = param_default(&mut pt.attrs)?;
         let Pat::Ident(pi) = &*pt.pat else {
-            return Err(unsupported(&pt.pat, "parameters of #[mizan::client] functions must be plain names"));
+            return Err(unsupported(
+                &pt.pat,
+                "parameters of #[mizan::client] functions must be plain names",
+            ));
         };
         params.push((pi.ident.clone(), (*pt.ty).clone(), default));
     }
@@ -308,7 +330,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 quote!(::core::option::Option::Some((|| ::mizan::__private::json(#json)) as fn() -> ::mizan::__private::Value)),
                 true,
             ),
-            None => (quote!(::core::option::Option::None), quote!(::core::option::Option::None), false),
+            None => (
+                quote!(::core::option::Option::None),
+                quote!(::core::option::Option::None),
+                false,
+            ),
         };
         describe.push(quote_spanned! {ty.span()=>
             f.params.push(::mizan::__private::ir::Param {
@@ -331,8 +357,15 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 quote_spanned!(path.span()=> f.affects.push(<#path as ::mizan::__private::AsTarget>::TARGET.target());)
             }
             other => match string_lit(other) {
-                Some(s) => quote!(f.affects.push(::mizan::__private::ir::Target::Context(::std::string::String::from(#s)));),
-                None => return Err(unsupported(other, "affects takes context types, function paths or context name strings")),
+                Some(s) => {
+                    quote!(f.affects.push(::mizan::__private::ir::Target::Context(::std::string::String::from(#s)));)
+                }
+                None => {
+                    return Err(unsupported(
+                        other,
+                        "affects takes context types, function paths or context name strings",
+                    ));
+                }
             },
         });
     }

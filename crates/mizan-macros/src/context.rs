@@ -8,18 +8,25 @@ use quote::quote;
 use syn::{Item, LitStr};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let name: LitStr = syn::parse2(attr.clone()).map_err(|e| {
-        syn::Error::new(e.span(), "expected the context name: #[mizan::context(\"user\")]")
-    })?;
+    let name: LitStr = syn::parse2(attr.clone())
+        .map_err(|e| syn::Error::new(e.span(), "expected the context name: #[mizan::context(\"user\")]"))?;
     let value = name.value();
     if value.is_empty() || !value.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        return Err(syn::Error::new(name.span(), "a context name is an identifier such as \"user\""));
+        return Err(syn::Error::new(
+            name.span(),
+            "a context name is an identifier such as \"user\"",
+        ));
     }
     let item: Item = syn::parse2(item)?;
     let (ident, generics, attrs) = match &item {
         Item::Struct(s) => (&s.ident, &s.generics, &s.attrs),
         Item::Enum(e) => (&e.ident, &e.generics, &e.attrs),
-        other => return Err(syn::Error::new_spanned(other, "#[mizan::context] goes on a struct, e.g. `pub struct UserCtx;`")),
+        other => {
+            return Err(syn::Error::new_spanned(
+                other,
+                "#[mizan::context] goes on a struct, e.g. `pub struct UserCtx;`",
+            ));
+        }
     };
     if !generics.params.is_empty() {
         return Err(syn::Error::new_spanned(generics, "a context type cannot be generic"));

@@ -39,7 +39,10 @@ fn mizan_attrs(attrs: &[Attribute]) -> syn::Result<MizanAttrs> {
 pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
     let input: DeriveInput = syn::parse2(item)?;
     if !input.generics.params.is_empty() {
-        return Err(unsupported(&input.generics, "#[derive(Mizan)] does not support generic types"));
+        return Err(unsupported(
+            &input.generics,
+            "#[derive(Mizan)] does not support generic types",
+        ));
     }
     let ident = &input.ident;
     let container = SerdeAttrs::read(&input.attrs)?;
@@ -56,9 +59,15 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
                         continue;
                     }
                     if serde.flatten {
-                        return Err(unsupported(field, "#[serde(flatten)] is not supported by #[derive(Mizan)]"));
+                        return Err(unsupported(
+                            field,
+                            "#[serde(flatten)] is not supported by #[derive(Mizan)]",
+                        ));
                     }
-                    let field_ident = field.ident.as_ref().ok_or_else(|| unsupported(field, "unnamed field"))?;
+                    let field_ident = field
+                        .ident
+                        .as_ref()
+                        .ok_or_else(|| unsupported(field, "unnamed field"))?;
                     let wire = serde.rename.clone().unwrap_or_else(|| {
                         let raw = ident_name(field_ident);
                         container.rename_all.map(|r| r.field(&raw)).unwrap_or(raw)
@@ -95,25 +104,40 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
                 let ty = &unnamed.unnamed[0].ty;
                 quote_spanned!(ty.span()=> ::mizan::__private::ir::TypeKind::Alias(<#ty as ::mizan::MizanType>::shape(types)))
             }
-            other => return Err(unsupported(other, "#[derive(Mizan)] needs named fields or exactly one unnamed field")),
+            other => {
+                return Err(unsupported(
+                    other,
+                    "#[derive(Mizan)] needs named fields or exactly one unnamed field",
+                ));
+            }
         },
         Data::Enum(e) => {
             if container.tagged {
-                return Err(unsupported(ident, "tagged and untagged enums are not supported; use a unit-only enum or a struct"));
+                return Err(unsupported(
+                    ident,
+                    "tagged and untagged enums are not supported; use a unit-only enum or a struct",
+                ));
             }
             let mut variants = Vec::new();
             for v in &e.variants {
                 if !matches!(v.fields, Fields::Unit) {
-                    return Err(unsupported(v, "#[derive(Mizan)] enums must have unit variants only (they are string enums)"));
+                    return Err(unsupported(
+                        v,
+                        "#[derive(Mizan)] enums must have unit variants only (they are string enums)",
+                    ));
                 }
                 let serde = SerdeAttrs::read(&v.attrs)?;
                 if serde.skip {
                     continue;
                 }
                 let raw = ident_name(&v.ident);
-                let wire = serde.rename.unwrap_or_else(|| container.rename_all.map(|r| r.variant(&raw)).unwrap_or(raw));
+                let wire = serde
+                    .rename
+                    .unwrap_or_else(|| container.rename_all.map(|r| r.variant(&raw)).unwrap_or(raw));
                 let vdoc = option_string(&doc_text(&v.attrs));
-                variants.push(quote!(::mizan::__private::ir::Variant { name: ::std::string::String::from(#wire), doc: #vdoc }));
+                variants.push(
+                    quote!(::mizan::__private::ir::Variant { name: ::std::string::String::from(#wire), doc: #vdoc }),
+                );
             }
             quote!(::mizan::__private::ir::TypeKind::Enum(::std::vec![#(#variants),*]))
         }

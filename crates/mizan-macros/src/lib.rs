@@ -20,17 +20,23 @@ use proc_macro::TokenStream;
 /// `#[mizan(default = LITERAL)]`.
 #[proc_macro_attribute]
 pub fn client(attr: TokenStream, item: TokenStream) -> TokenStream {
-    client::expand(attr.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    client::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Declares a context type: `#[mizan::context("user")] pub struct UserCtx;`.
 #[proc_macro_attribute]
 pub fn context(attr: TokenStream, item: TokenStream) -> TokenStream {
-    context::expand(attr.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    context::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Describes a struct or unit enum for the IR, honouring serde renames.
 #[proc_macro_derive(Mizan, attributes(mizan))]
 pub fn derive_mizan(item: TokenStream) -> TokenStream {
-    derive::expand(item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    derive::expand(item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

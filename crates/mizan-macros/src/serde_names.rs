@@ -27,7 +27,12 @@ impl RenameRule {
             "SCREAMING_SNAKE_CASE" => RenameRule::ScreamingSnake,
             "kebab-case" => RenameRule::Kebab,
             "SCREAMING-KEBAB-CASE" => RenameRule::ScreamingKebab,
-            other => return Err(syn::Error::new(s.span(), format!("unknown serde rename_all rule `{other}`"))),
+            other => {
+                return Err(syn::Error::new(
+                    s.span(),
+                    format!("unknown serde rename_all rule `{other}`"),
+                ));
+            }
         })
     }
 

@@ -31,7 +31,9 @@ impl Registry {
         let result = run(entry, req, args).await?;
         // Reads resolve to nothing: skip the index on their (hot) path.
         let resolution = if meta.is_mutation() {
-            self.index.resolve(function, args, &result).unwrap_or_else(|_| Resolution::default())
+            self.index
+                .resolve(function, args, &result)
+                .unwrap_or_else(|_| Resolution::default())
         } else {
             Resolution::default()
         };
@@ -46,7 +48,10 @@ impl Registry {
         context: &str,
         params: &Map<String, Value>,
     ) -> Result<ContextBundle, MizanError> {
-        let ctx = self.ir.context(context).ok_or_else(|| MizanError::not_found(format!("no context `{context}`")))?;
+        let ctx = self
+            .ir
+            .context(context)
+            .ok_or_else(|| MizanError::not_found(format!("no context `{context}`")))?;
         reject_unknown(params, ctx.params.iter().map(|p| p.name.as_str()), "context param")?;
         let mut members = Vec::with_capacity(ctx.members.len());
         for name in &ctx.members {
@@ -55,8 +60,11 @@ impl Registry {
                 return Err(MizanError::forbidden(format!("`{name}` is private")));
             }
             authorize(meta, entry, req)?;
-            let own: Map<String, Value> =
-                params.iter().filter(|(k, _)| meta.param(k).is_some()).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let own: Map<String, Value> = params
+                .iter()
+                .filter(|(k, _)| meta.param(k).is_some())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             members.push((name.clone(), entry, own));
         }
         let results = futures::future::join_all(members.iter().map(|(_, entry, own)| run(entry, req, own))).await;
@@ -76,7 +84,10 @@ impl Registry {
         context: &str,
         query: impl IntoIterator<Item = (&'q str, &'q str)>,
     ) -> Result<Map<String, Value>, MizanError> {
-        let ctx = self.ir.context(context).ok_or_else(|| MizanError::not_found(format!("no context `{context}`")))?;
+        let ctx = self
+            .ir
+            .context(context)
+            .ok_or_else(|| MizanError::not_found(format!("no context `{context}`")))?;
         let mut out = Map::new();
         let mut errors = Vec::new();
         for (key, raw) in query {
@@ -90,10 +101,17 @@ impl Registry {
                         errors.push((key.to_owned(), vec!["given more than once".to_owned()]));
                     }
                 }
-                None => errors.push((key.to_owned(), vec![format!("expected {}, got {raw:?}", describe(&param.shape))])),
+                None => errors.push((
+                    key.to_owned(),
+                    vec![format!("expected {}, got {raw:?}", describe(&param.shape))],
+                )),
             }
         }
-        if errors.is_empty() { Ok(out) } else { Err(MizanError::validation(errors)) }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(MizanError::validation(errors))
+        }
     }
 
     fn lookup(&self, name: &str) -> Result<(&Function, &'static FunctionEntry), MizanError> {
@@ -108,7 +126,12 @@ fn coerce(shape: &Shape, raw: &str) -> Option<Value> {
     match shape {
         Shape::Optional(inner) => coerce(inner, raw),
         Shape::Integer => raw.trim().parse::<i64>().ok().map(Value::from),
-        Shape::Number => raw.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::from),
+        Shape::Number => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Value::from),
         Shape::Boolean => match raw {
             "true" | "1" => Some(Value::Bool(true)),
             "false" | "0" => Some(Value::Bool(false)),
@@ -139,7 +162,11 @@ fn reject_unknown<'n>(
         .filter(|k| !known.clone().any(|n| n == k.as_str()))
         .map(|k| (k.clone(), vec![format!("unknown {what}")]))
         .collect();
-    if unknown.is_empty() { Ok(()) } else { Err(MizanError::validation(unknown)) }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(MizanError::validation(unknown))
+    }
 }
 
 /// Auth before the body runs: 401 without a principal, 403 with the wrong
@@ -157,13 +184,20 @@ fn authorize(meta: &Function, entry: &FunctionEntry, req: &RequestHandle<'_>) ->
         (Auth::Superuser, Some(p)) => p.superuser,
         (Auth::Predicate(_), Some(_)) => entry.predicate.is_some_and(|check| check(req)),
     };
-    if allowed { Ok(()) } else { Err(MizanError::forbidden(format!("not allowed to call `{}`", meta.name))) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(MizanError::forbidden(format!("not allowed to call `{}`", meta.name)))
+    }
 }
 
 /// Runs a handler, turning a panic into `INTERNAL_ERROR`.
 async fn run(entry: &FunctionEntry, req: &RequestHandle<'_>, args: &Map<String, Value>) -> Result<Value, MizanError> {
     let span = tracing::debug_span!("mizan_call", function = entry.name);
-    let outcome = AssertUnwindSafe((entry.call)(req, args)).catch_unwind().instrument(span).await;
+    let outcome = AssertUnwindSafe((entry.call)(req, args))
+        .catch_unwind()
+        .instrument(span)
+        .await;
     match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => {

@@ -25,7 +25,12 @@ pub struct MizanError {
 impl MizanError {
     /// An error with a code and client-visible message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        MizanError { code, message: message.into(), details: None, internal: None }
+        MizanError {
+            code,
+            message: message.into(),
+            details: None,
+            internal: None,
+        }
     }
 
     /// `NOT_FOUND`.
@@ -56,7 +61,12 @@ impl MizanError {
     /// `VALIDATION_ERROR` with `details.fields.<name> = [messages]`.
     pub fn validation(fields: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
         let body = ErrorEnvelope::validation(fields).error;
-        MizanError { code: body.code, message: body.message, details: body.details, internal: None }
+        MizanError {
+            code: body.code,
+            message: body.message,
+            details: body.details,
+            internal: None,
+        }
     }
 
     /// `INTERNAL_ERROR`; `detail` is logged, clients see a generic message.
@@ -82,7 +92,11 @@ impl MizanError {
 
     /// The wire body (what IPC rejects with).
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { code: self.code, message: self.message.clone(), details: self.details.clone() }
+        ErrorBody {
+            code: self.code,
+            message: self.message.clone(),
+            details: self.details.clone(),
+        }
     }
 
     /// The wire envelope `{"error": {...}}`.

@@ -22,12 +22,20 @@ pub struct Principal {
 impl Principal {
     /// A plain authenticated user.
     pub fn user(id: impl Into<String>) -> Self {
-        Principal { id: id.into(), ..Principal::default() }
+        Principal {
+            id: id.into(),
+            ..Principal::default()
+        }
     }
 
     /// From verified MWT claims.
     pub fn from_claims(claims: &mizan_core::mwt::Claims) -> Self {
-        Principal { id: claims.sub.clone(), staff: claims.staff, superuser: claims.superuser, perms: claims.perms.clone() }
+        Principal {
+            id: claims.sub.clone(),
+            staff: claims.staff,
+            superuser: claims.superuser,
+            perms: claims.perms.clone(),
+        }
     }
 }
 
@@ -84,7 +92,11 @@ pub struct RequestHandle<'a> {
 impl<'a> RequestHandle<'a> {
     /// A handle for one request.
     pub fn new(origin: Origin, principal: Option<&'a Principal>, extensions: &'a Extensions) -> Self {
-        RequestHandle { principal, extensions, origin }
+        RequestHandle {
+            principal,
+            extensions,
+            origin,
+        }
     }
 
     /// The authenticated caller, if any.
@@ -94,7 +106,8 @@ impl<'a> RequestHandle<'a> {
 
     /// The caller, or `UNAUTHORIZED`.
     pub fn require_principal(&self) -> Result<&'a Principal, MizanError> {
-        self.principal.ok_or_else(|| MizanError::unauthorized("authentication required"))
+        self.principal
+            .ok_or_else(|| MizanError::unauthorized("authentication required"))
     }
 
     /// The transport.
@@ -111,7 +124,10 @@ impl<'a> RequestHandle<'a> {
     /// (`INTERNAL_ERROR`, logged with the type name).
     pub fn state<T: Any + Send + Sync>(&self) -> Result<&'a T, MizanError> {
         self.get::<T>().ok_or_else(|| {
-            MizanError::internal(format!("no `{}` was provided to the adapter", std::any::type_name::<T>()))
+            MizanError::internal(format!(
+                "no `{}` was provided to the adapter",
+                std::any::type_name::<T>()
+            ))
         })
     }
 }

@@ -79,7 +79,6 @@ pub mod __private {
                 TargetRef::Function(n) => ir::Target::Function(n.to_owned()),
             }
         }
-
     }
 
     /// Implemented by context types and by the hidden marker type generated
@@ -111,7 +110,8 @@ pub mod __private {
                 (None, Some(default)) => T::deserialize(&default()),
                 (None, None) if !T::REQUIRED => T::deserialize(&Value::Null),
                 (None, None) => {
-                    self.0.push((name.to_owned(), vec!["this argument is required".to_owned()]));
+                    self.0
+                        .push((name.to_owned(), vec!["this argument is required".to_owned()]));
                     return None;
                 }
             };
@@ -126,7 +126,11 @@ pub mod __private {
 
         /// `VALIDATION_ERROR` if anything failed.
         pub fn finish(self) -> Result<(), MizanError> {
-            if self.0.is_empty() { Ok(()) } else { Err(MizanError::validation(self.0)) }
+            if self.0.is_empty() {
+                Ok(())
+            } else {
+                Err(MizanError::validation(self.0))
+            }
         }
     }
 

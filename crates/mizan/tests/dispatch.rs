@@ -48,7 +48,12 @@ pub struct AppName(pub &'static str);
 #[mizan::client(context = UserCtx, rev = 2, route = "/profile/:user_id/", methods = ["GET"])]
 pub async fn user_profile(req: &RequestHandle<'_>, user_id: i64) -> Profile {
     let app = req.get::<AppName>().map(|a| a.0).unwrap_or("?");
-    Profile { user_id, display_name: format!("{app}:{user_id}"), r#type: Kind::OnHold, bio: None }
+    Profile {
+        user_id,
+        display_name: format!("{app}:{user_id}"),
+        r#type: Kind::OnHold,
+        bio: None,
+    }
 }
 
 #[mizan::client(context = UserCtx, cache = 30)]
@@ -58,7 +63,9 @@ pub async fn user_orders(_req: &RequestHandle<'_>, user_id: i64, #[mizan(default
 
 #[mizan::client(context = StatsCtx, cache = false)]
 pub async fn counter_value(_req: &RequestHandle<'_>) -> Counter {
-    Counter { value: COUNTER.load(Ordering::SeqCst) }
+    Counter {
+        value: COUNTER.load(Ordering::SeqCst),
+    }
 }
 
 /// Renames a user.
@@ -67,18 +74,27 @@ pub async fn rename(_req: &RequestHandle<'_>, user_id: i64, name: String) -> Res
     if name.is_empty() {
         return Err(MizanError::bad_request("empty name"));
     }
-    Ok(Profile { user_id, display_name: name, r#type: Kind::Admin, bio: None })
+    Ok(Profile {
+        user_id,
+        display_name: name,
+        r#type: Kind::Admin,
+        bio: None,
+    })
 }
 
 #[mizan::client(affects = [user_orders, "stats"], auth = "required")]
 pub async fn bump(_req: &RequestHandle<'_>, user_id: i64) -> Counter {
     let _ = user_id;
-    Counter { value: COUNTER.fetch_add(1, Ordering::SeqCst) + 1 }
+    Counter {
+        value: COUNTER.fetch_add(1, Ordering::SeqCst) + 1,
+    }
 }
 
 #[mizan::client(auth = "staff", affects = StatsCtx)]
 pub async fn staff_bump(_req: &RequestHandle<'_>) -> Counter {
-    Counter { value: COUNTER.fetch_add(100, Ordering::SeqCst) + 100 }
+    Counter {
+        value: COUNTER.fetch_add(100, Ordering::SeqCst) + 100,
+    }
 }
 
 fn is_seven(req: &RequestHandle<'_>) -> bool {
@@ -109,7 +125,10 @@ async fn call(principal: Option<&Principal>, origin: Origin, f: &str, args: Valu
     ext.insert(AppName("test"));
     let req = RequestHandle::new(origin, principal, &ext);
     let args = args.as_object().cloned().unwrap_or_default();
-    registry().call(&req, f, &args).await.map(|r| serde_json::to_value(r).unwrap())
+    registry()
+        .call(&req, f, &args)
+        .await
+        .map(|r| serde_json::to_value(r).unwrap())
 }
 
 #[test]
@@ -141,12 +160,17 @@ fn the_ir_carries_wire_names_docs_and_every_option() {
         assert!(ir.contains(&needle), "missing `{needle}` in\n{ir}");
     }
     // Canonical: the text is a fixed point of parse + emit.
-    assert_eq!(mizan::mizan_core::ir::emit(&mizan::mizan_core::ir::parse(&ir).unwrap()), ir);
+    assert_eq!(
+        mizan::mizan_core::ir::emit(&mizan::mizan_core::ir::parse(&ir).unwrap()),
+        ir
+    );
 }
 
 #[tokio::test]
 async fn calls_return_results_and_invalidation() {
-    let r = call(None, Origin::Http, "rename", json!({"user_id": 5, "name": "Ann"})).await.unwrap();
+    let r = call(None, Origin::Http, "rename", json!({"user_id": 5, "name": "Ann"}))
+        .await
+        .unwrap();
     // The result merges into `user` (direct slot user_profile), so `user` is
     // not also invalidated.
     assert_eq!(
@@ -155,55 +179,108 @@ async fn calls_return_results_and_invalidation() {
                "merge": [{"context": "user", "slot": "user_profile", "params": {"user_id": 5},
                           "value": {"userId": 5, "displayName": "Ann", "type": "admin"}}]})
     );
-    let err = call(None, Origin::Http, "rename", json!({"user_id": 5, "name": ""})).await.unwrap_err();
+    let err = call(None, Origin::Http, "rename", json!({"user_id": 5, "name": ""}))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 400);
 }
 
 #[tokio::test]
 async fn arguments_are_validated_per_field() {
-    let err = call(None, Origin::Http, "rename", json!({"user_id": "five", "extra": 1})).await.unwrap_err();
+    let err = call(None, Origin::Http, "rename", json!({"user_id": "five", "extra": 1}))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 422);
     let fields = &err.details.unwrap()["fields"];
-    assert!(fields["extra"][0].as_str().unwrap().contains("unknown argument"), "{fields}");
-    let err = call(None, Origin::Http, "rename", json!({"user_id": "five"})).await.unwrap_err();
+    assert!(
+        fields["extra"][0].as_str().unwrap().contains("unknown argument"),
+        "{fields}"
+    );
+    let err = call(None, Origin::Http, "rename", json!({"user_id": "five"}))
+        .await
+        .unwrap_err();
     let fields = &err.details.unwrap()["fields"];
-    assert!(fields["user_id"][0].as_str().unwrap().contains("invalid type"), "{fields}");
+    assert!(
+        fields["user_id"][0].as_str().unwrap().contains("invalid type"),
+        "{fields}"
+    );
     assert_eq!(fields["name"][0], "this argument is required");
-    assert_eq!(call(None, Origin::Http, "nope", json!({})).await.unwrap_err().status(), 404);
+    assert_eq!(
+        call(None, Origin::Http, "nope", json!({})).await.unwrap_err().status(),
+        404
+    );
 }
 
 #[tokio::test]
 async fn auth_is_checked_before_the_body_runs() {
     let before = COUNTER.load(Ordering::SeqCst);
-    let err = call(None, Origin::Http, "bump", json!({"user_id": 1})).await.unwrap_err();
+    let err = call(None, Origin::Http, "bump", json!({"user_id": 1}))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 401);
     let user = Principal::user("1");
-    let err = call(Some(&user), Origin::Http, "staff_bump", json!({})).await.unwrap_err();
+    let err = call(Some(&user), Origin::Http, "staff_bump", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 403);
     assert_eq!(COUNTER.load(Ordering::SeqCst), before, "a rejected call ran its body");
-    let r = call(Some(&user), Origin::Ipc, "bump", json!({"user_id": 1})).await.unwrap();
-    assert_eq!(r["invalidate"], json!([{"context": "user", "function": "user_orders", "params": {"user_id": 1}}, "stats"]));
+    let r = call(Some(&user), Origin::Ipc, "bump", json!({"user_id": 1}))
+        .await
+        .unwrap();
+    assert_eq!(
+        r["invalidate"],
+        json!([{"context": "user", "function": "user_orders", "params": {"user_id": 1}}, "stats"])
+    );
     let seven = Principal::user("7");
-    assert_eq!(call(Some(&user), Origin::Http, "only_seven", json!({})).await.unwrap_err().status(), 403);
-    assert_eq!(call(Some(&seven), Origin::Http, "only_seven", json!({})).await.unwrap()["result"], json!(true));
+    assert_eq!(
+        call(Some(&user), Origin::Http, "only_seven", json!({}))
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    assert_eq!(
+        call(Some(&seven), Origin::Http, "only_seven", json!({})).await.unwrap()["result"],
+        json!(true)
+    );
 }
 
 #[tokio::test]
 async fn private_functions_are_internal_only() {
-    assert_eq!(call(None, Origin::Http, "webhook", json!({"event": "x"})).await.unwrap_err().status(), 403);
-    assert_eq!(call(None, Origin::Ipc, "webhook", json!({"event": "x"})).await.unwrap_err().status(), 403);
-    let r = call(None, Origin::Internal, "webhook", json!({"event": "x"})).await.unwrap();
+    assert_eq!(
+        call(None, Origin::Http, "webhook", json!({"event": "x"}))
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    assert_eq!(
+        call(None, Origin::Ipc, "webhook", json!({"event": "x"}))
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    let r = call(None, Origin::Internal, "webhook", json!({"event": "x"}))
+        .await
+        .unwrap();
     assert_eq!(r["invalidate"], json!(["user"]));
 }
 
 #[tokio::test]
 async fn a_panicking_handler_is_an_internal_error() {
-    let err = call(None, Origin::Http, "explode", json!({"type": "x"})).await.unwrap_err();
+    let err = call(None, Origin::Http, "explode", json!({"type": "x"}))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 500);
     assert_eq!(err.message, "internal error");
     assert!(err.internal.unwrap().contains("boom x"));
     // And the registry keeps working.
-    assert!(call(None, Origin::Http, "rename", json!({"user_id": 1, "name": "x"})).await.is_ok());
+    assert!(
+        call(None, Origin::Http, "rename", json!({"user_id": 1, "name": "x"}))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -213,13 +290,28 @@ async fn contexts_fetch_every_member_with_its_own_params() {
     let req = RequestHandle::new(Origin::Http, None, &ext);
     let params = registry.coerce_query("user", [("user_id", "5")]).unwrap();
     let bundle = registry.fetch(&req, "user", &params).await.unwrap();
-    assert_eq!(serde_json::to_string(&bundle).unwrap(), r#"{"user_orders":[5,1],"user_profile":{"displayName":"?:5","type":"on-hold","userId":5}}"#);
+    assert_eq!(
+        serde_json::to_string(&bundle).unwrap(),
+        r#"{"user_orders":[5,1],"user_profile":{"displayName":"?:5","type":"on-hold","userId":5}}"#
+    );
     let err = registry.coerce_query("user", [("user_id", "five")]).unwrap_err();
     assert_eq!(err.status(), 422);
-    assert!(err.details.unwrap()["fields"]["user_id"][0].as_str().unwrap().contains("integer"));
+    assert!(
+        err.details.unwrap()["fields"]["user_id"][0]
+            .as_str()
+            .unwrap()
+            .contains("integer")
+    );
     let err = registry.coerce_query("user", [("nope", "1")]).unwrap_err();
     assert_eq!(err.status(), 422);
     let err = registry.fetch(&req, "user", &serde_json::Map::new()).await.unwrap_err();
     assert_eq!(err.status(), 422, "user_id is required");
-    assert_eq!(registry.fetch(&req, "nope", &serde_json::Map::new()).await.unwrap_err().status(), 404);
+    assert_eq!(
+        registry
+            .fetch(&req, "nope", &serde_json::Map::new())
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
 }
