@@ -131,8 +131,8 @@ pub fn merge_slot(ir: &Ir, output: &Shape, context: &str) -> MergeSlot {
 }
 
 fn fit(ir: &Ir, value: &Shape, slot: &Shape) -> Option<MergeMode> {
-    let value = strip(ir, value);
-    let slot = strip(ir, slot);
+    let value = slot_shape(ir, value);
+    let slot = slot_shape(ir, slot);
     match (value, slot) {
         (Shape::List(a), Shape::List(b)) if same_shape(ir, a, b, &mut BTreeSet::new()) => Some(MergeMode::Replace),
         (v, Shape::List(elem)) if !matches!(v, Shape::List(_)) && same_shape(ir, v, elem, &mut BTreeSet::new()) => {
@@ -143,8 +143,9 @@ fn fit(ir: &Ir, value: &Shape, slot: &Shape) -> Option<MergeMode> {
     }
 }
 
-/// Follows aliases and drops a top-level `optional`.
-fn strip<'a>(ir: &'a Ir, mut shape: &'a Shape) -> &'a Shape {
+/// How merge matching sees a shape: aliases followed, a top-level
+/// `optional` dropped. Codegen uses it to find list slots and identities.
+pub fn slot_shape<'a>(ir: &'a Ir, mut shape: &'a Shape) -> &'a Shape {
     for _ in 0..64 {
         shape = match shape {
             Shape::Optional(inner) => inner,

@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use mizan_core::invalidation::slot_shape;
 use mizan_core::ir::{Context, Field, Function, Ir, Shape, TypeKind};
 
 use super::rust_names::{NOT_RAW, doc_lines, field_ident, ident, is_upper_camel, lit, pascal, variant_ident};
@@ -475,8 +476,8 @@ fn list_slots(ir: &Ir) -> Vec<RsListSlot> {
     let mut out = Vec::new();
     for c in &ir.contexts {
         for f in ir.members_of(&c.name) {
-            if let Shape::List(elem) = strip(ir, &f.output)
-                && let Shape::Ref(name) = strip(ir, elem)
+            if let Shape::List(elem) = slot_shape(ir, &f.output)
+                && let Shape::Ref(name) = slot_shape(ir, elem)
                 && let Some(TypeKind::Struct(s)) = ir.type_def(name).map(|t| &t.kind)
             {
                 out.push(RsListSlot {
@@ -488,21 +489,6 @@ fn list_slots(ir: &Ir) -> Vec<RsListSlot> {
         }
     }
     out
-}
-
-/// Follows aliases and drops a top-level `optional` (as merge matching does).
-fn strip<'a>(ir: &'a Ir, mut shape: &'a Shape) -> &'a Shape {
-    for _ in 0..64 {
-        shape = match shape {
-            Shape::Optional(inner) => inner,
-            Shape::Ref(name) => match ir.type_def(name).map(|t| &t.kind) {
-                Some(TypeKind::Alias(target)) => target,
-                _ => return shape,
-            },
-            _ => return shape,
-        };
-    }
-    shape
 }
 
 #[cfg(test)]

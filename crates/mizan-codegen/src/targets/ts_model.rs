@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use mizan_core::invalidation::slot_shape;
 use mizan_core::ir::{Context, Function, Ir, Shape, TypeKind};
 
 use crate::error::{Error, Result};
@@ -431,8 +432,8 @@ fn identities(ir: &Ir) -> Vec<IdentityView> {
     for c in &ir.contexts {
         let mut slots = Vec::new();
         for f in ir.members_of(&c.name) {
-            if let Shape::List(elem) = strip(ir, &f.output)
-                && let Shape::Ref(name) = strip(ir, elem)
+            if let Shape::List(elem) = slot_shape(ir, &f.output)
+                && let Shape::Ref(name) = slot_shape(ir, elem)
                 && let Some(TypeKind::Struct(s)) = ir.type_def(name).map(|t| &t.kind)
             {
                 slots.push((prop(&f.name), json_str(s.identity_field())));
@@ -446,21 +447,6 @@ fn identities(ir: &Ir) -> Vec<IdentityView> {
         }
     }
     out
-}
-
-/// Follows aliases and drops a top-level `optional` (as merge matching does).
-fn strip<'a>(ir: &'a Ir, mut shape: &'a Shape) -> &'a Shape {
-    for _ in 0..64 {
-        shape = match shape {
-            Shape::Optional(inner) => inner,
-            Shape::Ref(name) => match ir.type_def(name).map(|t| &t.kind) {
-                Some(TypeKind::Alias(target)) => target,
-                _ => return shape,
-            },
-            _ => return shape,
-        };
-    }
-    shape
 }
 
 /// `{ a: number; b?: string }`, or `Record<string, never>` when empty.
