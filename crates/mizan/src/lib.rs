@@ -2,7 +2,7 @@
 //!
 //! Write server functions once; clients invalidate themselves.
 //!
-//! ```ignore
+//! ```
 //! #[derive(mizan::Mizan, serde::Serialize, serde::Deserialize)]
 //! pub struct Profile { pub user_id: i64, pub name: String }
 //!
@@ -10,11 +10,18 @@
 //! pub struct UserCtx;
 //!
 //! #[mizan::client(context = UserCtx)]
-//! pub async fn user_profile(req: &mizan::RequestHandle<'_>, user_id: i64) -> Profile { todo!() }
+//! pub async fn user_profile(req: &mizan::RequestHandle<'_>, user_id: i64) -> Profile {
+//!     Profile { user_id, name: format!("user_{user_id}") }
+//! }
 //!
 //! #[mizan::client(affects = UserCtx)]
 //! pub async fn rename(req: &mizan::RequestHandle<'_>, user_id: i64, name: String)
-//!     -> Result<Profile, mizan::MizanError> { todo!() }
+//!     -> Result<Profile, mizan::MizanError> {
+//!     Ok(Profile { user_id, name })
+//! }
+//!
+//! let ir = mizan::build_ir().expect("a valid IR");
+//! assert_eq!(ir.functions.len(), 2);
 //! ```
 //!
 //! Every annotated function lands in a compile-time registry

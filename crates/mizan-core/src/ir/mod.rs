@@ -10,12 +10,15 @@
 pub(crate) mod derive;
 mod emit;
 mod kdl_tree;
+mod node_reader;
 mod parse;
 mod shape;
+mod source;
 
 pub use emit::emit;
-pub use parse::{IrParseError, Location, ParsedIr, SourceMap, parse, parse_with_locations};
+pub use parse::{ParsedIr, parse, parse_with_locations};
 pub use shape::Shape;
+pub use source::{IrParseError, ItemSpans, Location, SourceMap};
 
 use serde_json::Value;
 
