@@ -7,7 +7,9 @@
 use std::path::Path;
 
 fn main() {
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `frontendDist` in tauri.conf.json: <workspace root>/ui/dist.
+    let dist = manifest_dir.parent().unwrap_or(manifest_dir).join("ui/dist");
     println!("cargo:rerun-if-changed={}", dist.display());
     if !dist.join("index.html").is_file() || !dist.join("mizan_ui_bg.wasm").is_file() {
         eprintln!(
