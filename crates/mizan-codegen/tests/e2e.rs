@@ -10,60 +10,13 @@
 //! clear failure when missing.
 
 mod common;
+mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::{copy_files, fixture, link_node_modules, node_bin, root, run_ok, write_targets};
 use mizan_codegen::Target;
-
-/// A running afi-server, killed on drop.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `afi-server` next to this test binary (`target/<profile>/`).
-fn afi_server_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
-    let bin = profile_dir.join("afi-server");
-    assert!(
-        bin.exists(),
-        "{} not found: build it first with `cargo build -p afi-app --bin afi-server` \
-         (`cargo test --workspace` does)",
-        bin.display()
-    );
-    bin
-}
-
-fn start_server() -> Server {
-    let mut child = Command::new(afi_server_path())
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn afi-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read afi-server stdout");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("afi-server printed {line:?} instead of `listening on ADDR`"))
-        .to_string();
-    Server { child, addr }
-}
+use support::AfiServer;
 
 /// Generated ts + react for AFI, the e2e scripts, `node_modules`, and the
 /// two bundles (`mizan.mjs` for Node, `app.js` for the browser).
@@ -99,11 +52,11 @@ fn workspace() -> tempfile::TempDir {
 
 #[test]
 fn generated_ts_client_against_afi_server() {
-    let server = start_server();
+    let server = AfiServer::start();
     let dir = workspace();
     let mut node = Command::new("node");
     node.current_dir(dir.path())
-        .env("MIZAN_BASE_URL", format!("http://{}/api/mizan", server.addr))
+        .env("MIZAN_BASE_URL", &server.base_url)
         .args(["--test", "kernel.e2e.test.mjs"]);
     let out = run_ok(node, "node --test kernel.e2e.test.mjs");
     assert!(out.contains("# fail 0"), "{out}");
@@ -115,7 +68,7 @@ fn generated_react_hooks_in_chromium_against_afi_server() {
         std::path::Path::new("/usr/bin/chromium").exists(),
         "/usr/bin/chromium is missing: run scripts/setup"
     );
-    let server = start_server();
+    let server = AfiServer::start();
     let dir = workspace();
     let shots = root().join("target/test-output");
     std::fs::create_dir_all(&shots).expect("mkdir target/test-output");

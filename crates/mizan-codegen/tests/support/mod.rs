@@ -1,4 +1,4 @@
-//! Helpers of the client tests (`python_client.rs`, `rust_clients.rs`) on
+//! Helpers of the client tests (`python_client.rs`, `rust_clients.rs`, `e2e.rs`) on
 //! top of `common`: running external tools with a clear "run
 //! scripts/setup" failure, and a live `afi-server`.
 
@@ -38,6 +38,8 @@ pub fn temp_dir(prefix: &str) -> tempfile::TempDir {
 /// A running `afi-server` (package `afi-app`), killed on drop.
 pub struct AfiServer {
     child: std::process::Child,
+    /// `127.0.0.1:<port>`.
+    pub addr: String,
     /// `http://127.0.0.1:<port>/api/mizan`.
     pub base_url: String,
 }
@@ -94,6 +96,7 @@ impl AfiServer {
         AfiServer {
             child,
             base_url: format!("http://{addr}/api/mizan"),
+            addr,
         }
     }
 }
