@@ -35,7 +35,6 @@
 #![warn(missing_docs)]
 
 mod auth;
-mod cache;
 mod error;
 mod router;
 mod state;
@@ -47,6 +46,10 @@ pub use state::{DEFAULT_BODY_LIMIT, MizanState, MizanStateBuilder};
 
 /// `X-Mizan-Invalidate` (lower case, as `http` header names are).
 pub const INVALIDATE_HEADER: &str = "x-mizan-invalidate";
+
+/// `X-Mizan-Client`: the calling client's id, echoed in the pushes its
+/// calls cause.
+pub const CLIENT_HEADER: &str = "x-mizan-client";
 
 /// `X-Mizan-Cache: HIT|MISS` on context responses when the cache is enabled.
 pub const CACHE_HEADER: &str = "x-mizan-cache";

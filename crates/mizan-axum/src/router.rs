@@ -65,7 +65,11 @@ async fn call(State(state): State<MizanState>, request: Request) -> Response {
             Ok(bytes) => bytes,
             Err(e) => return e.into_response(),
         };
-        let response = state.call(principal.as_ref(), &bytes).await;
+        let client = match client_id(&parts.headers) {
+            Ok(client) => client,
+            Err(e) => return e.into_response(),
+        };
+        let response = state.call_from(principal.as_ref(), client, &bytes).await;
         tracing::debug!(status = response.status().as_u16(), "call answered");
         response
     }
@@ -142,6 +146,21 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
         Err(e) if e.is::<LengthLimitError>() => Err(Error::BodyTooLarge { limit }),
         Err(e) => Err(Error::BadRequest {
             reason: format!("cannot read the request body: {e}"),
+        }),
+    }
+}
+
+/// `X-Mizan-Client`: the caller's client id (SPEC §3.1), 1 to 64 characters
+/// of `A-Z a-z 0-9 - _ . :`; anything else is a `BAD_REQUEST`.
+fn client_id(headers: &axum::http::HeaderMap) -> Result<Option<&str>, Error> {
+    let Some(value) = headers.get(crate::CLIENT_HEADER) else {
+        return Ok(None);
+    };
+    let id = value.to_str().ok().filter(|id| mizan::is_valid_client_id(id));
+    match id {
+        Some(id) => Ok(Some(id)),
+        None => Err(Error::BadRequest {
+            reason: "X-Mizan-Client must be 1 to 64 characters of A-Z a-z 0-9 - _ . :".into(),
         }),
     }
 }

@@ -9,15 +9,13 @@
 //! resolves invalidation), purge or fill the cache, encode the answer.
 
 use crate::auth::{AuthChain, Authenticator, BearerAuthenticator, MwtAuthenticator};
-use crate::cache::{Lookup, OriginCache};
 use crate::error::json_response;
 use crate::{CACHE_HEADER, Error, INVALIDATE_HEADER};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mizan::{Extensions, Origin, Principal, Registry, RequestHandle};
-use mizan_core::cache::SharedCache;
-use mizan_core::cache_key::CacheKeyer;
+use mizan::{CacheStatus, Extensions, OriginCache, Origin, Principal, Registry, RequestHandle};
+use mizan_core::cache::{CacheOptions, SharedCache};
 use mizan_core::ir::Transport;
 use mizan_core::mwt::KeyRing;
 use serde::Deserialize;
@@ -41,7 +39,7 @@ struct Inner {
     registry: Arc<Registry>,
     extensions: Arc<Extensions>,
     auth: AuthChain,
-    cache: Option<OriginCache>,
+    cache: Option<Arc<OriginCache>>,
     body_limit: usize,
     /// Functions and contexts served over websocket (501 here).
     websocket: Websocket,
@@ -100,6 +98,7 @@ impl MizanState {
             mwt_audience: None,
             others: Vec::new(),
             cache: None,
+            cache_options: CacheOptions::default(),
             body_limit: DEFAULT_BODY_LIMIT,
         }
     }
@@ -112,6 +111,11 @@ impl MizanState {
     /// Whether the origin cache is enabled.
     pub fn cache_enabled(&self) -> bool {
         self.inner.cache.is_some()
+    }
+
+    /// The origin cache, when enabled (its policies explain every key).
+    pub fn cache(&self) -> Option<&Arc<OriginCache>> {
+        self.inner.cache.as_ref()
     }
 
     /// The request body limit, in bytes.
@@ -130,13 +134,19 @@ impl MizanState {
     /// with `X-Mizan-Invalidate` when something is invalidated, after
     /// purging the origin cache; or the error envelope.
     pub async fn call(&self, principal: Option<&Principal>, body: &[u8]) -> Response {
-        match self.try_call(principal, body).await {
+        self.call_from(principal, None, body).await
+    }
+
+    /// [`call`](Self::call) for a client that named itself
+    /// (`X-Mizan-Client`): pushes caused by the call carry its id.
+    pub async fn call_from(&self, principal: Option<&Principal>, client: Option<&str>, body: &[u8]) -> Response {
+        match self.try_call(principal, client, body).await {
             Ok(response) => response,
             Err(e) => e.into_response(),
         }
     }
 
-    async fn try_call(&self, principal: Option<&Principal>, body: &[u8]) -> Result<Response, Error> {
+    async fn try_call(&self, principal: Option<&Principal>, client: Option<&str>, body: &[u8]) -> Result<Response, Error> {
         let envelope: Envelope<'_> = serde_json::from_slice(body).map_err(|e| Error::BadRequest {
             reason: format!("invalid call envelope: {e}"),
         })?;
@@ -149,13 +159,10 @@ impl MizanState {
                 what: format!("`{}` is served over websocket, not HTTP", envelope.function),
             });
         }
-        let req = RequestHandle::new(Origin::Http, principal, &self.inner.extensions);
+        let req = RequestHandle::new(Origin::Http, principal, &self.inner.extensions).with_client(client);
+        // The registry's commit hooks purge the origin cache (and push)
+        // before this returns.
         let response = registry.call(&req, &envelope.function, &envelope.args).await?;
-        if let Some(cache) = &self.inner.cache
-            && !(response.invalidate.is_empty() && response.merge.is_empty())
-        {
-            cache.purge(&response.invalidate, &response.merge).await;
-        }
         let body = serde_json::to_vec(&response)
             .map_err(|e| Error::Mizan(mizan::MizanError::internal(format!("cannot encode the response: {e}"))))?;
         let mut http = json_response(StatusCode::OK, Body::from(body));
@@ -200,31 +207,19 @@ impl MizanState {
                 what: format!("context `{context}` is served over websocket, not HTTP"),
             });
         }
-        let user = principal.map(|p| p.id.as_str());
-        let lookup = match &self.inner.cache {
-            Some(cache) => cache.lookup(context, &params, user).await,
-            None => Lookup::Bypass,
-        };
-        if let Lookup::Hit(body) = lookup {
-            return Ok(self.with_cache_header(json_response(StatusCode::OK, Body::from(body)), "HIT"));
-        }
         let req = RequestHandle::new(Origin::Http, principal, &self.inner.extensions);
-        let bundle = registry.fetch(&req, context, &params).await?;
-        let body = serde_json::to_vec(&bundle)
-            .map_err(|e| Error::Mizan(mizan::MizanError::internal(format!("cannot encode the bundle: {e}"))))?;
-        if let (Some(cache), Lookup::Miss { key, canonical }) = (&self.inner.cache, &lookup) {
-            cache.store(context, key, *canonical, &body).await;
-        }
-        Ok(self.with_cache_header(json_response(StatusCode::OK, Body::from(body)), "MISS"))
-    }
-
-    fn with_cache_header(&self, mut response: Response, verdict: &'static str) -> Response {
-        if self.inner.cache.is_some() {
+        let fetched = registry
+            .fetch_cached(&req, context, &params, self.inner.cache.as_deref())
+            .await?;
+        let mut response = json_response(StatusCode::OK, Body::from(fetched.body));
+        if let Some(status) = fetched.cache {
+            // SPEC §3: HIT or MISS; a bypass is a miss to the client.
+            let verdict = if status == CacheStatus::Hit { "HIT" } else { "MISS" };
             response
                 .headers_mut()
                 .insert(HeaderName::from_static(CACHE_HEADER), HeaderValue::from_static(verdict));
         }
-        response
+        Ok(response)
     }
 }
 
@@ -245,7 +240,8 @@ pub struct MizanStateBuilder {
     mwt_keys: KeyRing,
     mwt_audience: Option<String>,
     others: Vec<Arc<dyn Authenticator>>,
-    cache: Option<(CacheKeyer, SharedCache)>,
+    cache: Option<(Vec<u8>, SharedCache)>,
+    cache_options: CacheOptions,
     body_limit: usize,
 }
 
@@ -304,7 +300,13 @@ impl MizanStateBuilder {
     /// secret, distinct from the MWT secret), entries stored in `backend`
     /// (`MemoryCache`, `RedisCache`, ...).
     pub fn cache(mut self, secret: impl AsRef<[u8]>, backend: SharedCache) -> Self {
-        self.cache = Some((CacheKeyer::new(secret.as_ref()), backend));
+        self.cache = Some((secret.as_ref().to_vec(), backend));
+        self
+    }
+
+    /// Origin cache settings the IR does not decide (the TTL cap).
+    pub fn cache_options(mut self, options: CacheOptions) -> Self {
+        self.cache_options = options;
         self
     }
 
@@ -319,7 +321,10 @@ impl MizanStateBuilder {
     pub fn build(self) -> MizanState {
         let cache = self
             .cache
-            .map(|(keyer, backend)| OriginCache::new(keyer, backend, self.registry.ir()));
+            .map(|(secret, backend)| OriginCache::attach(&self.registry, secret, backend, self.cache_options));
+        if let Some(cache) = &cache {
+            retry_pending_purges(cache);
+        }
         let mut mwt = MwtAuthenticator::new(self.mwt_keys);
         if let Some(audience) = self.mwt_audience {
             mwt = mwt.with_audience(audience);
@@ -338,4 +343,24 @@ impl MizanStateBuilder {
             }),
         }
     }
+}
+
+/// Retries the cache's failed purges every second, in the background,
+/// while the cache lives (when built inside a Tokio runtime; otherwise the
+/// next reads of an affected context retry them).
+fn retry_pending_purges(cache: &Arc<OriginCache>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let weak = Arc::downgrade(cache);
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let Some(cache) = weak.upgrade() else { return };
+            if !cache.pending_contexts().is_empty() {
+                cache.retry_pending().await;
+            }
+        }
+    });
 }

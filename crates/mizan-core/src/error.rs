@@ -30,6 +30,13 @@ pub enum Error {
         name: String,
     },
 
+    /// A cache explanation was asked about a context the IR does not define.
+    #[error("unknown context `{name}`")]
+    UnknownContext {
+        /// The requested context name.
+        name: String,
+    },
+
     /// An MWT token was rejected; the reason is for logs, clients see 401.
     #[error("token rejected: {0}")]
     Token(#[from] MwtRejection),

@@ -2,105 +2,18 @@
 //! and against a real `redis-server` started by the test (its own port, no
 //! persistence, killed on drop), plus "Redis unreachable" cases that must
 //! surface as `Error::Cache` quickly — never a panic, never a hang.
-//!
-//! `redis-server` must be on PATH (or set `REDIS_SERVER`); a missing binary
-//! fails the test rather than skipping it.
 #![cfg(feature = "redis")]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mizan_core::Error;
-use mizan_core::cache::{CacheBackend, MemoryCache, RedisCache, SharedCache};
+use mizan_core::cache::{
+    CacheBackend, Generation, MemoryCache, RedisCache, SharedCache, Slot, context_generation_key,
+    instance_generation_key,
+};
 use mizan_core::cache_key::{CacheKeyer, key_belongs_to};
+use mizan_testkit::{Redis, free_port};
 use serde_json::{Map, Value, json};
-
-// ---- harness -------------------------------------------------------------
-
-/// A private `redis-server` on a free port, killed when dropped.
-struct RedisServer {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl RedisServer {
-    fn start() -> Self {
-        Self::start_on(free_port())
-    }
-
-    fn start_on(port: u16) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&bin)
-            .args(["--port", &port.to_string()])
-            .args(["--bind", "127.0.0.1"])
-            .args(["--save", ""])
-            .args(["--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `{bin}` (required by this test): {e}"));
-        let mut server = Self { child, port, _dir: dir };
-        server.wait_ready();
-        server
-    }
-
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("redis-server exited early: {status}");
-            }
-            if ping(self.port) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server on port {} not ready after 10 s", self.port);
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-CONT", &self.pid()])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn ping(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut buf = [0u8; 7];
-    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-// ---- shared behaviour ----------------------------------------------------
 
 fn params(v: Value) -> Map<String, Value> {
     match v {
@@ -111,66 +24,96 @@ fn params(v: Value) -> Map<String, Value> {
 
 /// More keys than one SCAN/UNLINK batch (1000 by default).
 const MANY: u64 = 2_500;
+const LONG: Duration = Duration::from_secs(600);
+
+struct Keys {
+    keyer: CacheKeyer,
+}
+
+impl Keys {
+    fn key(&self, ctx: &str, i: u64) -> String {
+        self.keyer.key(ctx, &params(json!({"page": i})), None, 0)
+    }
+}
+
+fn slot<'a>(context: &'a str, key: &'a str, instance: &'a str) -> Slot<'a> {
+    Slot { context, key, instance }
+}
+
+async fn put(cache: &SharedCache, context: &str, key: &str, value: &[u8]) {
+    let instance = instance_generation_key(key);
+    let s = slot(context, key, &instance);
+    let seen = cache.read(s).await.expect("read").generation;
+    assert!(cache.write(s, seen, value, LONG).await.expect("write"), "stored {key}");
+}
+
+async fn get(cache: &SharedCache, context: &str, key: &str) -> Option<Vec<u8>> {
+    let instance = instance_generation_key(key);
+    cache.read(slot(context, key, &instance)).await.expect("read").entry
+}
 
 /// The behaviour every backend must have, through `dyn CacheBackend`.
 async fn exercise(cache: SharedCache) {
-    let keyer = CacheKeyer::new(b"cache-test-secret");
-    let key = |ctx: &str, i: u64| keyer.key(ctx, &params(json!({"page": i})), None, 0);
+    let keys = Keys {
+        keyer: CacheKeyer::new(b"cache-test-secret"),
+    };
+    let k = keys.key("orders", 0);
+    let instance = instance_generation_key(&k);
+    let s = slot("orders", &k, &instance);
 
-    // get / put / overwrite
-    let k = key("orders", 0);
-    assert_eq!(cache.get(&k).await.expect("get"), None);
-    cache.put(&k, b"v0", None).await.expect("put");
-    assert_eq!(cache.get(&k).await.expect("get").as_deref(), Some(&b"v0"[..]));
-    cache.put(&k, b"v1", None).await.expect("overwrite");
-    assert_eq!(cache.get(&k).await.expect("get").as_deref(), Some(&b"v1"[..]));
+    // read / write / overwrite, binary values
+    let empty = cache.read(s).await.expect("read");
+    assert_eq!((empty.entry, empty.generation), (None, Generation::default()));
+    assert!(cache.write(s, Generation::default(), b"v0", LONG).await.expect("write"));
+    assert_eq!(get(&cache, "orders", &k).await.as_deref(), Some(&b"v0"[..]));
     let bytes: Vec<u8> = (0..=255).collect();
-    cache.put(&k, &bytes, None).await.expect("binary value");
-    assert_eq!(cache.get(&k).await.expect("get"), Some(bytes));
+    assert!(cache.write(s, Generation::default(), &bytes, LONG).await.expect("overwrite"));
+    assert_eq!(get(&cache, "orders", &k).await, Some(bytes));
+
+    // A scoped purge bumps the instance and removes the canonical entry; a
+    // write with what the lookup saw before it is refused.
+    cache.purge_instance("orders", &instance, &k).await.expect("purge");
+    let after = cache.read(s).await.expect("read");
+    assert_eq!(after.entry, None);
+    assert_eq!(after.generation, Generation { context: 0, instance: 1 });
+    assert!(!cache.write(s, Generation::default(), b"stale", LONG).await.expect("write"));
+    assert_eq!(get(&cache, "orders", &k).await, None, "a stale write never lands");
+    assert!(cache.write(s, after.generation, b"fresh", LONG).await.expect("write"));
+
+    // A broad purge bumps the context generation for every instance.
+    cache.bump_context("orders").await.expect("bump");
+    let broad = cache.read(s).await.expect("read");
+    assert_eq!(broad.generation, Generation { context: 1, instance: 1 });
+    assert!(!cache.write(s, after.generation, b"stale", LONG).await.expect("write"));
 
     // TTL expiry, and a zero TTL stores nothing
-    let short = key("ttl", 1);
-    let long = key("ttl", 2);
-    cache
-        .put(&short, b"s", Some(Duration::from_millis(300)))
-        .await
-        .expect("put ttl");
-    cache
-        .put(&long, b"l", Some(Duration::from_secs(60)))
-        .await
-        .expect("put ttl");
-    assert!(cache.get(&short).await.expect("get").is_some());
+    let short = keys.key("ttl", 1);
+    let short_instance = instance_generation_key(&short);
+    let ss = slot("ttl", &short, &short_instance);
+    assert!(cache.write(ss, Generation::default(), b"s", Duration::from_millis(300)).await.expect("write"));
+    assert!(get(&cache, "ttl", &short).await.is_some());
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(cache.get(&short).await.expect("get"), None, "expired");
-    assert!(cache.get(&long).await.expect("get").is_some());
-    cache.put(&long, b"x", Some(Duration::ZERO)).await.expect("zero ttl");
-    assert_eq!(cache.get(&long).await.expect("get"), None);
+    assert_eq!(get(&cache, "ttl", &short).await, None, "expired");
+    assert!(!cache.write(ss, Generation::default(), b"z", Duration::ZERO).await.expect("zero ttl"));
+    assert_eq!(get(&cache, "ttl", &short).await, None);
 
-    // scoped purge: exactly one key
-    let other = key("orders", 1);
-    cache.put(&other, b"o", None).await.expect("put");
-    assert!(cache.purge_key(&k).await.expect("purge_key"));
-    assert!(!cache.purge_key(&k).await.expect("purge again"));
-    assert_eq!(cache.get(&k).await.expect("get"), None);
-    assert!(cache.get(&other).await.expect("get").is_some());
-
-    // broad purge over more keys than one batch, other contexts untouched
+    // GC over more keys than one batch, other contexts and foreign keys untouched
     for i in 0..MANY {
-        cache.put(&key("orders", i), b"o", None).await.expect("put many");
+        put(&cache, "orders", &keys.key("orders", i), b"o").await;
     }
     let neighbours = [
-        key("orders:eu", 1), // shares the `ctx:orders:` prefix
-        key("ordersx", 1),
-        key("catalog", 1),
-        key("catalog", 2),
-        key("café*?[]", 1), // glob metacharacters in the name
+        ("orders:eu", keys.key("orders:eu", 1)), // shares the `ctx:orders:` prefix
+        ("ordersx", keys.key("ordersx", 1)),
+        ("catalog", keys.key("catalog", 1)),
+        ("catalog", keys.key("catalog", 2)),
+        ("café*?[]", keys.key("café*?[]", 1)), // glob metacharacters in the name
     ];
-    for n in &neighbours {
-        cache.put(n, b"n", None).await.expect("put neighbour");
+    for (ctx, n) in &neighbours {
+        put(&cache, ctx, n, b"n").await;
     }
     let foreign = ["ctx:orders:not-a-mizan-key", "sessions:1", "ctx:x"];
     for f in foreign {
-        cache.put(f, b"f", None).await.expect("put foreign");
+        put(&cache, "orders", f, b"f").await;
     }
 
     let listed = cache.list_keys("orders", 10).await.expect("list");
@@ -178,37 +121,35 @@ async fn exercise(cache: SharedCache) {
     assert!(listed.windows(2).all(|w| w[0] < w[1]), "sorted");
     assert!(listed.iter().all(|k| key_belongs_to(k, "orders")), "{listed:?}");
     let catalog = cache.list_keys("catalog", 100).await.expect("list");
-    let mut want = vec![key("catalog", 1), key("catalog", 2)];
+    let mut want = vec![keys.key("catalog", 1), keys.key("catalog", 2)];
     want.sort();
     assert_eq!(catalog, want);
     assert_eq!(
         cache.list_keys("café*?[]", 100).await.expect("list glob"),
-        vec![key("café*?[]", 1)]
+        vec![keys.key("café*?[]", 1)]
     );
     assert!(cache.list_keys("orders", 0).await.expect("list 0").is_empty());
 
-    assert_eq!(cache.purge_context("orders").await.expect("purge"), MANY);
+    assert_eq!(cache.remove_context("orders").await.expect("gc"), MANY);
     assert!(cache.list_keys("orders", 10).await.expect("list").is_empty());
-    for i in [0, 999, 1000, 1001, MANY - 1] {
-        assert_eq!(cache.get(&key("orders", i)).await.expect("get"), None);
-    }
-    for n in &neighbours {
-        assert!(cache.get(n).await.expect("get").is_some(), "{n} survived");
+    for (ctx, n) in &neighbours {
+        assert!(get(&cache, ctx, n).await.is_some(), "{n} survived");
     }
     for f in foreign {
-        assert!(cache.get(f).await.expect("get").is_some(), "{f} survived");
+        assert!(get(&cache, "orders", f).await.is_some(), "{f} survived");
     }
-    assert_eq!(cache.purge_context("orders").await.expect("purge again"), 0);
-    assert_eq!(cache.purge_context("café*?[]").await.expect("purge glob"), 1);
+    assert_eq!(cache.remove_context("café*?[]").await.expect("gc glob"), 1);
 
-    // clear: every Mizan key, nothing else
+    // clear: every Mizan entry, nothing else — generations survive it
     assert_eq!(cache.clear().await.expect("clear"), 4);
-    for n in &neighbours {
-        assert_eq!(cache.get(n).await.expect("get"), None);
+    for (ctx, n) in &neighbours {
+        assert_eq!(get(&cache, ctx, n).await, None);
     }
     for f in foreign {
-        assert!(cache.get(f).await.expect("get").is_some(), "{f} survived clear");
+        assert!(get(&cache, "orders", f).await.is_some(), "{f} survived clear");
     }
+    assert_eq!(cache.read(s).await.expect("read").generation.context, 1);
+    assert_eq!(context_generation_key("orders"), "ctx:orders:g");
 }
 
 #[tokio::test]
@@ -218,21 +159,27 @@ async fn memory_backend_behaviour() {
 
 #[tokio::test]
 async fn redis_backend_behaviour() {
-    let server = RedisServer::start();
+    let server = Redis::start();
     let cache = RedisCache::new(&server.url()).expect("url");
     cache.ping().await.expect("ping");
     exercise(std::sync::Arc::new(cache)).await;
 }
 
 #[tokio::test]
-async fn memory_backend_entry_limit() {
-    let cache = MemoryCache::with_max_entries(3);
-    for i in 0..5u8 {
-        cache.put(&format!("k{i}"), &[i], None).await.expect("put");
+async fn memory_backend_is_bounded() {
+    let by_count = std::sync::Arc::new(MemoryCache::with_max_entries(3));
+    let shared: SharedCache = by_count.clone();
+    for i in 0..50u8 {
+        put(&shared, "a", &format!("ctx:a:{i}"), &[i]).await;
     }
-    assert_eq!(cache.len(), 3);
-    assert_eq!(cache.get("k0").await.expect("get"), None, "oldest evicted");
-    assert_eq!(cache.get("k4").await.expect("get"), Some(vec![4]));
+    assert!(by_count.len() <= 3, "{} entries in a 3-entry cache", by_count.len());
+    let by_bytes = std::sync::Arc::new(MemoryCache::with_max_bytes(10_000));
+    let shared: SharedCache = by_bytes.clone();
+    for i in 0..100u32 {
+        put(&shared, "a", &format!("ctx:a:{i}"), &[0u8; 1000]).await;
+    }
+    assert!(by_bytes.len() <= 10, "{} entries of 1 KB in a 10 KB cache", by_bytes.len());
+    assert!(MemoryCache::new().is_empty());
 }
 
 // ---- Redis unreachable ---------------------------------------------------
@@ -249,18 +196,27 @@ fn assert_cache_error<T: std::fmt::Debug>(r: mizan_core::Result<T>, started: Ins
     );
 }
 
+const SLOT: Slot<'static> = Slot {
+    context: "a",
+    key: "ctx:a:k",
+    instance: "ctx:a:k:g",
+};
+
 #[tokio::test]
 async fn redis_nothing_listening_fails_fast() {
     let url = format!("redis://127.0.0.1:{}/", free_port());
     let cache = RedisCache::new(&url).expect("url is valid");
+    let g = Generation::default();
     let t = Instant::now();
-    assert_cache_error(cache.get("ctx:a:b").await, t, "get");
+    assert_cache_error(cache.read(SLOT).await, t, "read");
     let t = Instant::now();
-    assert_cache_error(cache.put("ctx:a:b", b"v", None).await, t, "put");
+    assert_cache_error(cache.write(SLOT, g, b"v", LONG).await, t, "write");
     let t = Instant::now();
-    assert_cache_error(cache.purge_key("ctx:a:b").await, t, "purge_key");
+    assert_cache_error(cache.purge_instance("a", "ctx:a:k:g", "ctx:a:k").await, t, "purge_instance");
     let t = Instant::now();
-    assert_cache_error(cache.purge_context("a").await, t, "purge_context");
+    assert_cache_error(cache.bump_context("a").await, t, "bump_context");
+    let t = Instant::now();
+    assert_cache_error(cache.remove_context("a").await, t, "remove_context");
     let t = Instant::now();
     assert_cache_error(cache.clear().await, t, "clear");
     let t = Instant::now();
@@ -278,53 +234,47 @@ fn redis_invalid_url_is_an_error() {
 }
 
 #[tokio::test]
-async fn redis_killed_mid_test_then_restarted() {
-    let server = RedisServer::start();
-    let port = server.port;
+async fn redis_killed_then_restarted_with_its_data() {
+    let mut server = Redis::start_durable();
     let cache = RedisCache::new(&server.url()).expect("url");
-    cache.put("ctx:a:k", b"v", None).await.expect("put");
-    assert!(cache.get("ctx:a:k").await.expect("get").is_some());
+    let g = Generation::default();
+    assert!(cache.write(SLOT, g, b"v", LONG).await.expect("write"));
+    cache.purge_instance("a", "ctx:a:k:g", "ctx:other").await.expect("purge");
 
-    drop(server);
+    server.kill();
     let t = Instant::now();
-    assert_cache_error(cache.get("ctx:a:k").await, t, "get after kill");
+    assert_cache_error(cache.read(SLOT).await, t, "read after kill");
     let t = Instant::now();
-    assert_cache_error(cache.put("ctx:a:k", b"v", None).await, t, "put after kill");
+    assert_cache_error(cache.write(SLOT, g, b"v", LONG).await, t, "write after kill");
 
     // Once Redis is back, the backend reconnects by itself (after its
-    // back-off) without being rebuilt.
-    let _server = RedisServer::start_on(port);
+    // back-off) without being rebuilt, and the data (the entry and the
+    // generation the purge bumped) is still there.
+    server.restart();
     let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match cache.put("ctx:a:k", b"again", None).await {
-            Ok(()) => break,
+    let read = loop {
+        match cache.read(SLOT).await {
+            Ok(read) => break read,
             Err(e) if Instant::now() < deadline => {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => panic!("no reconnect within 5 s: {e}"),
         }
-    }
-    assert_eq!(
-        cache.get("ctx:a:k").await.expect("get after restart"),
-        Some(b"again".to_vec())
-    );
+    };
+    assert_eq!(read.entry.as_deref(), Some(&b"v"[..]));
+    assert_eq!(read.generation.instance, 1);
 }
 
 #[tokio::test]
 async fn redis_frozen_server_times_out() {
-    let server = RedisServer::start();
+    let server = Redis::start();
     let cache = RedisCache::new(&server.url()).expect("url");
-    cache.put("ctx:a:k", b"v", None).await.expect("put");
-    // SIGSTOP: the socket stays open but nothing answers.
-    let stopped = Command::new("kill")
-        .args(["-STOP", &server.pid()])
-        .status()
-        .expect("kill -STOP");
-    assert!(stopped.success());
+    assert!(cache.write(SLOT, Generation::default(), b"v", LONG).await.expect("write"));
+    server.freeze();
     let t = Instant::now();
-    assert_cache_error(cache.get("ctx:a:k").await, t, "get from a frozen server");
+    assert_cache_error(cache.read(SLOT).await, t, "read from a frozen server");
     let t = Instant::now();
-    assert_cache_error(cache.purge_context("a").await, t, "purge on a frozen server");
+    assert_cache_error(cache.bump_context("a").await, t, "purge on a frozen server");
     // `server` is resumed and killed on drop.
 }

@@ -4,6 +4,7 @@
 //! `VALIDATION_ERROR`s; a panicking handler becomes `INTERNAL_ERROR` and the
 //! server keeps running.
 
+use crate::commit::Commit;
 use crate::registry::{FunctionEntry, Registry};
 use crate::{MizanError, Origin, RequestHandle};
 use futures::FutureExt;
@@ -37,6 +38,16 @@ impl Registry {
         } else {
             Resolution::default()
         };
+        if !(resolution.invalidate.is_empty() && resolution.merge.is_empty()) {
+            self.commit(Commit {
+                function: Some(function.to_owned()),
+                origin: req.origin(),
+                client: req.client().map(str::to_owned),
+                invalidate: resolution.invalidate.clone(),
+                merge: resolution.merge.clone(),
+            })
+            .await;
+        }
         Ok(CallResponse::new(result, resolution))
     }
 
@@ -48,6 +59,18 @@ impl Registry {
         context: &str,
         params: &Map<String, Value>,
     ) -> Result<ContextBundle, MizanError> {
+        let plan = self.plan_fetch(req, context, params)?;
+        self.run_fetch(req, plan).await
+    }
+
+    /// Checks a fetch before anything runs or is looked up: the context
+    /// exists, the params are known, the caller may read every member.
+    pub(crate) fn plan_fetch(
+        &self,
+        req: &RequestHandle<'_>,
+        context: &str,
+        params: &Map<String, Value>,
+    ) -> Result<FetchPlan, MizanError> {
         let ctx = self
             .ir
             .context(context)
@@ -67,6 +90,12 @@ impl Registry {
                 .collect();
             members.push((name.clone(), entry, own));
         }
+        Ok(FetchPlan { members })
+    }
+
+    /// Runs every member of a planned fetch.
+    pub(crate) async fn run_fetch(&self, req: &RequestHandle<'_>, plan: FetchPlan) -> Result<ContextBundle, MizanError> {
+        let members = plan.members;
         let results = futures::future::join_all(members.iter().map(|(_, entry, own)| run(entry, req, own))).await;
         let mut bundle = ContextBundle::new();
         for ((name, _, _), result) in members.into_iter().zip(results) {
@@ -120,6 +149,11 @@ impl Registry {
             .and_then(|&(i, entry)| Some((self.ir.functions.get(i)?, entry)))
             .ok_or_else(|| MizanError::not_found(format!("no function `{name}`")))
     }
+}
+
+/// A fetch that passed its checks: each member with its own params.
+pub(crate) struct FetchPlan {
+    members: Vec<(String, &'static FunctionEntry, Map<String, Value>)>,
 }
 
 fn coerce(shape: &Shape, raw: &str) -> Option<Value> {

@@ -87,6 +87,7 @@ pub struct RequestHandle<'a> {
     principal: Option<&'a Principal>,
     extensions: &'a Extensions,
     origin: Origin,
+    client: Option<&'a str>,
 }
 
 impl<'a> RequestHandle<'a> {
@@ -96,7 +97,21 @@ impl<'a> RequestHandle<'a> {
             principal,
             extensions,
             origin,
+            client: None,
         }
+    }
+
+    /// The same handle naming the calling client (`X-Mizan-Client`, or
+    /// `"client"` in a WebSocket or IPC envelope): pushes caused by this
+    /// call carry it, so that client skips what its own response applied.
+    pub fn with_client(mut self, client: Option<&'a str>) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// The calling client's id, if it sent one.
+    pub fn client(&self) -> Option<&'a str> {
+        self.client
     }
 
     /// The authenticated caller, if any.
@@ -130,4 +145,13 @@ impl<'a> RequestHandle<'a> {
             ))
         })
     }
+}
+
+/// Whether `id` is an acceptable client id: 1 to 64 characters of
+/// `A-Z a-z 0-9 - _ . :` (safe in headers, logs and JSON).
+pub fn is_valid_client_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }

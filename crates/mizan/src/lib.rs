@@ -33,14 +33,18 @@
 //! Invariant: this crate knows no transport; it never reads sockets, files
 //! or clocks.
 
+pub mod cache;
+pub mod commit;
 mod dispatch;
 mod error;
 mod handle;
 mod registry;
 mod types;
 
+pub use cache::{CacheStatus, Fetched, OriginCache};
+pub use commit::{Commit, CommitHook, Stage};
 pub use error::{MizanError, RegistryError};
-pub use handle::{Extensions, Origin, Principal, RequestHandle};
+pub use handle::{Extensions, Origin, Principal, RequestHandle, is_valid_client_id};
 pub use mizan_core;
 pub use mizan_macros::{Mizan, client, context};
 pub use registry::{ContextEntry, FunctionEntry, Registry, build_ir};

@@ -55,6 +55,8 @@ pub struct Registry {
     /// description in `ir.functions` (one hash lookup per call).
     pub(crate) entries: HashMap<&'static str, (usize, &'static FunctionEntry)>,
     pub(crate) index: InvalidationIndex,
+    /// Who hears of commits (origin caches, push hubs), purge stage first.
+    pub(crate) hooks: std::sync::RwLock<Vec<std::sync::Arc<dyn crate::commit::CommitHook>>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -121,7 +123,12 @@ impl Registry {
             .enumerate()
             .filter_map(|(i, f)| entries.get(f.name.as_str()).map(|entry| (entry.name, (i, *entry))))
             .collect();
-        Ok(Registry { ir, entries, index })
+        Ok(Registry {
+            ir,
+            entries,
+            index,
+            hooks: std::sync::RwLock::default(),
+        })
     }
 
     /// The canonical IR.

@@ -1,95 +1,142 @@
-//! The in-process cache backend: a sorted map behind a mutex.
+//! The in-process cache backend, on `moka` (bounded, O(1) eviction).
 //!
-//! Meant for development, tests and single-process deployments. Entries
-//! honour their TTL (expired entries are invisible at once and swept
-//! opportunistically); an optional entry limit bounds memory. It must never
-//! hold its lock across an `.await` (it never awaits at all).
+//! Meant for development, tests and single-process deployments. Bounded by
+//! default ([`DEFAULT_MAX_BYTES`] of stored bytes); entries honour their TTL
+//! and are evicted least-recently-used when full. Generations live in a
+//! small map beside the entries, each forgotten [`GENERATION_TTL`] after its
+//! last bump; a write checks them and inserts under the same lock, so a
+//! stale write can never land after a purge.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::future::ready;
-use std::ops::Bound;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{CacheBackend, CacheFuture};
+use moka::Expiry;
+use moka::sync::Cache;
+
+use super::{CacheBackend, CacheFuture, Generation, Read, Slot, context_generation_key};
 use crate::cache_key::{KEY_PREFIX, key_belongs_to, key_context};
 use crate::error::{Error, Result};
 
-/// How many `put`s between two sweeps of expired entries.
-const SWEEP_EVERY: u64 = 1024;
+/// Default bound on stored bytes (keys and values): 64 MiB.
+pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long a generation is remembered after its last bump: 8 days, a day
+/// more than the origin cache's default TTL cap.
+pub const GENERATION_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
+
+/// How many bumps between two sweeps of forgotten generations.
+const SWEEP_EVERY: u64 = 4096;
 
 #[derive(Debug)]
-struct Entry {
-    value: Vec<u8>,
-    expires_at: Option<Instant>,
-    /// Insertion sequence number, for evicting the oldest entry when full.
-    seq: u64,
+struct Stored {
+    bytes: Vec<u8>,
+    ttl: Duration,
 }
 
-impl Entry {
-    fn is_live(&self, now: Instant) -> bool {
-        self.expires_at.is_none_or(|at| now < at)
+struct PerEntryTtl;
+
+impl Expiry<String, Arc<Stored>> for PerEntryTtl {
+    fn expire_after_create(&self, _key: &String, value: &Arc<Stored>, _at: std::time::Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        value: &Arc<Stored>,
+        _at: std::time::Instant,
+        _left: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(value.ttl)
     }
 }
 
 #[derive(Debug, Default)]
-struct State {
-    entries: BTreeMap<String, Entry>,
-    next_seq: u64,
+struct Generations {
+    /// Generation key → (value, when it is forgotten).
+    values: HashMap<String, (u64, Instant)>,
+    bumps: u64,
 }
 
-impl State {
-    fn sweep(&mut self, now: Instant) {
-        self.entries.retain(|_, e| e.is_live(now));
+impl Generations {
+    fn get(&self, key: &str, now: Instant) -> u64 {
+        self.values
+            .get(key)
+            .filter(|(_, until)| now < *until)
+            .map_or(0, |(v, _)| *v)
     }
 
-    /// Removes the keys starting with `prefix` that `belongs` accepts
-    /// (expired ones included); returns how many live entries went.
-    fn remove_prefixed(&mut self, prefix: &str, belongs: impl Fn(&str) -> bool) -> u64 {
+    fn bump(&mut self, key: &str, ttl: Duration) {
         let now = Instant::now();
-        let doomed: Vec<String> = self
-            .entries
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .filter(|(k, _)| belongs(k))
-            .map(|(k, _)| k.clone())
-            .collect();
-        let mut removed = 0;
-        for key in doomed {
-            if self.entries.remove(&key).is_some_and(|e| e.is_live(now)) {
-                removed += 1;
-            }
+        let next = self.get(key, now) + 1;
+        let until = now.checked_add(ttl).unwrap_or(now);
+        self.values.insert(key.to_owned(), (next, until));
+        self.bumps += 1;
+        if self.bumps % SWEEP_EVERY == 0 {
+            self.values.retain(|_, (_, until)| now < *until);
         }
-        removed
     }
 }
 
 /// In-memory [`CacheBackend`].
-#[derive(Debug, Default)]
 pub struct MemoryCache {
-    state: Mutex<State>,
-    max_entries: Option<usize>,
+    entries: Cache<String, Arc<Stored>>,
+    generations: Mutex<Generations>,
+    generation_ttl: Duration,
+}
+
+impl std::fmt::Debug for MemoryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryCache")
+            .field("entries", &self.entries.entry_count())
+            .field("max_bytes", &self.entries.policy().max_capacity())
+            .finish()
+    }
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        Self::with_max_bytes(DEFAULT_MAX_BYTES)
+    }
 }
 
 impl MemoryCache {
-    /// An unbounded memory cache (entries leave only by TTL or purge).
+    /// A memory cache bounded to [`DEFAULT_MAX_BYTES`].
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// A memory cache holding at most `max_entries` entries: when full,
-    /// expired entries are swept first, then the oldest insertion is
-    /// evicted.
-    pub fn with_max_entries(max_entries: usize) -> Self {
-        Self {
-            state: Mutex::default(),
-            max_entries: Some(max_entries),
+    /// A memory cache holding at most about `max_bytes` of keys and values;
+    /// the least recently used entries are evicted first.
+    pub fn with_max_bytes(max_bytes: u64) -> Self {
+        Self::build(max_bytes, |k: &String, v: &Arc<Stored>| {
+            u32::try_from(k.len() + v.bytes.len()).unwrap_or(u32::MAX)
+        })
+    }
+
+    /// A memory cache holding at most `max_entries` entries.
+    pub fn with_max_entries(max_entries: u64) -> Self {
+        Self::build(max_entries, |_: &String, _: &Arc<Stored>| 1)
+    }
+
+    fn build(capacity: u64, weigher: impl Fn(&String, &Arc<Stored>) -> u32 + Send + Sync + 'static) -> Self {
+        MemoryCache {
+            entries: Cache::builder()
+                .max_capacity(capacity)
+                .weigher(weigher)
+                .expire_after(PerEntryTtl)
+                .build(),
+            generations: Mutex::default(),
+            generation_ttl: GENERATION_TTL,
         }
     }
 
-    /// Number of stored entries, including expired ones not yet swept.
+    /// Number of stored entries (after pending evictions are applied).
     pub fn len(&self) -> usize {
-        self.lock().map_or(0, |s| s.entries.len())
+        self.entries.run_pending_tasks();
+        usize::try_from(self.entries.entry_count()).unwrap_or(usize::MAX)
     }
 
     /// Whether no entry is stored.
@@ -97,93 +144,78 @@ impl MemoryCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        self.state.lock().map_err(|_| Error::Cache {
+    fn lock(&self) -> Result<MutexGuard<'_, Generations>> {
+        self.generations.lock().map_err(|_| Error::Cache {
             backend: "memory",
             reason: "lock poisoned by a panicking thread".into(),
         })
     }
 
-    fn get_now(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn generation_of(&self, generations: &Generations, slot: Slot<'_>) -> Generation {
         let now = Instant::now();
-        let mut state = self.lock()?;
-        match state.entries.get(key) {
-            Some(e) if e.is_live(now) => Ok(Some(e.value.clone())),
-            Some(_) => {
-                state.entries.remove(key);
-                Ok(None)
-            }
-            None => Ok(None),
+        Generation {
+            context: generations.get(&context_generation_key(slot.context), now),
+            instance: generations.get(slot.instance, now),
         }
     }
 
-    fn put_now(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<()> {
-        let now = Instant::now();
-        let mut state = self.lock()?;
-        if ttl.is_some_and(|t| t.is_zero()) {
-            state.entries.remove(key);
-            return Ok(());
+    fn read_now(&self, slot: Slot<'_>) -> Result<Read> {
+        let generations = self.lock()?;
+        let generation = self.generation_of(&generations, slot);
+        let entry = self.entries.get(slot.key).map(|s| s.bytes.clone());
+        Ok(Read { entry, generation })
+    }
+
+    fn write_now(&self, slot: Slot<'_>, seen: Generation, entry: &[u8], ttl: Duration) -> Result<bool> {
+        let generations = self.lock()?;
+        if ttl.is_zero() || self.generation_of(&generations, slot) != seen {
+            return Ok(false);
         }
-        let seq = state.next_seq;
-        state.next_seq += 1;
-        if seq % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            state.sweep(now);
-        }
-        if let Some(max) = self.max_entries {
-            if max == 0 {
-                return Ok(());
-            }
-            if !state.entries.contains_key(key) && state.entries.len() >= max {
-                state.sweep(now);
-                if state.entries.len() >= max {
-                    let oldest = state.entries.iter().min_by_key(|(_, e)| e.seq).map(|(k, _)| k.clone());
-                    if let Some(oldest) = oldest {
-                        state.entries.remove(&oldest);
-                    }
-                }
-            }
-        }
-        state.entries.insert(
-            key.to_owned(),
-            Entry {
-                value: value.to_vec(),
-                // An unrepresentable deadline (absurd TTL) means "forever".
-                expires_at: ttl.and_then(|t| now.checked_add(t)),
-                seq,
-            },
+        self.entries.insert(
+            slot.key.to_owned(),
+            Arc::new(Stored {
+                bytes: entry.to_vec(),
+                ttl,
+            }),
         );
+        Ok(true)
+    }
+
+    fn purge_instance_now(&self, instance: &str, canonical: &str) -> Result<()> {
+        let mut generations = self.lock()?;
+        generations.bump(instance, self.generation_ttl);
+        self.entries.invalidate(canonical);
         Ok(())
     }
 
-    fn purge_key_now(&self, key: &str) -> Result<bool> {
-        let now = Instant::now();
-        let mut state = self.lock()?;
-        Ok(state.entries.remove(key).is_some_and(|e| e.is_live(now)))
+    fn bump_context_now(&self, context: &str) -> Result<()> {
+        self.lock()?.bump(&context_generation_key(context), self.generation_ttl);
+        Ok(())
     }
 
-    fn purge_context_now(&self, context: &str) -> Result<u64> {
-        let prefix = format!("{KEY_PREFIX}{context}:");
-        let mut state = self.lock()?;
-        Ok(state.remove_prefixed(&prefix, |k| key_belongs_to(k, context)))
-    }
-
-    fn clear_now(&self) -> Result<u64> {
-        let mut state = self.lock()?;
-        Ok(state.remove_prefixed(KEY_PREFIX, |k| key_context(k).is_some()))
-    }
-
-    fn list_keys_now(&self, context: &str, limit: usize) -> Result<Vec<String>> {
-        let now = Instant::now();
-        let prefix = format!("{KEY_PREFIX}{context}:");
-        let state = self.lock()?;
-        Ok(state
+    fn remove_matching(&self, belongs: impl Fn(&str) -> bool) -> u64 {
+        let doomed: Vec<Arc<String>> = self
             .entries
-            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter(|(k, e)| e.is_live(now) && key_belongs_to(k, context))
-            .take(limit)
-            .map(|(k, _)| k.clone())
-            .collect())
+            .iter()
+            .filter(|(k, _)| belongs(k))
+            .map(|(k, _)| k)
+            .collect();
+        for key in &doomed {
+            self.entries.invalidate(key.as_str());
+        }
+        doomed.len() as u64
+    }
+
+    fn list_keys_now(&self, context: &str, limit: usize) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(k, _)| key_belongs_to(k, context))
+            .map(|(k, _)| (*k).clone())
+            .collect();
+        keys.sort();
+        keys.truncate(limit);
+        keys
     }
 }
 
@@ -192,27 +224,37 @@ impl CacheBackend for MemoryCache {
         "memory"
     }
 
-    fn get<'a>(&'a self, key: &'a str) -> CacheFuture<'a, Option<Vec<u8>>> {
-        Box::pin(ready(self.get_now(key)))
+    fn generation_ttl(&self) -> Duration {
+        self.generation_ttl
     }
 
-    fn put<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Option<Duration>) -> CacheFuture<'a, ()> {
-        Box::pin(ready(self.put_now(key, value, ttl)))
+    fn read<'a>(&'a self, slot: Slot<'a>) -> CacheFuture<'a, Read> {
+        Box::pin(ready(self.read_now(slot)))
     }
 
-    fn purge_key<'a>(&'a self, key: &'a str) -> CacheFuture<'a, bool> {
-        Box::pin(ready(self.purge_key_now(key)))
+    fn write<'a>(&'a self, slot: Slot<'a>, seen: Generation, entry: &'a [u8], ttl: Duration) -> CacheFuture<'a, bool> {
+        Box::pin(ready(self.write_now(slot, seen, entry, ttl)))
     }
 
-    fn purge_context<'a>(&'a self, context: &'a str) -> CacheFuture<'a, u64> {
-        Box::pin(ready(self.purge_context_now(context)))
+    fn purge_instance<'a>(&'a self, _context: &'a str, instance: &'a str, canonical: &'a str) -> CacheFuture<'a, ()> {
+        Box::pin(ready(self.purge_instance_now(instance, canonical)))
+    }
+
+    fn bump_context<'a>(&'a self, context: &'a str) -> CacheFuture<'a, ()> {
+        Box::pin(ready(self.bump_context_now(context)))
+    }
+
+    fn remove_context<'a>(&'a self, context: &'a str) -> CacheFuture<'a, u64> {
+        Box::pin(ready(Ok(self.remove_matching(|k| key_belongs_to(k, context)))))
     }
 
     fn clear(&self) -> CacheFuture<'_, u64> {
-        Box::pin(ready(self.clear_now()))
+        Box::pin(ready(Ok(
+            self.remove_matching(|k| k.starts_with(KEY_PREFIX) && key_context(k).is_some())
+        )))
     }
 
     fn list_keys<'a>(&'a self, context: &'a str, limit: usize) -> CacheFuture<'a, Vec<String>> {
-        Box::pin(ready(self.list_keys_now(context, limit)))
+        Box::pin(ready(Ok(self.list_keys_now(context, limit))))
     }
 }

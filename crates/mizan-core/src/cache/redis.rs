@@ -1,28 +1,47 @@
 //! The Redis cache backend (feature `redis`): the one place in `mizan-core`
 //! that does network I/O.
 //!
-//! One multiplexed connection is shared by all requests and re-established
-//! lazily after a failure. Every connect and command is bounded by short
-//! timeouts, and after a failed connect the backend fails fast for a short
-//! back-off instead of retrying on every request, so "Redis is down" turns
-//! into a quick [`Error::Cache`] (which adapters treat as a miss) — never a
-//! panic, never a hang. This module must never run `FLUSHDB`/`FLUSHALL` or
-//! touch keys outside the `ctx:` namespace, and never log the connection
-//! password.
+//! Commands go through the `redis` crate's reconnecting
+//! [`ConnectionManager`] (one multiplexed connection, re-established in the
+//! background after a failure; no lock is held across a connect). Every
+//! command is bounded by a timeout, and after a connection failure the
+//! backend fails fast for a short back-off instead of waiting on every
+//! request, so "Redis is down" turns into a quick [`Error::Cache`] (which
+//! adapters treat as a miss) — never a panic, never a hang.
+//!
+//! Generations (see [`super`]) are plain counters: `INCR` + `PEXPIRE` in one
+//! `MULTI`; a write is a Lua script that compares them and `SET`s only when
+//! they are unchanged, so no write can land after a purge. This module must
+//! never run `FLUSHDB`/`FLUSHALL` or touch keys outside the `ctx:`
+//! namespace, and never log the connection password. Redis Cluster is not
+//! supported (the write script touches three keys).
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::future::Future;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, RedisError};
-use tokio::sync::Mutex;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Cmd, FromRedisValue, RedisError, RedisResult, Script};
 
-use super::{CacheBackend, CacheFuture};
+use super::{CacheBackend, CacheFuture, Generation, Read, Slot, context_generation_key};
 use crate::cache_key::{KEY_PREFIX, context_pattern, key_belongs_to, key_context};
 use crate::error::{Error, Result};
 
 const BACKEND: &str = "redis";
+
+/// Stores `ARGV[3]` under `KEYS[1]` for `ARGV[4]` ms when the context
+/// generation `KEYS[2]` is `ARGV[1]` and the instance generation `KEYS[3]` is
+/// `ARGV[2]` (absent = 0).
+const WRITE_SCRIPT: &str = r"
+local c = redis.call('GET', KEYS[2]) or '0'
+local i = redis.call('GET', KEYS[3]) or '0'
+if c ~= ARGV[1] or i ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+";
 
 /// Tunables of [`RedisCache`]. The defaults suit a Redis on the same host or
 /// network.
@@ -32,11 +51,14 @@ pub struct RedisOptions {
     pub connect_timeout: Duration,
     /// Bound on each command's reply (default 500 ms).
     pub response_timeout: Duration,
-    /// After a failed connect, calls fail immediately for this long before
-    /// the next connect attempt (default 1 s).
+    /// After a connection failure, calls fail immediately for this long
+    /// (default 1 s) while the manager reconnects.
     pub retry_backoff: Duration,
     /// `COUNT` hint for `SCAN`, and the `UNLINK` batch size (default 1000).
     pub scan_count: usize,
+    /// How long a generation is remembered after its last bump (default 8
+    /// days; the origin cache caps entry TTLs below it).
+    pub generation_ttl: Duration,
 }
 
 impl Default for RedisOptions {
@@ -46,31 +68,21 @@ impl Default for RedisOptions {
             response_timeout: Duration::from_millis(500),
             retry_backoff: Duration::from_secs(1),
             scan_count: 1000,
+            generation_ttl: super::memory::GENERATION_TTL,
         }
     }
-}
-
-/// State of the shared connection.
-enum Link {
-    /// Not connected; the next call connects.
-    Idle,
-    /// Connected; `generation` identifies this connection so that a failure
-    /// seen on an old clone doesn't drop a newer one.
-    Up {
-        conn: MultiplexedConnection,
-        generation: u64,
-    },
-    /// The last connect failed; calls fail fast until `retry_at`.
-    Down { retry_at: Instant, reason: String },
 }
 
 /// [`CacheBackend`] on a Redis server.
 pub struct RedisCache {
     client: Client,
-    config: AsyncConnectionConfig,
     options: RedisOptions,
-    link: Mutex<Link>,
-    generations: std::sync::atomic::AtomicU64,
+    /// Created on first use (it needs the Tokio runtime).
+    manager: OnceLock<ConnectionManager>,
+    /// Milliseconds since `epoch` until which calls fail fast (0: up).
+    down_until: AtomicU64,
+    epoch: Instant,
+    write_script: Script,
 }
 
 impl fmt::Debug for RedisCache {
@@ -94,18 +106,16 @@ impl RedisCache {
     /// invalid.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self> {
         let client = Client::open(url).map_err(|e| cache_err(format!("invalid URL: {e}")))?;
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(options.connect_timeout))
-            .set_response_timeout(Some(options.response_timeout));
         Ok(Self {
             client,
-            config,
             options: RedisOptions {
                 scan_count: options.scan_count.max(1),
                 ..options
             },
-            link: Mutex::new(Link::Idle),
-            generations: std::sync::atomic::AtomicU64::new(0),
+            manager: OnceLock::new(),
+            down_until: AtomicU64::new(0),
+            epoch: Instant::now(),
+            write_script: Script::new(WRITE_SCRIPT),
         })
     }
 
@@ -119,74 +129,84 @@ impl RedisCache {
         }
     }
 
-    /// The current connection, connecting if needed.
-    async fn connection(&self) -> Result<(MultiplexedConnection, u64)> {
-        let mut link = self.link.lock().await;
-        match &*link {
-            Link::Up { conn, generation } => return Ok((conn.clone(), *generation)),
-            Link::Down { retry_at, reason } if Instant::now() < *retry_at => {
-                return Err(cache_err(format!("unavailable: {reason}")));
-            }
-            Link::Down { .. } | Link::Idle => {}
+    fn manager(&self) -> Result<ConnectionManager> {
+        if let Some(m) = self.manager.get() {
+            return Ok(m.clone());
         }
-        // Backstop in case the connect timeout does not cover every step.
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.options.connect_timeout))
+            .set_response_timeout(Some(self.options.response_timeout))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(self.options.retry_backoff);
+        let manager = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            .map_err(|e| cache_err(format!("cannot create the connection manager: {e}")))?;
+        Ok(self.manager.get_or_init(|| manager).clone())
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Runs `op` on the shared connection with a bounded wait, mapping every
+    /// failure to [`Error::Cache`] and failing fast after a connection
+    /// failure.
+    async fn with_conn<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        if self.now_ms() < self.down_until.load(Ordering::Relaxed) {
+            return Err(cache_err("unavailable (reconnecting)".into()));
+        }
+        let conn = self.manager()?;
+        // Backstop: a reconnect in progress may take up to the connect
+        // timeout, a command up to the response timeout.
         let bound = self
             .options
             .connect_timeout
             .saturating_add(self.options.response_timeout);
-        let attempt = tokio::time::timeout(
-            bound,
-            self.client.get_multiplexed_async_connection_with_config(&self.config),
-        )
-        .await;
-        let failure = match attempt {
-            Ok(Ok(conn)) => {
-                let generation = self.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                *link = Link::Up {
-                    conn: conn.clone(),
-                    generation,
-                };
-                return Ok((conn, generation));
-            }
-            Ok(Err(e)) => format!("cannot connect: {e}"),
-            Err(_) => format!("cannot connect: no answer within {bound:?}"),
+        let failure = match tokio::time::timeout(bound, op(conn)).await {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) if !is_connection_failure(&e) => return Err(cache_err(e.to_string())),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no reply within {bound:?}"),
         };
-        *link = Link::Down {
-            retry_at: Instant::now()
-                .checked_add(self.options.retry_backoff)
-                .unwrap_or_else(Instant::now),
-            reason: failure.clone(),
-        };
+        let backoff = u64::try_from(self.options.retry_backoff.as_millis()).unwrap_or(u64::MAX);
+        self.down_until
+            .store(self.now_ms().saturating_add(backoff), Ordering::Relaxed);
         Err(cache_err(failure))
     }
 
-    /// Forgets connection `generation` so the next call reconnects.
-    async fn drop_connection(&self, generation: u64) {
-        let mut link = self.link.lock().await;
-        if matches!(&*link, Link::Up { generation: g, .. } if *g == generation) {
-            *link = Link::Idle;
-        }
+    async fn run<T: FromRedisValue + Send>(&self, cmd: &Cmd) -> Result<T> {
+        self.with_conn(|mut conn| async move { cmd.query_async::<T>(&mut conn).await })
+            .await
     }
 
-    /// Runs one command with a bounded wait, mapping every failure to
-    /// [`Error::Cache`] and dropping the connection when it is broken.
-    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
-        let (mut conn, generation) = self.connection().await?;
-        // Backstop in case the response timeout is not applied.
-        let bound = self.options.response_timeout.saturating_mul(2);
-        match tokio::time::timeout(bound, cmd.query_async::<T>(&mut conn)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => {
-                if is_connection_failure(&e) {
-                    self.drop_connection(generation).await;
-                }
-                Err(cache_err(e.to_string()))
+    fn generation_ms(&self) -> u64 {
+        u64::try_from(self.options.generation_ttl.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    async fn bump(&self, generation_key: &str, also_unlink: Option<&str>) -> Result<()> {
+        let ms = self.generation_ms();
+        self.with_conn(|mut conn| async move {
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .cmd("INCR")
+                .arg(generation_key)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(generation_key)
+                .arg(ms)
+                .ignore();
+            if let Some(key) = also_unlink {
+                pipe.cmd("UNLINK").arg(key).ignore();
             }
-            Err(_) => {
-                self.drop_connection(generation).await;
-                Err(cache_err(format!("no reply within {bound:?}")))
-            }
-        }
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await
     }
 
     /// `UNLINK`s `keys` (at most one batch), returning how many existed.
@@ -231,29 +251,42 @@ impl RedisCache {
         self.run(&cmd).await
     }
 
-    async fn put_impl(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<()> {
-        let cmd = match ttl {
-            Some(ttl) if ttl.is_zero() => {
-                let mut cmd = redis::cmd("UNLINK");
-                cmd.arg(key);
-                let _: u64 = self.run(&cmd).await?;
-                return Ok(());
-            }
-            Some(ttl) => {
-                let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-                let mut cmd = redis::cmd("SET");
-                cmd.arg(key).arg(value).arg("PX").arg(millis);
-                cmd
-            }
-            None => {
-                let mut cmd = redis::cmd("SET");
-                cmd.arg(key).arg(value);
-                cmd
-            }
-        };
-        // `SET` answers `OK`; anything else is an error reply, already mapped.
-        let _: redis::Value = self.run(&cmd).await?;
-        Ok(())
+    async fn read_impl(&self, slot: Slot<'_>) -> Result<Read> {
+        let mut cmd = redis::cmd("MGET");
+        cmd.arg(slot.key)
+            .arg(context_generation_key(slot.context))
+            .arg(slot.instance);
+        let (entry, context, instance): (Option<Vec<u8>>, Option<u64>, Option<u64>) = self.run(&cmd).await?;
+        Ok(Read {
+            entry,
+            generation: Generation {
+                context: context.unwrap_or(0),
+                instance: instance.unwrap_or(0),
+            },
+        })
+    }
+
+    async fn write_impl(&self, slot: Slot<'_>, seen: Generation, entry: &[u8], ttl: Duration) -> Result<bool> {
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        if millis == 0 {
+            return Ok(false);
+        }
+        let context_key = context_generation_key(slot.context);
+        let stored: i64 = self
+            .with_conn(|mut conn| async move {
+                self.write_script
+                    .key(slot.key)
+                    .key(&context_key)
+                    .key(slot.instance)
+                    .arg(seen.context)
+                    .arg(seen.instance)
+                    .arg(entry)
+                    .arg(millis)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(stored == 1)
     }
 
     async fn list_keys_impl(&self, context: &str, limit: usize) -> Result<Vec<String>> {
@@ -281,28 +314,27 @@ impl CacheBackend for RedisCache {
         BACKEND
     }
 
-    fn get<'a>(&'a self, key: &'a str) -> CacheFuture<'a, Option<Vec<u8>>> {
-        Box::pin(async move {
-            let mut cmd = redis::cmd("GET");
-            cmd.arg(key);
-            self.run(&cmd).await
-        })
+    fn generation_ttl(&self) -> Duration {
+        self.options.generation_ttl
     }
 
-    fn put<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Option<Duration>) -> CacheFuture<'a, ()> {
-        Box::pin(self.put_impl(key, value, ttl))
+    fn read<'a>(&'a self, slot: Slot<'a>) -> CacheFuture<'a, Read> {
+        Box::pin(self.read_impl(slot))
     }
 
-    fn purge_key<'a>(&'a self, key: &'a str) -> CacheFuture<'a, bool> {
-        Box::pin(async move {
-            let mut cmd = redis::cmd("UNLINK");
-            cmd.arg(key);
-            let n: u64 = self.run(&cmd).await?;
-            Ok(n > 0)
-        })
+    fn write<'a>(&'a self, slot: Slot<'a>, seen: Generation, entry: &'a [u8], ttl: Duration) -> CacheFuture<'a, bool> {
+        Box::pin(self.write_impl(slot, seen, entry, ttl))
     }
 
-    fn purge_context<'a>(&'a self, context: &'a str) -> CacheFuture<'a, u64> {
+    fn purge_instance<'a>(&'a self, _context: &'a str, instance: &'a str, canonical: &'a str) -> CacheFuture<'a, ()> {
+        Box::pin(self.bump(instance, Some(canonical)))
+    }
+
+    fn bump_context<'a>(&'a self, context: &'a str) -> CacheFuture<'a, ()> {
+        Box::pin(async move { self.bump(&context_generation_key(context), None).await })
+    }
+
+    fn remove_context<'a>(&'a self, context: &'a str) -> CacheFuture<'a, u64> {
         Box::pin(async move {
             self.purge_matching(&context_pattern(context), |k| key_belongs_to(k, context))
                 .await
