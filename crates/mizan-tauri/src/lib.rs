@@ -47,6 +47,7 @@ use mizan::{Origin, RequestHandle};
 use models::{IpcEnvelope, IpcResponse};
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -87,7 +88,7 @@ pub fn try_init<R: Runtime>() -> Result<TauriPlugin<R>, Error> {
 /// )
 /// ```
 pub struct Builder<R: Runtime> {
-    registry: Option<Registry>,
+    registry: Option<Arc<Registry>>,
     extensions: Extensions,
     principal: Option<Box<PrincipalResolver<R>>>,
 }
@@ -119,9 +120,11 @@ impl<R: Runtime> Builder<R> {
     }
 
     /// Serves this registry instead of [`Registry::from_linked`] (an app
-    /// exposing a subset of its functions, tests).
-    pub fn registry(mut self, registry: Registry) -> Self {
-        self.registry = Some(registry);
+    /// exposing a subset of its functions, tests). Share one `Arc` with
+    /// other adapters (`mizan-axum`) so that a mutation over any of them
+    /// runs the same commit hooks (origin cache purge, push).
+    pub fn registry(mut self, registry: impl Into<Arc<Registry>>) -> Self {
+        self.registry = Some(registry.into());
         self
     }
 
@@ -153,7 +156,7 @@ impl<R: Runtime> Builder<R> {
     /// an invalid set of functions is returned as [`Error::Registry`].
     pub fn try_build(mut self) -> Result<TauriPlugin<R>, Error> {
         if self.registry.is_none() {
-            self.registry = Some(Registry::from_linked()?);
+            self.registry = Some(Arc::new(Registry::from_linked()?));
         }
         Ok(self.plugin_builder().try_build()?)
     }
@@ -176,11 +179,11 @@ impl<R: Runtime> Builder<R> {
             .setup(move |app, _api| {
                 let registry = match registry {
                     Some(registry) => registry,
-                    None => Registry::from_linked().map_err(|e| {
+                    None => Arc::new(Registry::from_linked().map_err(|e| {
                         let e = Error::from(e);
                         tracing::error!(error = %e, "mizan plugin setup failed");
                         e
-                    })?,
+                    })?),
                 };
                 extensions.insert(app.clone());
                 app.manage(Mizan {
@@ -198,7 +201,7 @@ impl<R: Runtime> Builder<R> {
 /// it with [`MizanExt::mizan`]). Rust code can dispatch through it exactly
 /// like the webview does.
 pub struct Mizan<R: Runtime> {
-    registry: Registry,
+    registry: Arc<Registry>,
     extensions: Extensions,
     principal: Option<Box<PrincipalResolver<R>>>,
     app: AppHandle<R>,
@@ -216,7 +219,7 @@ impl<R: Runtime> fmt::Debug for Mizan<R> {
 
 impl<R: Runtime> Mizan<R> {
     /// The registry being served (its IR, its invalidation plans).
-    pub fn registry(&self) -> &Registry {
+    pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
     }
 
