@@ -2,7 +2,7 @@
 //! failed, if it did.
 
 use crate::input::{InputFile, json_arg, read_file};
-use crate::{CacheKeyArgs, Command, Failure, GraphFormat, HeaderCommand, IrCommand, MwtCommand};
+use crate::{CacheCommand, CacheKeyArgs, Command, Failure, GraphFormat, HeaderCommand, IrCommand, MwtCommand};
 use mizan_core::check::{Diagnostic, check_parsed};
 use mizan_core::invalidation::Invalidation;
 use mizan_core::ir::{ParsedIr, emit, parse_with_locations};
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 pub fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Ir(IrCommand::Check { file }) => ir_check(&file),
+        Command::Ir(IrCommand::Check { file, previous }) => ir_check(&file, previous.as_deref()),
         Command::Ir(IrCommand::Fmt { file, check }) => ir_fmt(&file, check),
         Command::Ir(IrCommand::Graph { file, format }) => ir_graph(&file, format),
         Command::Ir(IrCommand::Export { config }) => crate::generate::ir_export(&config),
@@ -25,6 +25,24 @@ pub fn run(command: Command) -> Result<(), Failure> {
             result,
         } => invalidate(&file, &function, &args, result.as_deref()),
         Command::CacheKey(args) => cache_key(args),
+        Command::Cache(CacheCommand::Explain(a)) => {
+            let (_, parsed) = load_checked(&a.file)?;
+            let against_params = (!a.against_params.is_empty()).then_some(a.against_params);
+            crate::cache::explain(
+                &parsed.ir,
+                crate::cache::ExplainArgs {
+                    secret: a.secret,
+                    context: a.context,
+                    params: a.params,
+                    user: a.user,
+                    rev: a.rev,
+                    against_params,
+                    against_user: a.against_user,
+                    against_rev: a.against_rev,
+                    json: a.json,
+                },
+            )
+        }
         Command::Header(HeaderCommand::Format { json }) => header_format(&json),
         Command::Header(HeaderCommand::Parse { value }) => header_parse(&value),
         Command::Mwt(MwtCommand::Mint {
@@ -126,8 +144,14 @@ fn load_checked(path: &str) -> Result<(InputFile, ParsedIr), Failure> {
     Ok((file, parsed))
 }
 
-fn ir_check(path: &str) -> Result<(), Failure> {
+fn ir_check(path: &str, previous: Option<&str>) -> Result<(), Failure> {
     let (file, parsed) = load(path)?;
+    if let Some(old) = previous {
+        let (_, old) = load(old)?;
+        for line in crate::cache::fingerprint_report(&old.ir, &parsed.ir) {
+            eprintln!("{line}");
+        }
+    }
     let diagnostics = check_parsed(&parsed, &file.text);
     for d in &diagnostics {
         eprintln!("{}", render(&file, d));
@@ -203,18 +227,7 @@ fn cache_key(a: CacheKeyArgs) -> Result<(), Failure> {
     if a.secret.is_empty() {
         return Err(Failure::Usage("the cache secret is empty".into()));
     }
-    let mut params = Map::new();
-    for p in &a.params {
-        let Some((k, v)) = p.split_once('=') else {
-            return Err(Failure::Usage(format!("--param expects KEY=VALUE, got `{p}`")));
-        };
-        if k.is_empty() {
-            return Err(Failure::Usage(format!("--param has an empty key: `{p}`")));
-        }
-        if params.insert(k.to_owned(), Value::String(v.to_owned())).is_some() {
-            return Err(Failure::Usage(format!("--param `{k}` given twice")));
-        }
-    }
+    let params = crate::cache::parse_params(&a.params)?;
     let keyer = CacheKeyer::new(a.secret.as_bytes());
     if a.show_message {
         println!("{}", keyer.message(&a.context, &params, a.user.as_deref(), a.rev));

@@ -6,6 +6,7 @@
 //! in an argument, unreadable file, unknown function) — always with a
 //! one-line message on stderr, never a panic.
 
+mod cache;
 mod commands;
 mod generate;
 mod input;
@@ -42,6 +43,9 @@ enum Command {
     },
     /// Derive an origin-cache key (SPEC §6).
     CacheKey(CacheKeyArgs),
+    /// Explain the origin cache from an IR.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Format or parse an `X-Mizan-Invalidate` header value.
     #[command(subcommand)]
     Header(HeaderCommand),
@@ -73,6 +77,10 @@ enum IrCommand {
     Check {
         /// IR file (`-` for stdin).
         file: String,
+        /// An earlier version of the IR: also report every context whose
+        /// cache fingerprint changed, and what changed.
+        #[arg(long, value_name = "OLD")]
+        previous: Option<String>,
     },
     /// Print the canonical text.
     Fmt {
@@ -125,6 +133,46 @@ struct CacheKeyArgs {
     /// Print the canonical message on the line before the key.
     #[arg(long)]
     show_message: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum CacheCommand {
+    /// For one request: the policy and why, the canonical message, the key,
+    /// the instance; with `--against-*`, every component that differs.
+    Explain(CacheExplainArgs),
+}
+
+#[derive(Args, Debug)]
+struct CacheExplainArgs {
+    /// IR file (`-` for stdin).
+    file: String,
+    /// Cache secret (for real use set MIZAN_CACHE_SECRET instead).
+    #[arg(long, env = "MIZAN_CACHE_SECRET", hide_env_values = true)]
+    secret: String,
+    /// Context name.
+    #[arg(long)]
+    context: String,
+    /// A context param as KEY=VALUE (repeatable).
+    #[arg(long = "param", value_name = "K=V")]
+    params: Vec<String>,
+    /// Authenticated principal's id (omit for anonymous).
+    #[arg(long)]
+    user: Option<String>,
+    /// A rev other than the IR's effective one.
+    #[arg(long)]
+    rev: Option<u64>,
+    /// Compare with a request with these params instead (repeatable).
+    #[arg(long = "against-param", value_name = "K=V")]
+    against_params: Vec<String>,
+    /// Compare with a request by this user.
+    #[arg(long)]
+    against_user: Option<String>,
+    /// Compare with a request at this rev.
+    #[arg(long)]
+    against_rev: Option<u64>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand, Debug)]
