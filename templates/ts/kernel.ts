@@ -327,14 +327,17 @@ export class MizanClient<A extends MizanApi = MizanApi> {
   /** Splices merge entries into the cached data of matching instances. */
   applyMerges(entries: readonly MizanMerge[]): void {
     for (const m of entries) {
-      const identity = this.schema.identities[m.context]?.[m.slot] ?? "id";
+      // Registered only for list slots (the element type's identity field).
+      const identity = this.schema.identities[m.context]?.[m.slot];
       for (const inst of this.instances.get(m.context)?.values() ?? []) {
         if (!paramsMatch(inst.params, m.params)) continue;
         // A fetch in flight may predate the mutation: fetch again after it.
         if (inst.inFlight !== undefined) inst.stale = true;
         const data = inst.state.data;
         if (!isObject(data)) continue;
-        const next = { ...data, [m.slot]: spliceSlot(data[m.slot], m.value, identity) };
+        const spliced = spliceSlot(data[m.slot], m.value, identity);
+        if (spliced === data[m.slot] && m.slot in data) continue;
+        const next = { ...data, [m.slot]: spliced };
         this.setState(inst, { ...inst.state, data: next });
       }
     }
@@ -437,15 +440,23 @@ export class MizanClient<A extends MizanApi = MizanApi> {
 }
 
 /**
- * The new value of a slot after a merge: a single value merged into a list
- * replaces the element with the same identity field, else is appended
- * (upsert); anything else replaces the slot.
+ * The new value of a slot after a merge: a list value replaces the slot; a
+ * single value merged into a list replaces the element with the same
+ * identity field, else is appended (upsert); an empty (`null` or absent)
+ * registered list slot becomes `[value]`; a `null` is never put into a
+ * list; anything else replaces the slot. `identity` is the slot's
+ * registered identity field (list slots only); unregistered lists match on
+ * `id`. The same rules as the Rust kernel (`tests/merge_cases.json`).
  */
-export function spliceSlot(current: unknown, value: unknown, identity: string): unknown {
-  if (!Array.isArray(current) || Array.isArray(value)) return value;
-  const id = isObject(value) ? value[identity] : undefined;
+export function spliceSlot(current: unknown, value: unknown, identity: string | undefined): unknown {
+  if (Array.isArray(value)) return value;
+  const isList = identity !== undefined || Array.isArray(current);
+  if (value === null && isList) return current;
+  if (!Array.isArray(current)) return identity !== undefined && current == null ? [value] : value;
+  const field = identity ?? "id";
+  const id = isObject(value) ? value[field] : undefined;
   if (id === undefined) return [...current, value];
-  const at = current.findIndex((el) => isObject(el) && paramString(el[identity]) === paramString(id));
+  const at = current.findIndex((el) => isObject(el) && paramString(el[field]) === paramString(id));
   if (at < 0) return [...current, value];
   const next = current.slice();
   next[at] = value;

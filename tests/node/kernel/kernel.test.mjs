@@ -245,3 +245,21 @@ test("Tauri transport: one plugin command, envelopes, rejections as MizanError",
     delete globalThis.__TAURI_INTERNALS__;
   }
 });
+
+// The merge table shared with the Rust kernel (tests/merge_cases.json,
+// copied next to this file by crates/mizan-codegen/tests/kernel.rs).
+test("the shared merge table holds", async () => {
+  const { readFileSync } = await import("node:fs");
+  const table = JSON.parse(readFileSync(new URL("./merge_cases.json", import.meta.url), "utf8"));
+  assert.ok(table.cases.length >= 15, `only ${table.cases.length} cases`);
+  for (const c of table.cases) {
+    const t = fakeTransport({ data: { c: c.data } });
+    const identities = c.list === null ? {} : { c: { [c.slot]: c.list } };
+    const client = createMizanClient({ transport: t, schema: { identities } });
+    const off = client.subscribe("c", {}, () => {});
+    await settle();
+    client.applyMerges([{ context: "c", slot: c.slot, value: c.value }]);
+    assert.deepEqual(client.getState("c", {}).data, c.expected, c.name);
+    off();
+  }
+});
