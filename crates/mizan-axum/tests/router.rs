@@ -36,6 +36,21 @@ pub async fn explode(_req: &RequestHandle<'_>) -> i64 {
     panic!("boom")
 }
 
+#[mizan::context("search")]
+pub struct SearchCtx;
+
+/// Results for a query.
+#[mizan::client(context = SearchCtx)]
+pub async fn search_results(_req: &RequestHandle<'_>, q: String) -> Vec<String> {
+    vec![q]
+}
+
+/// Saves a query (invalidates `search`, scoped by `q`).
+#[mizan::client(affects = SearchCtx)]
+pub async fn save_query(_req: &RequestHandle<'_>, q: String) -> usize {
+    q.len()
+}
+
 /// `x-app-user: <id>` identifies; `x-app-user: !` is rejected.
 struct HeaderAuth;
 
@@ -220,5 +235,50 @@ async fn invalid_utf8_in_the_path_is_a_bad_request() {
     assert_eq!(
         (status, &body["error"]["code"]),
         (StatusCode::BAD_REQUEST, &json!("BAD_REQUEST"))
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_invalidate_header_falls_back_to_a_broad_entry() {
+    let app = mizan_axum::router(state().build());
+    let call = |q: String| {
+        let body = json!({"fn": "save_query", "args": {"q": q}}).to_string();
+        let app = app.clone();
+        async move {
+            let response = app
+                .oneshot(Request::post("/call/").body(Body::from(body)).unwrap())
+                .await
+                .unwrap();
+            let header = response
+                .headers()
+                .get("x-mizan-invalidate")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let status = response.status();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, header, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (status, header, body) = call("shoes".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header.as_deref(), Some("search;q=shoes"));
+    assert_eq!(
+        body["invalidate"],
+        json!([{"context": "search", "params": {"q": "shoes"}}])
+    );
+    // 30 KB of query: a proxy would refuse such a header after the mutation
+    // committed. The header says `search` (broad); the body stays exact.
+    let long = "é".repeat(15_000);
+    let (status, header, body) = call(long.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let header = header.expect("still sent");
+    assert!(
+        header.len() <= mizan_core::header::MAX_HEADER_BYTES,
+        "{} bytes",
+        header.len()
+    );
+    assert_eq!(header, "search");
+    assert_eq!(
+        body["invalidate"],
+        json!([{"context": "search", "params": {"q": long}}])
     );
 }
