@@ -221,9 +221,14 @@ async fn a_panicking_function_is_500_and_the_router_keeps_serving() {
     let app = mizan_axum::router(state().build());
     let (status, body) = send(&app, "POST", "/call/", r#"{"fn": "explode"}"#, &[]).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let id = body["error"]["details"]["request_id"]
+        .as_str()
+        .expect("a request id")
+        .to_owned();
     assert_eq!(
         body,
-        json!({"error": {"code": "INTERNAL_ERROR", "message": "internal error"}})
+        json!({"error": {"code": "INTERNAL_ERROR", "message": "internal error", "details": {"request_id": id}}}),
+        "the panic message never reaches the client"
     );
     assert_eq!(whoami_as(&app, &[]).await.0, StatusCode::OK);
 }

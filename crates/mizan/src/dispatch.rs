@@ -198,11 +198,19 @@ async fn run(entry: &FunctionEntry, req: &RequestHandle<'_>, args: &Map<String, 
         .catch_unwind()
         .instrument(span)
         .await;
+    // An INTERNAL_ERROR's message and details (whatever the handler put
+    // there) go to the log under a request id; the client gets the id.
     match outcome {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => {
-            if e.internal.is_some() {
-                tracing::error!(function = entry.name, error = %e, "server function failed");
+        Ok(Err(mut e)) => {
+            if let Some(request_id) = e.seal_internal() {
+                let detail = e.internal.as_deref().unwrap_or("");
+                tracing::error!(
+                    function = entry.name,
+                    request_id,
+                    error = detail,
+                    "server function failed"
+                );
             }
             Err(e)
         }
@@ -212,8 +220,10 @@ async fn run(entry: &FunctionEntry, req: &RequestHandle<'_>, args: &Map<String, 
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".to_owned());
-            tracing::error!(function = entry.name, panic = %detail, "server function panicked");
-            Err(MizanError::internal(format!("`{}` panicked: {detail}", entry.name)))
+            let mut e = MizanError::internal(format!("`{}` panicked: {detail}", entry.name));
+            let request_id = e.seal_internal();
+            tracing::error!(function = entry.name, request_id, panic = %detail, "server function panicked");
+            Err(e)
         }
     }
 }

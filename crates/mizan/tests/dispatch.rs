@@ -2,6 +2,7 @@
 //! renames, docs, every option), typed decoding with per-field errors, auth
 //! before the body, private functions, panics, invalidation in responses.
 
+use mizan::mizan_core::wire::ErrorCode;
 use mizan::{Extensions, MizanError, Origin, Principal, Registry, RequestHandle};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -114,6 +115,16 @@ pub async fn webhook(_req: &RequestHandle<'_>, event: String) -> String {
 #[mizan::client]
 pub async fn explode(_req: &RequestHandle<'_>, r#type: Option<String>) -> String {
     panic!("boom {}", r#type.unwrap_or_default())
+}
+
+/// Fails with internals in the message and details, as handlers do.
+#[mizan::client]
+pub async fn leaky(_req: &RequestHandle<'_>) -> Result<i64, MizanError> {
+    Err(MizanError::new(
+        ErrorCode::InternalError,
+        "connect postgres://admin:hunter2@db/prod refused",
+    )
+    .with_details(json!({"sql": "SELECT secret FROM vault"})))
 }
 
 fn registry() -> Registry {
@@ -274,6 +285,7 @@ async fn a_panicking_handler_is_an_internal_error() {
         .unwrap_err();
     assert_eq!(err.status(), 500);
     assert_eq!(err.message, "internal error");
+    assert!(!format!("{:?}", err.body()).contains("boom"));
     assert!(err.internal.unwrap().contains("boom x"));
     // And the registry keeps working.
     assert!(
@@ -314,4 +326,87 @@ async fn contexts_fetch_every_member_with_its_own_params() {
             .status(),
         404
     );
+}
+
+/// Log lines written while `f` runs (a thread-local subscriber; the tokio
+/// test runtime is single-threaded).
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
+
+fn request_id(body: &Value) -> String {
+    let id = body["details"]["request_id"]
+        .as_str()
+        .expect("details.request_id")
+        .to_owned();
+    assert!(id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    id
+}
+
+#[tokio::test]
+async fn internal_errors_never_reach_the_client_but_the_log_has_them_by_request_id() {
+    let (logs, _guard) = capture_logs();
+    let err = call(None, Origin::Http, "leaky", json!({})).await.unwrap_err();
+    assert_eq!(err.status(), 500);
+    // What every transport sends: the body (IPC) and the envelope (HTTP).
+    let body = serde_json::to_value(err.body()).unwrap();
+    let envelope = serde_json::to_string(&err.envelope()).unwrap();
+    assert_eq!(body["code"], "INTERNAL_ERROR");
+    assert_eq!(body["message"], "internal error");
+    let id = request_id(&body);
+    assert_eq!(body["details"], json!({ "request_id": id }), "no other details");
+    for secret in ["hunter2", "postgres", "SELECT"] {
+        assert!(!envelope.contains(secret), "{secret} leaked: {envelope}");
+    }
+    let log = logs.text();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("no log line with {id}:\n{log}"));
+    assert!(line.contains("hunter2") && line.contains("leaky"), "{line}");
+
+    // A panic too; and every failure gets its own id.
+    let err = call(None, Origin::Ipc, "explode", json!({"type": "x"}))
+        .await
+        .unwrap_err();
+    let body = serde_json::to_value(err.body()).unwrap();
+    assert_eq!(body["message"], "internal error");
+    let panic_id = request_id(&body);
+    assert_ne!(panic_id, id);
+    assert!(
+        logs.text()
+            .lines()
+            .any(|l| l.contains(&panic_id) && l.contains("boom x"))
+    );
+
+    // Even an INTERNAL_ERROR built outside the dispatcher never shows its message.
+    let made = MizanError::new(ErrorCode::InternalError, "/etc/secret.toml: permission denied")
+        .with_details(json!({"path": "/etc/secret.toml"}));
+    let text = serde_json::to_string(&made.envelope()).unwrap();
+    assert!(!text.contains("secret"), "{text}");
 }
