@@ -309,6 +309,12 @@ impl MizanStateBuilder {
     /// secret, distinct from the MWT secret), entries stored in `backend`
     /// (`MemoryCache`, `RedisCache`, ...).
     pub fn cache(mut self, secret: impl AsRef<[u8]>, backend: SharedCache) -> Self {
+        if secret.as_ref().len() < mizan_core::mwt::MIN_SECRET_LEN {
+            tracing::warn!(
+                "cache secret is shorter than {} bytes: use a random secret at least that long",
+                mizan_core::mwt::MIN_SECRET_LEN
+            );
+        }
         self.cache = Some((CacheKeyer::new(secret.as_ref()), backend));
         self
     }

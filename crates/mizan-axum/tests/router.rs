@@ -287,3 +287,88 @@ async fn an_oversized_invalidate_header_falls_back_to_a_broad_entry() {
         json!([{"context": "search", "params": {"q": long}}])
     );
 }
+
+/// Log output written while a guard from `capture_logs` lives (this thread).
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn short_secrets_are_warned_about_and_rejected_tokens_cannot_forge_log_lines() {
+    let (logs, _guard) = capture_logs();
+    let backend: mizan_core::cache::SharedCache = std::sync::Arc::new(mizan_core::cache::MemoryCache::new());
+    let app = mizan_axum::router(state().mwt_secret("s3cret").cache("short", backend).build());
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("WARN") && text.contains("MWT secret is shorter than 32 bytes"),
+        "{text}"
+    );
+    assert!(text.contains("cache secret is shorter than 32 bytes"), "{text}");
+    let strong = String::from_utf8(logs.0.lock().unwrap().clone())
+        .unwrap()
+        .lines()
+        .count();
+    let _strong: Router = mizan_axum::router(state().mwt_secret("x".repeat(32)).build());
+    assert_eq!(
+        String::from_utf8(logs.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .count(),
+        strong,
+        "no warning for 32 bytes"
+    );
+
+    // A kid with a forged log line inside: one log line, escaped.
+    let header = r#"{"alg":"HS256","kid":"k\n2030-01-01T00:00:00Z  INFO forged: admin logged in"}"#;
+    use base64_url::encode;
+    let token = format!("{}.e30.sig", encode(header));
+    logs.0.lock().unwrap().clear();
+    assert_eq!(
+        whoami_as(&app, &[("x-mizan-token", &token)]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("unknown_kid"), "{text}");
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("forged") && !l.contains("credential rejected")),
+        "{text}"
+    );
+}
+
+/// Unpadded base64url, for hand-made tokens.
+mod base64_url {
+    pub fn encode(text: &str) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in text.as_bytes().chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            }
+        }
+        out
+    }
+}
