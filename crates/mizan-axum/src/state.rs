@@ -63,7 +63,11 @@ impl Websocket {
             .filter(|f| f.transport == Transport::Websocket)
         {
             out.functions.insert(f.name.clone());
-            out.contexts.extend(f.context.clone());
+            // A private member never makes a context a 501: the dispatcher
+            // refuses it (403) without naming the member.
+            if !f.private {
+                out.contexts.extend(f.context.clone());
+            }
         }
         out
     }

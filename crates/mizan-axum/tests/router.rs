@@ -24,6 +24,15 @@ pub async fn live_ticks(_req: &RequestHandle<'_>) -> i64 {
     1
 }
 
+#[mizan::context("ops")]
+pub struct OpsCtx;
+
+/// Server-internal, over websocket.
+#[mizan::client(context = OpsCtx, websocket, private, affects = OpsCtx)]
+pub async fn ops_secret_feed(_req: &RequestHandle<'_>) -> i64 {
+    1
+}
+
 /// The caller's id.
 #[mizan::client]
 pub async fn whoami(req: &RequestHandle<'_>) -> Option<String> {
@@ -75,6 +84,9 @@ fn state() -> mizan_axum::MizanStateBuilder {
 
 async fn send(app: &Router, method: &str, uri: &str, body: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
     let mut req = Request::builder().method(method).uri(uri);
+    if method == "POST" && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        req = req.header("content-type", "application/json");
+    }
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -145,6 +157,22 @@ async fn websocket_functions_are_not_served_over_http() {
         (status, &body["error"]["code"]),
         (StatusCode::NOT_IMPLEMENTED, &json!("NOT_IMPLEMENTED"))
     );
+}
+
+#[tokio::test]
+async fn a_context_of_private_members_is_forbidden_without_naming_them() {
+    let app = mizan_axum::router(state().build());
+    for (method, uri, body) in [
+        ("GET", "/ctx/ops/", ""),
+        ("POST", "/call/", r#"{"fn": "ops_secret_feed"}"#),
+    ] {
+        let (status, reply) = send(&app, method, uri, body, &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {reply}");
+        if method == "GET" {
+            assert!(!reply.to_string().contains("ops_secret_feed"), "{reply}");
+        }
+        assert!(!reply.to_string().contains("private"), "{reply}");
+    }
 }
 
 #[tokio::test]
@@ -251,7 +279,12 @@ async fn an_oversized_invalidate_header_falls_back_to_a_broad_entry() {
         let app = app.clone();
         async move {
             let response = app
-                .oneshot(Request::post("/call/").body(Body::from(body)).unwrap())
+                .oneshot(
+                    Request::post("/call/")
+                        .header("content-type", "application/json")
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
                 .await
                 .unwrap();
             let header = response
@@ -288,9 +321,15 @@ async fn an_oversized_invalidate_header_falls_back_to_a_broad_entry() {
     );
 }
 
-/// Log output written while a guard from `capture_logs` lives (this thread).
+/// Captured log output.
 #[derive(Clone, Default)]
 struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
 
 impl std::io::Write for Logs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -302,52 +341,44 @@ impl std::io::Write for Logs {
     }
 }
 
-fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+/// Every log line of this test binary: a global subscriber, installed
+/// once (a thread-local one would miss events whose callsites other tests
+/// hit first, on other threads). Tests look for their own unique text.
+fn logs() -> &'static Logs {
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        logs
+    })
 }
 
 #[tokio::test]
 async fn short_secrets_are_warned_about_and_rejected_tokens_cannot_forge_log_lines() {
-    let (logs, _guard) = capture_logs();
+    let logs = logs();
     let backend: mizan_core::cache::SharedCache = std::sync::Arc::new(mizan_core::cache::MemoryCache::new());
     let app = mizan_axum::router(state().mwt_secret("s3cret").cache("short", backend).build());
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(
         text.contains("WARN") && text.contains("MWT secret is shorter than 32 bytes"),
         "{text}"
     );
     assert!(text.contains("cache secret is shorter than 32 bytes"), "{text}");
-    let strong = String::from_utf8(logs.0.lock().unwrap().clone())
-        .unwrap()
-        .lines()
-        .count();
-    let _strong: Router = mizan_axum::router(state().mwt_secret("x".repeat(32)).build());
-    assert_eq!(
-        String::from_utf8(logs.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .count(),
-        strong,
-        "no warning for 32 bytes"
-    );
 
     // A kid with a forged log line inside: one log line, escaped.
     let header = r#"{"alg":"HS256","kid":"k\n2030-01-01T00:00:00Z  INFO forged: admin logged in"}"#;
-    use base64_url::encode;
-    let token = format!("{}.e30.sig", encode(header));
-    logs.0.lock().unwrap().clear();
+    let token = format!("{}.e30.sig", base64_url::encode(header));
     assert_eq!(
         whoami_as(&app, &[("x-mizan-token", &token)]).await.0,
         StatusCode::UNAUTHORIZED
     );
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(text.contains("unknown_kid"), "{text}");
     assert!(
         !text
@@ -371,4 +402,51 @@ mod base64_url {
         }
         out
     }
+}
+
+#[tokio::test]
+async fn calls_must_be_json_so_a_browser_cannot_send_one_cross_site_without_a_preflight() {
+    let app = mizan_axum::router(state().build());
+    let body = r#"{"fn": "whoami"}"#;
+    for content_type in [
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "",
+        "application/jsonx",
+    ] {
+        let (status, reply) = send(&app, "POST", "/call/", body, &[("content-type", content_type)]).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}: {reply}");
+        assert_eq!(reply["error"]["code"], "BAD_REQUEST", "{content_type:?}");
+        assert!(
+            reply["error"]["message"].as_str().unwrap().contains("application/json"),
+            "{reply}"
+        );
+    }
+    // No Content-Type at all (`fetch` with a Blob body sends none): refused too.
+    let response = app
+        .clone()
+        .oneshot(Request::post("/call/").body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    for content_type in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+    ] {
+        let (status, reply) = send(&app, "POST", "/call/", body, &[("content-type", content_type)]).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}: {reply}");
+    }
+    // Multipart is routed as before (uploads: 501 over this adapter).
+    let (status, _) = send(
+        &app,
+        "POST",
+        "/call/",
+        "--x--",
+        &[("content-type", "multipart/form-data; boundary=x")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
 }

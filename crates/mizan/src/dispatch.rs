@@ -24,7 +24,9 @@ impl Registry {
     ) -> Result<CallResponse, MizanError> {
         let (meta, entry) = self.lookup(function)?;
         if meta.private && req.origin() != Origin::Internal {
-            return Err(MizanError::forbidden(format!("`{function}` is private")));
+            return Err(MizanError::forbidden(format!(
+                "`{function}` cannot be called by clients"
+            )));
         }
         authorize(meta, entry, req)?;
         reject_unknown(args, meta.params.iter().map(|p| p.name.as_str()), "argument")?;
@@ -56,10 +58,19 @@ impl Registry {
         let mut members = Vec::with_capacity(ctx.members.len());
         for name in &ctx.members {
             let (meta, entry) = self.lookup(name)?;
+            // Refusals name the context asked for, never one of its members
+            // (a private member's name is server-internal).
             if meta.private && req.origin() != Origin::Internal {
-                return Err(MizanError::forbidden(format!("`{name}` is private")));
+                return Err(MizanError::forbidden(format!(
+                    "context `{context}` cannot be fetched by clients"
+                )));
             }
-            authorize(meta, entry, req)?;
+            authorize(meta, entry, req).map_err(|e| match e.code {
+                mizan_core::wire::ErrorCode::Forbidden => {
+                    MizanError::forbidden(format!("not allowed to fetch context `{context}`"))
+                }
+                _ => e,
+            })?;
             let own: Map<String, Value> = params
                 .iter()
                 .filter(|(k, _)| meta.param(k).is_some())

@@ -117,6 +117,19 @@ pub async fn explode(_req: &RequestHandle<'_>, r#type: Option<String>) -> String
     panic!("boom {}", r#type.unwrap_or_default())
 }
 
+#[mizan::context("vault")]
+pub struct VaultCtx;
+
+#[mizan::client(context = VaultCtx)]
+pub async fn vault_summary(_req: &RequestHandle<'_>) -> i64 {
+    1
+}
+
+#[mizan::client(context = VaultCtx, private, affects = VaultCtx)]
+pub async fn vault_master_key(_req: &RequestHandle<'_>) -> String {
+    "k".into()
+}
+
 /// Fails with internals in the message and details, as handlers do.
 #[mizan::client]
 pub async fn leaky(_req: &RequestHandle<'_>) -> Result<i64, MizanError> {
@@ -328,8 +341,7 @@ async fn contexts_fetch_every_member_with_its_own_params() {
     );
 }
 
-/// Log lines written while `f` runs (a thread-local subscriber; the tokio
-/// test runtime is single-threaded).
+/// Captured log output.
 #[derive(Clone, Default)]
 struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
@@ -349,14 +361,22 @@ impl Logs {
     }
 }
 
-fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+/// Every log line of this test binary: a global subscriber, installed
+/// once (a thread-local one would miss events whose callsites other tests
+/// hit first, on other threads). Tests look for their own unique text.
+fn logs() -> &'static Logs {
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        logs
+    })
 }
 
 fn request_id(body: &Value) -> String {
@@ -370,7 +390,7 @@ fn request_id(body: &Value) -> String {
 
 #[tokio::test]
 async fn internal_errors_never_reach_the_client_but_the_log_has_them_by_request_id() {
-    let (logs, _guard) = capture_logs();
+    let logs = logs();
     let err = call(None, Origin::Http, "leaky", json!({})).await.unwrap_err();
     assert_eq!(err.status(), 500);
     // What every transport sends: the body (IPC) and the envelope (HTTP).
@@ -409,4 +429,32 @@ async fn internal_errors_never_reach_the_client_but_the_log_has_them_by_request_
         .with_details(json!({"path": "/etc/secret.toml"}));
     let text = serde_json::to_string(&made.envelope()).unwrap();
     assert!(!text.contains("secret"), "{text}");
+}
+
+#[tokio::test]
+async fn refusals_never_name_private_members() {
+    let registry = registry();
+    let ext = Extensions::new();
+    for origin in [Origin::Http, Origin::Ipc] {
+        let req = RequestHandle::new(origin, None, &ext);
+        let err = registry
+            .fetch(&req, "vault", &serde_json::Map::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 403);
+        assert!(!err.message.contains("vault_master_key"), "{}", err.message);
+        assert!(
+            err.message.contains("`vault`"),
+            "names the context asked for: {}",
+            err.message
+        );
+        let err = registry
+            .call(&req, "webhook", &serde_json::Map::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 403);
+        assert!(!err.message.contains("private"), "{}", err.message);
+    }
+    let req = RequestHandle::new(Origin::Internal, None, &ext);
+    assert!(registry.fetch(&req, "vault", &serde_json::Map::new()).await.is_ok());
 }
