@@ -136,7 +136,14 @@ impl Registry {
 fn coerce(shape: &Shape, raw: &str) -> Option<Value> {
     match shape {
         Shape::Optional(inner) => coerce(inner, raw),
-        Shape::Integer => raw.trim().parse::<i64>().ok().map(Value::from),
+        // i64, else u64 (ids up to u64::MAX), never a float.
+        Shape::Integer => {
+            let raw = raw.trim();
+            raw.parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| raw.parse::<u64>().map(Value::from))
+                .ok()
+        }
         Shape::Number => raw
             .trim()
             .parse::<f64>()

@@ -130,6 +130,14 @@ pub async fn vault_master_key(_req: &RequestHandle<'_>) -> String {
     "k".into()
 }
 
+#[mizan::context("big")]
+pub struct BigCtx;
+
+#[mizan::client(context = BigCtx)]
+pub async fn big_echo(_req: &RequestHandle<'_>, n: u64) -> u64 {
+    n
+}
+
 /// Fails with internals in the message and details, as handlers do.
 #[mizan::client]
 pub async fn leaky(_req: &RequestHandle<'_>) -> Result<i64, MizanError> {
@@ -457,4 +465,21 @@ async fn refusals_never_name_private_members() {
     }
     let req = RequestHandle::new(Origin::Internal, None, &ext);
     assert!(registry.fetch(&req, "vault", &serde_json::Map::new()).await.is_ok());
+}
+
+#[tokio::test]
+async fn query_integers_cover_u64() {
+    let registry = registry();
+    let max = u64::MAX.to_string();
+    let params = registry.coerce_query("big", [("n", max.as_str())]).unwrap();
+    assert_eq!(params["n"], json!(u64::MAX));
+    let ext = Extensions::new();
+    let req = RequestHandle::new(Origin::Http, None, &ext);
+    let bundle = registry.fetch(&req, "big", &params).await.unwrap();
+    assert_eq!(serde_json::to_value(&bundle).unwrap(), json!({"big_echo": u64::MAX}));
+    for bad in ["18446744073709551616", "-9223372036854775809", "1.5", "0x10"] {
+        let err = registry.coerce_query("big", [("n", bad)]).unwrap_err();
+        assert_eq!(err.status(), 422, "{bad}");
+    }
+    assert_eq!(registry.coerce_query("user", [("user_id", "-5")]).unwrap()["user_id"], json!(-5));
 }
