@@ -199,6 +199,16 @@ pub enum RegistryError {
         /// Where the second one is.
         second: String,
     },
+    /// Two `#[mizan::context]` types share a context name.
+    #[error("two contexts are both called `{name}` ({first} and {second}); rename one")]
+    DuplicateContext {
+        /// The name.
+        name: String,
+        /// Where the first one is (`file:line`).
+        first: String,
+        /// Where the second one is.
+        second: String,
+    },
     /// Two named types with different bodies share a name.
     #[error("two different types are both called `{name}`; rename one (serde `rename` works)")]
     TypeConflict {

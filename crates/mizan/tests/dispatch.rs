@@ -481,5 +481,8 @@ async fn query_integers_cover_u64() {
         let err = registry.coerce_query("big", [("n", bad)]).unwrap_err();
         assert_eq!(err.status(), 422, "{bad}");
     }
-    assert_eq!(registry.coerce_query("user", [("user_id", "-5")]).unwrap()["user_id"], json!(-5));
+    assert_eq!(
+        registry.coerce_query("user", [("user_id", "-5")]).unwrap()["user_id"],
+        json!(-5)
+    );
 }
