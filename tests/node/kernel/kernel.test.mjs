@@ -10,6 +10,8 @@ import {
   createMizanClient,
   fetchUserContext,
   httpTransport,
+  instanceKey,
+  paramString,
   paramsMatch,
   spliceSlot,
   tauriTransport,
@@ -262,4 +264,18 @@ test("the shared merge table holds", async () => {
     assert.deepEqual(client.getState("c", {}).data, c.expected, c.name);
     off();
   }
+});
+
+// Object and array params compare as the core's S(v): canonical JSON, keys
+// sorted by code point at every level (vectors from mizan-core's
+// canonical_json, so both kernels and the cache keys agree).
+test("object params are stringified as canonical JSON", () => {
+  assert.equal(paramString({ b: [1.0, "é\n"], a: {} }), '{"a":{},"b":[1,"é\\n"]}');
+  assert.equal(paramString({ z: { y: 1, x: [{ d: 1, c: 2 }] }, a: null }), '{"a":null,"z":{"x":[{"c":2,"d":1}],"y":1}}');
+  // Code point order, not UTF-16 code units: U+FFFF sorts before U+1F600.
+  assert.equal(paramString({ "\u{1F600}": 1, "\uFFFF": 2 }), '{"\uFFFF":2,"\u{1F600}":1}');
+  assert.equal(instanceKey("c", { f: { a: 1, b: 2 } }), instanceKey("c", { f: { b: 2, a: 1 } }));
+  assert.ok(paramsMatch({ f: { a: 1, b: 2 } }, { f: { b: 2, a: 1 } }));
+  assert.equal(paramString([{ b: 1, a: 2 }]), '[{"a":2,"b":1}]');
+  assert.equal(paramString({ at: new Date(0) }), '{"at":"1970-01-01T00:00:00.000Z"}');
 });

@@ -126,14 +126,41 @@ function isObject(v: unknown): v is { [key: string]: unknown } {
 }
 
 /**
- * A value as the protocol compares it: strings as-is, numbers and booleans
- * in their JavaScript form, null as `"null"`, anything else as JSON.
+ * A value as the protocol compares it (the core's `S(v)`): strings as-is,
+ * numbers and booleans in their JavaScript form, null as `"null"`, arrays
+ * and objects as canonical JSON (keys sorted by code point at every level,
+ * no whitespace), so `{a, b}` and `{b, a}` are one instance and one cache key.
  */
 export function paramString(v: unknown): string {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (v === null || v === undefined) return "null";
-  return JSON.stringify(v);
+  return canonicalJson(v);
+}
+
+/** Compares strings by code point (UTF-16 code units misorder astral characters). */
+function byCodePoint(a: string, b: string): number {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** Canonical JSON (SPEC §6): `JSON.stringify` with every object's keys sorted by code point. */
+export function canonicalJson(v: unknown): string {
+  // Values with `toJSON` (a `Date`) serialize as `JSON.stringify` would.
+  if (isObject(v) && typeof v["toJSON"] === "function") return canonicalJson((v["toJSON"] as () => unknown)());
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort(byCodePoint);
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
 }
 
 /** The defined entries of `params`, sorted by key. */
