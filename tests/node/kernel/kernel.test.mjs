@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   MizanError,
+  toMizanError,
   callRename,
   callSetItemName,
   createMizanClient,
@@ -278,4 +279,13 @@ test("object params are stringified as canonical JSON", () => {
   assert.ok(paramsMatch({ f: { a: 1, b: 2 } }, { f: { b: 2, a: 1 } }));
   assert.equal(paramString([{ b: 1, a: 2 }]), '[{"a":2,"b":1}]');
   assert.equal(paramString({ at: new Date(0) }), '{"at":"1970-01-01T00:00:00.000Z"}');
+});
+
+test("a MizanError keeps its cause (set without the ES2022 Error constructor)", () => {
+  const inner = new TypeError("fetch failed");
+  const e = toMizanError(inner);
+  assert.equal(e.cause, inner);
+  assert.ok(!Object.keys(e).includes("cause"), "non-enumerable, like a native cause");
+  assert.equal(new MizanError("NETWORK_ERROR", "x").cause, undefined);
+  assert.ok(!("cause" in new MizanError("NETWORK_ERROR", "x")));
 });

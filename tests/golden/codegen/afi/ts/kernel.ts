@@ -100,7 +100,12 @@ export class MizanError extends Error {
     message: string,
     options: { status?: number | undefined; details?: { readonly [key: string]: unknown } | undefined; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // ES2020-safe: the two-argument `Error` constructor is ES2022, so the
+    // cause is set as the same non-enumerable own property it would create.
+    super(message);
+    if (options.cause !== undefined) {
+      Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true, enumerable: false });
+    }
     this.name = "MizanError";
     this.code = code;
     this.status = options.status;
