@@ -57,8 +57,17 @@ pub struct MwtAuthenticator {
 }
 
 impl MwtAuthenticator {
-    /// Verifies tokens with `keys` for the default audience `mizan`.
+    /// Verifies tokens with `keys` for the default audience `mizan`. Logs a
+    /// warning for every key shorter than [`mwt::MIN_SECRET_LEN`] bytes.
     pub fn new(keys: KeyRing) -> Self {
+        for kid in keys.weak_kids() {
+            tracing::warn!(
+                kid,
+                min_bytes = mwt::MIN_SECRET_LEN,
+                "MWT secret is shorter than {} bytes: tokens signed with it can be brute-forced offline",
+                mwt::MIN_SECRET_LEN
+            );
+        }
         MwtAuthenticator {
             keys,
             audience: DEFAULT_AUDIENCE.to_owned(),
@@ -206,7 +215,9 @@ impl AuthChain {
             (_, AuthOutcome::Absent) => Ok(None),
             (_, AuthOutcome::Authenticated(principal)) => Ok(Some(principal)),
             (scheme, AuthOutcome::Rejected(reason)) => {
-                tracing::info!(scheme, reason = %reason, "credential rejected");
+                // A `&str` field, so log formatters escape it: the reason
+                // may quote attacker text.
+                tracing::info!(scheme, reason = reason.as_str(), "credential rejected");
                 Err(Error::Unauthorized { scheme, reason })
             }
         }

@@ -50,6 +50,14 @@ pub enum Error {
         path: String,
     },
 
+    /// `POST /call/` with a body that is neither `application/json` nor
+    /// `multipart/form-data` (or without `Content-Type`): 415 with code
+    /// `BAD_REQUEST`. Requiring JSON means a browser cannot send a call
+    /// cross-site without a CORS preflight (`text/plain` is a "simple"
+    /// request).
+    #[error("`POST /call/` takes `Content-Type: application/json` (or `multipart/form-data` for uploads)")]
+    UnsupportedMediaType,
+
     /// The route exists but not for this method: 405 with code
     /// `BAD_REQUEST` (axum adds the `Allow` header).
     #[error("method {method} is not allowed on {path}")]
@@ -86,6 +94,7 @@ impl Error {
         match self {
             Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Error::NoRoute { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -98,7 +107,7 @@ impl Error {
     pub fn envelope(&self) -> ErrorEnvelope {
         match self {
             Error::BadRequest { reason } => ErrorEnvelope::new(ErrorCode::BadRequest, reason.clone()),
-            Error::BodyTooLarge { .. } | Error::MethodNotAllowed { .. } => {
+            Error::BodyTooLarge { .. } | Error::MethodNotAllowed { .. } | Error::UnsupportedMediaType => {
                 ErrorEnvelope::new(ErrorCode::BadRequest, self.to_string())
             }
             Error::Unauthorized { .. } => ErrorEnvelope::new(ErrorCode::Unauthorized, "invalid credentials"),

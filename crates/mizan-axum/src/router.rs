@@ -3,7 +3,7 @@
 //! | route | handler |
 //! |---|---|
 //! | `GET /session/` | `{"csrfToken": null}` |
-//! | `POST /call/` | identify, read the body (bounded), [`MizanState::call`] |
+//! | `POST /call/` | identify, require `application/json` (415 otherwise; multipart → 501), read the body (bounded), [`MizanState::call`] |
 //! | `GET /ctx/{context}/` | identify, [`MizanState::fetch`] with the query string |
 //! | anything else | 404 / 405 error envelopes |
 //!
@@ -60,6 +60,9 @@ async fn call(State(state): State<MizanState>, request: Request) -> Response {
         if is_multipart(&parts.headers) {
             let what = "multipart bodies (Upload arguments) are not supported by this adapter yet".to_owned();
             return Error::NotImplemented { what }.into_response();
+        }
+        if !is_json(&parts.headers) {
+            return Error::UnsupportedMediaType.into_response();
         }
         let bytes = match read_body(&parts.headers, body, state.body_limit()).await {
             Ok(bytes) => bytes,
@@ -128,6 +131,15 @@ fn is_multipart(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).is_some_and(|v| {
         let v = v.as_bytes().trim_ascii_start();
         v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/")
+    })
+}
+
+/// `Content-Type: application/json`, with or without parameters
+/// (`; charset=utf-8`), in any case.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+        let media = v.as_bytes().split(|&b| b == b';').next().unwrap_or_default();
+        media.trim_ascii().eq_ignore_ascii_case(b"application/json")
     })
 }
 

@@ -61,7 +61,11 @@ impl Websocket {
             .filter(|f| f.transport == Transport::Websocket)
         {
             out.functions.insert(f.name.clone());
-            out.contexts.extend(f.context.clone());
+            // A private member never makes a context a 501: the dispatcher
+            // refuses it (403) without naming the member.
+            if !f.private {
+                out.contexts.extend(f.context.clone());
+            }
         }
         out
     }
@@ -166,8 +170,13 @@ impl MizanState {
         let body = serde_json::to_vec(&response)
             .map_err(|e| Error::Mizan(mizan::MizanError::internal(format!("cannot encode the response: {e}"))))?;
         let mut http = json_response(StatusCode::OK, Body::from(body));
-        if !response.invalidate.is_empty() {
-            match HeaderValue::try_from(mizan_core::header::format(&response.invalidate)) {
+        // Bounded: oversized targets go broad, or the header is left out
+        // (the body is authoritative); a proxy must never fail a response
+        // whose mutation committed.
+        if let Some(value) =
+            mizan_core::header::format_bounded(&response.invalidate, mizan_core::header::MAX_HEADER_BYTES)
+        {
+            match HeaderValue::try_from(value) {
                 Ok(value) => {
                     http.headers_mut()
                         .insert(HeaderName::from_static(INVALIDATE_HEADER), value);

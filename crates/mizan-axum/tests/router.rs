@@ -24,6 +24,15 @@ pub async fn live_ticks(_req: &RequestHandle<'_>) -> i64 {
     1
 }
 
+#[mizan::context("ops")]
+pub struct OpsCtx;
+
+/// Server-internal, over websocket.
+#[mizan::client(context = OpsCtx, websocket, private, affects = OpsCtx)]
+pub async fn ops_secret_feed(_req: &RequestHandle<'_>) -> i64 {
+    1
+}
+
 /// The caller's id.
 #[mizan::client]
 pub async fn whoami(req: &RequestHandle<'_>) -> Option<String> {
@@ -34,6 +43,21 @@ pub async fn whoami(req: &RequestHandle<'_>) -> Option<String> {
 #[mizan::client]
 pub async fn explode(_req: &RequestHandle<'_>) -> i64 {
     panic!("boom")
+}
+
+#[mizan::context("search")]
+pub struct SearchCtx;
+
+/// Results for a query.
+#[mizan::client(context = SearchCtx)]
+pub async fn search_results(_req: &RequestHandle<'_>, q: String) -> Vec<String> {
+    vec![q]
+}
+
+/// Saves a query (invalidates `search`, scoped by `q`).
+#[mizan::client(affects = SearchCtx)]
+pub async fn save_query(_req: &RequestHandle<'_>, q: String) -> usize {
+    q.len()
 }
 
 /// `x-app-user: <id>` identifies; `x-app-user: !` is rejected.
@@ -60,6 +84,9 @@ fn state() -> mizan_axum::MizanStateBuilder {
 
 async fn send(app: &Router, method: &str, uri: &str, body: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
     let mut req = Request::builder().method(method).uri(uri);
+    if method == "POST" && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        req = req.header("content-type", "application/json");
+    }
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -130,6 +157,22 @@ async fn websocket_functions_are_not_served_over_http() {
         (status, &body["error"]["code"]),
         (StatusCode::NOT_IMPLEMENTED, &json!("NOT_IMPLEMENTED"))
     );
+}
+
+#[tokio::test]
+async fn a_context_of_private_members_is_forbidden_without_naming_them() {
+    let app = mizan_axum::router(state().build());
+    for (method, uri, body) in [
+        ("GET", "/ctx/ops/", ""),
+        ("POST", "/call/", r#"{"fn": "ops_secret_feed"}"#),
+    ] {
+        let (status, reply) = send(&app, method, uri, body, &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {reply}");
+        if method == "GET" {
+            assert!(!reply.to_string().contains("ops_secret_feed"), "{reply}");
+        }
+        assert!(!reply.to_string().contains("private"), "{reply}");
+    }
 }
 
 #[tokio::test]
@@ -206,9 +249,14 @@ async fn a_panicking_function_is_500_and_the_router_keeps_serving() {
     let app = mizan_axum::router(state().build());
     let (status, body) = send(&app, "POST", "/call/", r#"{"fn": "explode"}"#, &[]).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let id = body["error"]["details"]["request_id"]
+        .as_str()
+        .expect("a request id")
+        .to_owned();
     assert_eq!(
         body,
-        json!({"error": {"code": "INTERNAL_ERROR", "message": "internal error"}})
+        json!({"error": {"code": "INTERNAL_ERROR", "message": "internal error", "details": {"request_id": id}}}),
+        "the panic message never reaches the client"
     );
     assert_eq!(whoami_as(&app, &[]).await.0, StatusCode::OK);
 }
@@ -221,4 +269,184 @@ async fn invalid_utf8_in_the_path_is_a_bad_request() {
         (status, &body["error"]["code"]),
         (StatusCode::BAD_REQUEST, &json!("BAD_REQUEST"))
     );
+}
+
+#[tokio::test]
+async fn an_oversized_invalidate_header_falls_back_to_a_broad_entry() {
+    let app = mizan_axum::router(state().build());
+    let call = |q: String| {
+        let body = json!({"fn": "save_query", "args": {"q": q}}).to_string();
+        let app = app.clone();
+        async move {
+            let response = app
+                .oneshot(
+                    Request::post("/call/")
+                        .header("content-type", "application/json")
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let header = response
+                .headers()
+                .get("x-mizan-invalidate")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let status = response.status();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, header, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (status, header, body) = call("shoes".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header.as_deref(), Some("search;q=shoes"));
+    assert_eq!(
+        body["invalidate"],
+        json!([{"context": "search", "params": {"q": "shoes"}}])
+    );
+    // 30 KB of query: a proxy would refuse such a header after the mutation
+    // committed. The header says `search` (broad); the body stays exact.
+    let long = "é".repeat(15_000);
+    let (status, header, body) = call(long.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let header = header.expect("still sent");
+    assert!(
+        header.len() <= mizan_core::header::MAX_HEADER_BYTES,
+        "{} bytes",
+        header.len()
+    );
+    assert_eq!(header, "search");
+    assert_eq!(
+        body["invalidate"],
+        json!([{"context": "search", "params": {"q": long}}])
+    );
+}
+
+/// Captured log output.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every log line of this test binary: a global subscriber, installed
+/// once (a thread-local one would miss events whose callsites other tests
+/// hit first, on other threads). Tests look for their own unique text.
+fn logs() -> &'static Logs {
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        logs
+    })
+}
+
+#[tokio::test]
+async fn short_secrets_are_warned_about_and_rejected_tokens_cannot_forge_log_lines() {
+    let logs = logs();
+    let backend: mizan_core::cache::SharedCache = std::sync::Arc::new(mizan_core::cache::MemoryCache::new());
+    let app = mizan_axum::router(state().mwt_secret("s3cret").cache("short", backend).build());
+    let text = logs.text();
+    assert!(
+        text.contains("WARN") && text.contains("MWT secret is shorter than 32 bytes"),
+        "{text}"
+    );
+    assert!(text.contains("cache secret is shorter than 32 bytes"), "{text}");
+
+    // A kid with a forged log line inside: one log line, escaped.
+    let header = r#"{"alg":"HS256","kid":"k\n2030-01-01T00:00:00Z  INFO forged: admin logged in"}"#;
+    let token = format!("{}.e30.sig", base64_url::encode(header));
+    assert_eq!(
+        whoami_as(&app, &[("x-mizan-token", &token)]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let text = logs.text();
+    assert!(text.contains("unknown_kid"), "{text}");
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("forged") && !l.contains("credential rejected")),
+        "{text}"
+    );
+}
+
+/// Unpadded base64url, for hand-made tokens.
+mod base64_url {
+    pub fn encode(text: &str) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in text.as_bytes().chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            }
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn calls_must_be_json_so_a_browser_cannot_send_one_cross_site_without_a_preflight() {
+    let app = mizan_axum::router(state().build());
+    let body = r#"{"fn": "whoami"}"#;
+    for content_type in [
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "",
+        "application/jsonx",
+    ] {
+        let (status, reply) = send(&app, "POST", "/call/", body, &[("content-type", content_type)]).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}: {reply}");
+        assert_eq!(reply["error"]["code"], "BAD_REQUEST", "{content_type:?}");
+        assert!(
+            reply["error"]["message"].as_str().unwrap().contains("application/json"),
+            "{reply}"
+        );
+    }
+    // No Content-Type at all (`fetch` with a Blob body sends none): refused too.
+    let response = app
+        .clone()
+        .oneshot(Request::post("/call/").body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    for content_type in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+    ] {
+        let (status, reply) = send(&app, "POST", "/call/", body, &[("content-type", content_type)]).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}: {reply}");
+    }
+    // Multipart is routed as before (uploads: 501 over this adapter).
+    let (status, _) = send(
+        &app,
+        "POST",
+        "/call/",
+        "--x--",
+        &[("content-type", "multipart/form-data; boundary=x")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
 }

@@ -88,7 +88,7 @@ fn every_diagnostic_fixture_reports_its_code() {
             assert!(stdout(&o).starts_with("ok: "), "{code}");
         }
     }
-    assert!(seen >= 19, "only {seen} diagnostic fixtures");
+    assert!(seen >= 20, "only {seen} diagnostic fixtures");
 }
 
 #[test]

@@ -37,18 +37,25 @@ pub enum Spliced {
     Updated,
     /// No element had the identity: the value was appended.
     Appended,
+    /// A `null` merged into a list slot: nothing changed (a `null` is never
+    /// an element, see `tests/merge_cases.json`).
+    Unchanged,
 }
 
 /// Splices `value` into member `slot` of a context's `data`.
 ///
 /// `list_slot` is the registration for this slot, if any. Returns how the
-/// value fit; the data is always changed.
+/// value fit; the data is changed unless a `null` meets a list slot.
 pub fn splice(data: &mut ContextData, slot: &str, value: &Value, list_slot: Option<&ListSlot>) -> Spliced {
     if value.is_array() {
         data.insert(slot.to_owned(), value.clone());
         return Spliced::Replace;
     }
     let identity = list_slot.map_or(DEFAULT_IDENTITY, |l| l.identity.as_str());
+    let is_list = list_slot.is_some() || data.get(slot).is_some_and(Value::is_array);
+    if value.is_null() && is_list {
+        return Spliced::Unchanged;
+    }
     match data.get_mut(slot) {
         Some(Value::Array(items)) => upsert(items, value, identity),
         // A registered list slot that is empty (null or absent) becomes a

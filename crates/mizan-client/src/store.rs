@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::error::MizanError;
-use crate::merge::{ListSlot, splice};
+use crate::merge::{ListSlot, Spliced, splice};
 use crate::params::{InstanceKey, params_match};
 use crate::wire::{ContextData, Invalidation, MergeEntry, Params};
 
@@ -344,8 +344,9 @@ impl Store {
                         inst.stale = true;
                     }
                 }
-                if let Some(data) = inst.state.data.as_mut() {
-                    splice(data, &entry.slot, &entry.value, list_slot.as_ref());
+                if let Some(data) = inst.state.data.as_mut()
+                    && splice(data, &entry.slot, &entry.value, list_slot.as_ref()) != Spliced::Unchanged
+                {
                     notify.push_instance(inst);
                 }
             }

@@ -27,6 +27,12 @@ fn kernel_unit_tests_pass_under_node() {
     ]);
     run_ok(bundle, "esbuild (kernel bundle)");
     copy_files(&root().join("tests/node/kernel"), dir.path());
+    // The merge table shared with the Rust kernel's tests.
+    std::fs::copy(
+        root().join("tests/merge_cases.json"),
+        dir.path().join("merge_cases.json"),
+    )
+    .expect("merge table");
     let mut node = Command::new("node");
     node.current_dir(dir.path()).args(["--test", "kernel.test.mjs"]);
     let out = run_ok(node, "node --test kernel.test.mjs");

@@ -34,6 +34,17 @@ fn tsc_strict_accepts_ts_and_react_for_afi() {
     run_ok(cmd, "tsc --strict (ts + react, AFI)");
 }
 
+/// ES2020 is what a Vite app targets by default (`build.target` and the
+/// `react-ts` template's `lib`): nothing newer (the two-argument `Error`
+/// constructor is ES2022) may appear in generated code.
+#[test]
+fn tsc_strict_accepts_ts_and_react_at_es2020() {
+    let dir = project("afi", &WEB);
+    let mut cmd = Command::new(node_bin("tsc"));
+    cmd.current_dir(dir.path()).args(["-p", "tsconfig.es2020.json"]);
+    run_ok(cmd, "tsc --strict at ES2020 (ts + react, AFI)");
+}
+
 #[test]
 fn vue_tsc_accepts_vue_for_afi() {
     let dir = project("afi", &WEB);

@@ -11,6 +11,7 @@
 //! | `affects-plain-function` | error | a function target has no context to refetch |
 //! | `unresolvable-merge` | warning | no member of the merge context fits the result |
 //! | `ambiguous-merge` | warning | several members fit |
+//! | `unscoped-merge` | warning | the merging function lacks a required param of the context |
 //! | `mixed-transport` | error | http and websocket members in one context |
 //! | `empty-context` | error | a context has no members |
 //! | `unknown-context` | error | a function names an undeclared context |
@@ -23,7 +24,7 @@
 //! | `unreachable-type` | warning | a type no function uses |
 
 use crate::graph::InvalidationGraph;
-use crate::invalidation::{MergeSlot, merge_slot};
+use crate::invalidation::{MergeSlot, merge_slot, uncovered_params};
 use crate::ir::derive::{derived_params, reachable_types};
 use crate::ir::{GLOBAL_CONTEXT, Ir, Location, ParsedIr, Shape, SourceMap, Target, Transport, TypeKind};
 use serde::Serialize;
@@ -274,7 +275,20 @@ fn targets(c: &mut Checker, graph: &InvalidationGraph) {
             }
             let anchor = Anchor::FunctionChild(i, "merge", n);
             match merge_slot(ir, &f.output, ctx) {
-                MergeSlot::Unique { .. } => {}
+                MergeSlot::Unique { .. } => {
+                    let missing = uncovered_params(ir, f, ctx);
+                    if !missing.is_empty() {
+                        let list = missing.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+                        let mut names = vec![f.name.clone(), ctx.clone()];
+                        names.extend(missing);
+                        c.warn(
+                            "unscoped-merge",
+                            anchor,
+                            names,
+                            format!("`{}` merges into context `{ctx}` but takes no {list} argument, so its result cannot be matched to one `{ctx}` instance; clients will refetch `{ctx}` instead (add the param to `{}`, or use `affects`)", f.name, f.name),
+                        );
+                    }
+                }
                 MergeSlot::Unresolved => c.warn(
                     "unresolvable-merge",
                     anchor,

@@ -9,7 +9,9 @@
 //! no function hints, so a function target shows as its context; duplicate
 //! entries collapse. Parsing accepts whitespace around delimiters, decodes,
 //! returns param values as strings and rejects anything else with the byte
-//! offset of the problem.
+//! offset of the problem. Adapters bound the value
+//! ([`format_bounded`], [`MAX_HEADER_BYTES`]): oversized targets are sent
+//! broad, or the header is left out.
 
 use crate::canonical_json::stringify;
 use crate::invalidation::{Invalidation, ScopedInvalidation};
@@ -19,13 +21,61 @@ use serde_json::{Map, Value};
 /// The header name.
 pub const HEADER_NAME: &str = "X-Mizan-Invalidate";
 
+/// The most bytes adapters put in one `X-Mizan-Invalidate` value (2 KiB).
+/// nginx's default `proxy_buffer_size` (one page, often 4 KiB) must hold
+/// *all* response headers, so a larger value could make a proxy fail a
+/// response whose mutation already committed. See [`format_bounded`].
+pub const MAX_HEADER_BYTES: usize = 2048;
+
 /// Formats an invalidate list as a header value (empty string for an empty
 /// list: adapters then omit the header).
 pub fn format(entries: &[Invalidation]) -> String {
+    format_with(entries, &[])
+}
+
+/// [`format`] within `max_bytes`: when the value is longer, the contexts
+/// whose scoped entries take the most bytes are sent broad (`search`
+/// instead of `search;q=<10 KB>`), one context at a time, until it fits —
+/// the header then asks for more refetching than the body, never less. If
+/// even the all-broad value is too long, `None`: the header is left out and
+/// the body, which is authoritative, carries the list. `None` too for an
+/// empty list.
+pub fn format_bounded(entries: &[Invalidation], max_bytes: usize) -> Option<String> {
+    let mut value = format(entries);
+    if value.is_empty() {
+        return None;
+    }
+    if value.len() <= max_bytes {
+        return Some(value);
+    }
+    // Bytes the scoped entries of each context take, biggest first (ties
+    // in order of first appearance, so the result is deterministic).
+    let mut footprint: Vec<(&str, usize)> = Vec::new();
+    for entry in entries.iter().filter(|e| e.params().is_some_and(|p| !p.is_empty())) {
+        let bytes = format_with(std::slice::from_ref(entry), &[]).len();
+        match footprint.iter_mut().find(|(c, _)| *c == entry.context()) {
+            Some((_, total)) => *total += bytes,
+            None => footprint.push((entry.context(), bytes)),
+        }
+    }
+    footprint.sort_by(|a, b| b.1.cmp(&a.1));
+    let mut broad: Vec<&str> = Vec::with_capacity(footprint.len());
+    for (context, _) in footprint {
+        broad.push(context);
+        value = format_with(entries, &broad);
+        if value.len() <= max_bytes {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// [`format`] with the entries of the `broad` contexts written broad.
+fn format_with(entries: &[Invalidation], broad: &[&str]) -> String {
     let mut parts: Vec<String> = Vec::with_capacity(entries.len());
     for entry in entries {
         let mut part = encode(entry.context());
-        if let Some(params) = entry.params() {
+        if let Some(params) = entry.params().filter(|_| !broad.contains(&entry.context())) {
             let mut pairs: Vec<(&String, &Value)> = params.iter().collect();
             pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
             for (k, v) in pairs {

@@ -131,15 +131,41 @@ pub fn merge_slot(ir: &Ir, output: &Shape, context: &str) -> MergeSlot {
 }
 
 fn fit(ir: &Ir, value: &Shape, slot: &Shape) -> Option<MergeMode> {
-    let value = slot_shape(ir, value);
-    let slot = slot_shape(ir, slot);
-    match (value, slot) {
+    // A top-level `optional` is looked through on the slot side only: an
+    // `optional<T>` result may be `null`, which must never be appended to a
+    // list or replace a slot that cannot hold it.
+    let value = unalias(ir, value);
+    let looked = slot_shape(ir, slot);
+    match (value, looked) {
         (Shape::List(a), Shape::List(b)) if same_shape(ir, a, b, &mut BTreeSet::new()) => Some(MergeMode::Replace),
         (v, Shape::List(elem)) if !matches!(v, Shape::List(_)) && same_shape(ir, v, elem, &mut BTreeSet::new()) => {
             Some(MergeMode::Upsert)
         }
         (v, s) if same_shape(ir, v, s, &mut BTreeSet::new()) => Some(MergeMode::Direct),
+        // `optional<T>` into an `optional<T>` slot: `null` fits there.
+        (v, _) if same_shape(ir, v, unalias(ir, slot), &mut BTreeSet::new()) => Some(MergeMode::Direct),
         _ => None,
+    }
+}
+
+/// The required params of `context` that `function` does not take at all:
+/// a merge of its result could not tell which instance it is for, so it
+/// refetches instead (checker: `unscoped-merge`).
+pub fn uncovered_params(ir: &Ir, function: &crate::ir::Function, context: &str) -> Vec<String> {
+    required_params(ir, context)
+        .into_iter()
+        .filter(|p| function.param(p).is_none())
+        .collect()
+}
+
+fn required_params(ir: &Ir, context: &str) -> Vec<String> {
+    match ir.context(context) {
+        Some(c) => c.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect(),
+        None => crate::ir::derive::derived_params(ir, &member_names(ir, context))
+            .into_iter()
+            .filter(|p| p.required)
+            .map(|p| p.name)
+            .collect(),
     }
 }
 
@@ -231,12 +257,17 @@ pub struct PlannedMerge {
     pub mode: MergeMode,
     /// The context's param names.
     pub params: Vec<String>,
+    /// The context's required params: a call whose args lack one of them
+    /// cannot say which instance the value belongs to, so it refetches
+    /// (scoped by the params it has) instead of merging.
+    pub required: Vec<String>,
 }
 
 /// Everything about a mutation's effects that does not depend on a call.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MutationPlan {
-    /// Invalidation targets in order (unresolvable merges come last, as
+    /// Invalidation targets in order (unresolvable merges, and merges whose
+    /// function does not take the context's required params, come last, as
     /// broad-or-scoped invalidations of their context).
     pub targets: Vec<PlannedTarget>,
     /// Resolved merges.
@@ -265,7 +296,7 @@ impl MutationPlan {
                 continue;
             }
             match merge_slot(ir, &function.output, context) {
-                MergeSlot::Unique { slot, mode } => {
+                MergeSlot::Unique { slot, mode } if uncovered_params(ir, function, context).is_empty() => {
                     if !merged.contains(context) {
                         merged.push(context.clone());
                         plan.merges.push(PlannedMerge {
@@ -273,6 +304,7 @@ impl MutationPlan {
                             slot,
                             mode,
                             params: params_of(context),
+                            required: required_params(ir, context),
                         });
                     }
                 }
@@ -332,16 +364,33 @@ impl MutationPlan {
                 invalidate.push(entry);
             }
         }
-        let merge = self
-            .merges
-            .iter()
-            .map(|m| MergeEntry {
-                context: m.context.clone(),
-                slot: m.slot.clone(),
-                value: result.clone(),
-                params: scope(&m.params),
-            })
-            .collect();
+        let mut merge = Vec::with_capacity(self.merges.len());
+        for m in &self.merges {
+            let params = scope(&m.params);
+            if m.required.iter().all(|p| args.contains_key(p)) {
+                merge.push(MergeEntry {
+                    context: m.context.clone(),
+                    slot: m.slot.clone(),
+                    value: result.clone(),
+                    params,
+                });
+                continue;
+            }
+            // A required param left out (optional in the mutation): the
+            // value's instance is unknown, so refetch rather than splice it
+            // into every instance.
+            let entry = match params {
+                None => Invalidation::Broad(m.context.clone()),
+                params => Invalidation::Scoped(ScopedInvalidation {
+                    context: m.context.clone(),
+                    function: None,
+                    params,
+                }),
+            };
+            if !invalidate.contains(&entry) {
+                invalidate.push(entry);
+            }
+        }
         Resolution { invalidate, merge }
     }
 }

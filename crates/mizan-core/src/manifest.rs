@@ -10,13 +10,15 @@
 //! * `auth` appears on a function when it is not open to anyone
 //!   (`required`, `staff`, `superuser`, `predicate:NAME`), so the edge can
 //!   infer per-user data (tier 2) and never share it across callers;
-//! * mutation `affects` lists the contexts refetched, function targets
-//!   resolved to their context, in declaration order; `merge` lists merged
-//!   contexts when there are any;
+//! * mutation `affects` lists the contexts a call refetches and `merge`
+//!   the contexts it patches (when there are any), both from the core's
+//!   [`MutationPlan`] — so a merged context is not listed as affected, and
+//!   a merge that resolves to a refetch is — in declaration order;
 //! * `auto_scoped_params` are the mutation's args that are params of any
 //!   affected or merged context, sorted.
 
-use crate::ir::{Auth, CachePolicy, Ir, Target, Transport};
+use crate::invalidation::MutationPlan;
+use crate::ir::{Auth, CachePolicy, Ir, Transport};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -90,23 +92,23 @@ pub fn build(ir: &Ir, base: &str) -> Value {
     }
     let mut mutations = Map::new();
     for f in ir.functions.iter().filter(|f| f.is_mutation()) {
-        let mut affects: Vec<String> = Vec::new();
-        for t in &f.affects {
-            let ctx = match t {
-                Target::Context(c) => Some(c.clone()),
-                Target::Function(name) => ir.function(name).and_then(|t| t.context.clone()),
-            };
-            if let Some(c) = ctx
-                && !affects.contains(&c)
-            {
-                affects.push(c);
+        // What a call really does, from the core's plan: merged contexts
+        // are not refetched, and merges that cannot resolve (or cannot be
+        // scoped) are refetches.
+        let plan = MutationPlan::new(ir, f);
+        let mut affects: Vec<&str> = Vec::new();
+        for t in &plan.targets {
+            if !affects.contains(&t.context.as_str()) {
+                affects.push(&t.context);
             }
         }
-        let touched: BTreeSet<&str> = affects
-            .iter()
-            .map(String::as_str)
-            .chain(f.merge.iter().map(String::as_str))
-            .collect();
+        let mut merged: Vec<&str> = Vec::new();
+        for m in &plan.merges {
+            if !merged.contains(&m.context.as_str()) {
+                merged.push(&m.context);
+            }
+        }
+        let touched: BTreeSet<&str> = affects.iter().chain(&merged).copied().collect();
         let scoped: BTreeSet<&str> = f
             .params
             .iter()
@@ -121,8 +123,8 @@ pub fn build(ir: &Ir, base: &str) -> Value {
         let mut m = Map::new();
         m.insert("affects".into(), json!(affects));
         m.insert("auto_scoped_params".into(), json!(scoped));
-        if !f.merge.is_empty() {
-            m.insert("merge".into(), json!(f.merge));
+        if !merged.is_empty() {
+            m.insert("merge".into(), json!(merged));
         }
         if f.private {
             m.insert("private".into(), json!(true));

@@ -41,6 +41,11 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
 /// large enough for hosts whose clocks drift by a few seconds.
 pub const LEEWAY_SECS: u64 = 10;
 
+/// Shortest secret considered strong, in bytes (HS256's key size). Shorter
+/// secrets still work (tests, the CLI), but adapters warn about them
+/// ([`KeyRing::weak_kids`]).
+pub const MIN_SECRET_LEN: usize = 32;
+
 /// Longest token accepted, in bytes; longer input is rejected as malformed
 /// before any decoding work.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -56,6 +61,7 @@ pub enum MwtRejection {
     Malformed(String),
 
     /// The header's `alg` is not `HS256` (this includes `none` and `HS512`).
+    /// Attacker text in rejections is escaped and bounded for logs.
     #[error("unsupported algorithm `{0}` (only HS256 is accepted)")]
     UnsupportedAlgorithm(String),
 
@@ -158,6 +164,15 @@ impl KeyRing {
     /// The key ids in the ring, sorted.
     pub fn kids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
+    }
+
+    /// The key ids whose secret is shorter than [`MIN_SECRET_LEN`] bytes
+    /// (brute-forceable offline from any token), sorted.
+    pub fn weak_kids(&self) -> impl Iterator<Item = &str> {
+        self.keys
+            .iter()
+            .filter(|(_, secret)| secret.len() < MIN_SECRET_LEN)
+            .map(|(kid, _)| kid.as_str())
     }
 
     /// Whether the ring holds no key.
@@ -339,14 +354,14 @@ pub fn verify(ring: &KeyRing, token: &str, audience: &str, now_unix: u64) -> std
 
     // 1. JOSE header, decoded here so `alg` and `kid` get precise reasons.
     let header_bytes = base64url_decode(header_b64).ok_or_else(|| R::Malformed("header is not base64url".into()))?;
-    let header: Value =
-        serde_json::from_slice(&header_bytes).map_err(|e| R::Malformed(format!("header is not JSON: {e}")))?;
+    let header: Value = serde_json::from_slice(&header_bytes)
+        .map_err(|e| R::Malformed(log_safe(&format!("header is not JSON: {e}"))))?;
     let Value::Object(header) = header else {
         return Err(R::Malformed("header is not a JSON object".into()));
     };
     match header.get("alg") {
         Some(Value::String(alg)) if alg == "HS256" => {}
-        Some(Value::String(alg)) => return Err(R::UnsupportedAlgorithm(alg.clone())),
+        Some(Value::String(alg)) => return Err(R::UnsupportedAlgorithm(log_safe(alg))),
         Some(_) => return Err(R::Malformed("header `alg` is not a string".into())),
         None => return Err(R::Malformed("header has no `alg`".into())),
     }
@@ -358,7 +373,7 @@ pub fn verify(ring: &KeyRing, token: &str, audience: &str, now_unix: u64) -> std
         Some(Value::String(kid)) => kid.as_str(),
         Some(_) => return Err(R::Malformed("header `kid` is not a string".into())),
     };
-    let secret = ring.secret(kid).ok_or_else(|| R::UnknownKid(kid.to_owned()))?;
+    let secret = ring.secret(kid).ok_or_else(|| R::UnknownKid(log_safe(kid)))?;
 
     // 2. Signature (and payload decoding), by jsonwebtoken. All of its own
     //    claim validation is off: we check claims below with our clock.
@@ -373,7 +388,7 @@ pub fn verify(ring: &KeyRing, token: &str, audience: &str, now_unix: u64) -> std
             JwtErrorKind::InvalidSignature => R::BadSignature,
             // Bad base64 or JSON in the payload or signature (the
             // header's `alg` was already checked above).
-            _ => R::Malformed(e.to_string()),
+            _ => R::Malformed(log_safe(&e.to_string())),
         }
     })?;
     let Value::Object(claims) = data.claims else {
@@ -382,6 +397,9 @@ pub fn verify(ring: &KeyRing, token: &str, audience: &str, now_unix: u64) -> std
 
     // 3. Claims: presence and types.
     let sub = required_str(&claims, "sub")?;
+    if sub.is_empty() {
+        return Err(R::Malformed("claim `sub` is empty".into()));
+    }
     let exp = required(&claims, "exp").and_then(|v| numeric_date(v, "exp"))?;
     let aud_claim = required(&claims, "aud")?;
     let pkey = required_str(&claims, "pkey")?;
@@ -469,46 +487,24 @@ fn numeric_date(v: &Value, name: &'static str) -> std::result::Result<u64, MwtRe
 }
 
 /// Strict unpadded base64url (RFC 4648 §5, as JWS requires): rejects padding,
-/// other alphabets, impossible lengths and non-zero trailing bits.
+/// other alphabets, impossible lengths and non-zero trailing bits (the
+/// `base64` crate's `URL_SAFE_NO_PAD` engine does all four).
 fn base64url_decode(s: &str) -> Option<Vec<u8>> {
-    fn sextet(b: u8) -> Option<u32> {
-        Some(u32::from(match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        }))
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok()
+}
+
+/// Attacker-controlled text (a `kid`, an `alg`) as it may appear in a
+/// rejection, which adapters log: control characters and quotes escaped
+/// (`\n`, `\u{1b}`), at most 64 characters, so a token cannot forge log
+/// lines or flood the log.
+fn log_safe(text: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    let mut out: String = text.chars().take(MAX_CHARS).flat_map(char::escape_debug).collect();
+    if text.chars().nth(MAX_CHARS).is_some() {
+        out.push_str("...");
     }
-    let bytes = s.as_bytes();
-    if bytes.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut acc = 0u32;
-        for &b in chunk {
-            acc = (acc << 6) | sextet(b)?;
-        }
-        match chunk.len() {
-            4 => out.extend_from_slice(&acc.to_be_bytes()[1..]),
-            3 => {
-                if acc & 0b11 != 0 {
-                    return None;
-                }
-                out.extend_from_slice(&(acc >> 2).to_be_bytes()[2..]);
-            }
-            2 => {
-                if acc & 0b1111 != 0 {
-                    return None;
-                }
-                out.extend_from_slice(&(acc >> 4).to_be_bytes()[3..]);
-            }
-            _ => return None,
-        }
-    }
-    Some(out)
+    out
 }
 
 #[cfg(test)]

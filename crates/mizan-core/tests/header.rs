@@ -162,3 +162,64 @@ proptest! {
         let _ = parse(&input);
     }
 }
+
+fn scoped(context: &str, params: Value) -> Invalidation {
+    Invalidation::Scoped(ScopedInvalidation {
+        context: context.into(),
+        function: None,
+        params: Some(params.as_object().unwrap().clone()),
+    })
+}
+
+#[test]
+fn bounded_headers_broaden_the_oversized_targets() {
+    use mizan_core::header::{MAX_HEADER_BYTES, format_bounded};
+    assert!((1024..=4096).contains(&MAX_HEADER_BYTES));
+    let small = vec![
+        scoped("user", json!({"user_id": 5})),
+        Invalidation::Broad("notifications".into()),
+    ];
+    assert_eq!(
+        format_bounded(&small, 64).as_deref(),
+        Some("user;user_id=5, notifications")
+    );
+    assert_eq!(format_bounded(&[], 64).as_deref(), None, "nothing to send");
+
+    // One huge scoped entry: only its context falls back to broad.
+    let huge = "x".repeat(10_000);
+    let entries = vec![
+        scoped("user", json!({"user_id": 5})),
+        scoped("search", json!({"q": huge})),
+        scoped("search", json!({"q": "short"})),
+        Invalidation::Broad("notifications".into()),
+    ];
+    let value = format_bounded(&entries, MAX_HEADER_BYTES).expect("a header");
+    assert_eq!(value, "user;user_id=5, search, notifications");
+    // What the header says still covers every entry of the body.
+    let parsed = parse(&value).unwrap();
+    let as_strings = |ps: &Map<String, Value>| -> Vec<(String, String)> {
+        ps.iter().map(|(k, v)| (k.clone(), stringify(v).into_owned())).collect()
+    };
+    for e in &entries {
+        assert!(
+            parsed.iter().any(|p| p.context() == e.context()
+                && p.params()
+                    .is_none_or(|ps| e.params().map(as_strings) == Some(as_strings(ps)))),
+            "{e:?} not covered by {value}"
+        );
+    }
+
+    // Many medium entries: the biggest contexts are broadened first until it fits.
+    let many: Vec<Invalidation> = (0..40)
+        .map(|i| scoped(&format!("c{i}"), json!({"k": "v".repeat(10 + i)})))
+        .collect();
+    let value = format_bounded(&many, 600).expect("a header");
+    assert!(value.len() <= 600, "{} bytes", value.len());
+    assert!(value.contains("c0;k="), "the smallest stay scoped: {value}");
+    assert!(value.contains(", c39"), "the biggest are broad: {value}");
+    assert_eq!(parse(&value).unwrap().len(), 40);
+
+    // Even broad it does not fit: leave the header out (the body is authoritative).
+    let names: Vec<Invalidation> = (0..500).map(|i| Invalidation::Broad(format!("context_{i}"))).collect();
+    assert_eq!(format_bounded(&names, MAX_HEADER_BYTES), None);
+}

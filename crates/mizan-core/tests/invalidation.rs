@@ -22,6 +22,15 @@ mizan-ir version=1 {
     context notifications {
         member unread
     }
+    context shelf {
+        member shelf_items
+        param aisle integer required=#true {
+            shared-by shelf_items
+        }
+        param shop_id integer required=#true {
+            shared-by shelf_items
+        }
+    }
     context user {
         member user_orders
         member user_profile
@@ -55,6 +64,13 @@ mizan-ir version=1 {
     function ack { param user_id integer; returns Ack; merge user; affects context=notifications; }
     function page_two { param user_id integer; param page integer; returns Ack; affects context=user; }
     function read_only { param user_id integer; returns Ack; }
+    function update_me { returns Profile; merge user; }
+    function update_me_maybe { param user_id integer default=0 required=#false; returns Profile; merge user; }
+    function update_me_too { returns Profile; merge user; affects context=user; affects context=notifications; }
+    function set_shelf_item { param shop_id integer; returns Item; merge shelf; }
+    function maybe_item { param shop_id integer; returns optional<Item>; merge catalog; }
+    function maybe_profile { param user_id integer; returns optional<Profile>; merge user; }
+    function shelf_items { context shelf; param shop_id integer; param aisle integer; returns list<Item>; }
 
     struct Ack { field ok boolean; }
     struct Item { field id integer; field name string; }
@@ -196,6 +212,55 @@ fn resolution_table() {
             profile.clone(),
             json!({"invalidate": [{"context": "user", "params": {"user_id": "5"}}], "merge": []}),
         ),
+        (
+            "a merge whose args lack the context's required params refetches instead (never lands on another instance)",
+            "update_me",
+            json!({}),
+            profile.clone(),
+            json!({"invalidate": ["user"], "merge": []}),
+        ),
+        (
+            "an uncovered merge and an affects of the same context are one entry",
+            "update_me_too",
+            json!({}),
+            profile.clone(),
+            json!({"invalidate": ["user", "notifications"], "merge": []}),
+        ),
+        (
+            "an optional required param that is given merges, scoped",
+            "update_me_maybe",
+            json!({"user_id": 5}),
+            profile.clone(),
+            json!({"invalidate": [], "merge": [{"context": "user", "slot": "user_profile", "value": profile, "params": {"user_id": 5}}]}),
+        ),
+        (
+            "an optional required param that is left out refetches instead",
+            "update_me_maybe",
+            json!({}),
+            profile.clone(),
+            json!({"invalidate": ["user"], "merge": []}),
+        ),
+        (
+            "an uncovered merge refetches scoped as far as the args go",
+            "set_shelf_item",
+            json!({"shop_id": 1}),
+            item.clone(),
+            json!({"invalidate": [{"context": "shelf", "params": {"shop_id": 1}}], "merge": []}),
+        ),
+        (
+            "an optional result never upserts into a list slot (null must not be appended)",
+            "maybe_item",
+            json!({"shop_id": 1}),
+            Value::Null,
+            json!({"invalidate": [{"context": "catalog", "params": {"shop_id": 1}}], "merge": []}),
+        ),
+        (
+            "an optional result merges into an optional slot of the same type",
+            "maybe_profile",
+            json!({"user_id": 5}),
+            Value::Null,
+            json!({"invalidate": [], "merge": [{"context": "user", "slot": "user_profile", "value": null, "params": {"user_id": 5}}]}),
+        ),
     ];
     for (what, function, args, result, expected) in cases {
         assert_eq!(run(function, args, result), expected, "{what}");
@@ -232,6 +297,15 @@ fn merge_slots_and_modes() {
         MergeSlot::Ambiguous(vec!["feed_a".into(), "feed_b".into()])
     );
     assert_eq!(merge_slot(&ir, &output("ack"), "user"), MergeSlot::Unresolved);
+    // A top-level optional is looked through on the slot side only.
+    assert_eq!(merge_slot(&ir, &output("maybe_item"), "catalog"), MergeSlot::Unresolved);
+    assert_eq!(
+        merge_slot(&ir, &output("maybe_profile"), "user"),
+        MergeSlot::Unique {
+            slot: "user_profile".into(),
+            mode: MergeMode::Direct
+        }
+    );
     // A slot of another element type is no match.
     assert_eq!(
         merge_slot(&ir, &output("edit_profile"), "catalog"),
@@ -270,4 +344,26 @@ fn unknown_functions_are_errors_and_the_afi_cases_hold() {
         )
         .unwrap();
     assert_eq!(serde_json::to_value(&r.invalidate).unwrap(), json!(["user"]));
+}
+
+#[test]
+fn the_checker_warns_about_merges_that_cannot_be_scoped() {
+    let ir = ir();
+    let found: Vec<(String, Vec<String>)> = mizan_core::check::check(&ir)
+        .into_iter()
+        .filter(|d| d.code == "unscoped-merge")
+        .inspect(|d| assert!(!d.is_error(), "{d:?}"))
+        .map(|d| (d.message.clone(), d.names.clone()))
+        .collect();
+    let names: Vec<&Vec<String>> = found.iter().map(|(_, n)| n).collect();
+    assert_eq!(
+        names,
+        vec![
+            &vec!["set_shelf_item".to_owned(), "shelf".to_owned(), "aisle".to_owned()],
+            &vec!["update_me".to_owned(), "user".to_owned(), "user_id".to_owned()],
+            &vec!["update_me_too".to_owned(), "user".to_owned(), "user_id".to_owned()],
+        ],
+        "{found:#?}"
+    );
+    assert!(found[1].0.contains("`user_id`"), "{}", found[1].0);
 }

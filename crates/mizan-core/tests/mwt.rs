@@ -381,6 +381,48 @@ fn rejects_missing_claims() {
 }
 
 #[test]
+fn rejects_an_empty_sub() {
+    let mut claims = valid_claims();
+    claims["sub"] = json!("");
+    let token = forge(&json!({"alg": "HS256"}), &claims, DEFAULT_SECRET);
+    assert_rejected(&token, MwtRejection::Malformed("claim `sub` is empty".into()));
+}
+
+#[test]
+fn attacker_text_in_rejections_is_escaped_and_bounded() {
+    let evil = format!(
+        "x\n2030-01-01T00:00:00Z  INFO forged: admin logged in \u{1b}[31m\r{}",
+        "y".repeat(2_000)
+    );
+    let kid_token = forge(&json!({"alg": "HS256", "kid": evil}), &valid_claims(), DEFAULT_SECRET);
+    let alg_token = forge(&json!({"alg": evil}), &valid_claims(), DEFAULT_SECRET);
+    for (token, what) in [(kid_token, "kid"), (alg_token, "alg")] {
+        let rejection = verify(&ring(), &token, "mizan", T0).unwrap_err();
+        assert!(
+            matches!(
+                rejection,
+                MwtRejection::UnknownKid(_) | MwtRejection::UnsupportedAlgorithm(_)
+            ),
+            "{what}: {rejection:?}"
+        );
+        let text = rejection.to_string();
+        assert!(!text.chars().any(char::is_control), "{what}: {text:?}");
+        assert!(text.contains(r"x\n2030"), "{what}: escaped, still readable: {text}");
+        assert!(text.len() < 200, "{what}: {} bytes", text.len());
+    }
+}
+
+#[test]
+fn short_secrets_are_reported() {
+    use mizan_core::mwt::MIN_SECRET_LEN;
+    assert_eq!(MIN_SECRET_LEN, 32);
+    let mut ring = KeyRing::single("s3cret");
+    ring.insert("k2", "x".repeat(MIN_SECRET_LEN));
+    ring.insert("k3", "x".repeat(MIN_SECRET_LEN - 1));
+    assert_eq!(ring.weak_kids().collect::<Vec<_>>(), vec!["default", "k3"]);
+}
+
+#[test]
 fn rejects_pkey_that_does_not_match_permissions() {
     let mut claims = valid_claims();
     claims["superuser"] = json!(true); // pkey was computed with superuser=false

@@ -49,7 +49,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         const _: () = {
             #[::mizan::__private::linkme::distributed_slice(::mizan::__private::CONTEXTS)]
             #[linkme(crate = ::mizan::__private::linkme)]
-            static __CONTEXT: ::mizan::ContextEntry = ::mizan::ContextEntry { name: #name, doc: #doc };
+            static __CONTEXT: ::mizan::ContextEntry = ::mizan::ContextEntry {
+                name: #name,
+                doc: #doc,
+                location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+            };
         };
     })
 }

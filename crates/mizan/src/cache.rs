@@ -112,7 +112,7 @@ impl OriginCache {
     /// capped at `options.max_ttl` and below the backend's generation TTL.
     pub fn new(secret: impl AsRef<[u8]>, backend: SharedCache, ir: &Ir, options: CacheOptions) -> Self {
         let secret = secret.as_ref();
-        if secret.len() < 32 {
+        if secret.len() < mizan_core::mwt::MIN_SECRET_LEN {
             tracing::warn!(
                 bytes = secret.len(),
                 "the cache secret is shorter than 32 bytes; use at least 32 random bytes"

@@ -25,7 +25,9 @@ impl Registry {
     ) -> Result<CallResponse, MizanError> {
         let (meta, entry) = self.lookup(function)?;
         if meta.private && req.origin() != Origin::Internal {
-            return Err(MizanError::forbidden(format!("`{function}` is private")));
+            return Err(MizanError::forbidden(format!(
+                "`{function}` cannot be called by clients"
+            )));
         }
         authorize(meta, entry, req)?;
         reject_unknown(args, meta.params.iter().map(|p| p.name.as_str()), "argument")?;
@@ -79,10 +81,19 @@ impl Registry {
         let mut members = Vec::with_capacity(ctx.members.len());
         for name in &ctx.members {
             let (meta, entry) = self.lookup(name)?;
+            // Refusals name the context asked for, never one of its members
+            // (a private member's name is server-internal).
             if meta.private && req.origin() != Origin::Internal {
-                return Err(MizanError::forbidden(format!("`{name}` is private")));
+                return Err(MizanError::forbidden(format!(
+                    "context `{context}` cannot be fetched by clients"
+                )));
             }
-            authorize(meta, entry, req)?;
+            authorize(meta, entry, req).map_err(|e| match e.code {
+                mizan_core::wire::ErrorCode::Forbidden => {
+                    MizanError::forbidden(format!("not allowed to fetch context `{context}`"))
+                }
+                _ => e,
+            })?;
             let own: Map<String, Value> = params
                 .iter()
                 .filter(|(k, _)| meta.param(k).is_some())
@@ -159,7 +170,14 @@ pub(crate) struct FetchPlan {
 fn coerce(shape: &Shape, raw: &str) -> Option<Value> {
     match shape {
         Shape::Optional(inner) => coerce(inner, raw),
-        Shape::Integer => raw.trim().parse::<i64>().ok().map(Value::from),
+        // i64, else u64 (ids up to u64::MAX), never a float.
+        Shape::Integer => {
+            let raw = raw.trim();
+            raw.parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| raw.parse::<u64>().map(Value::from))
+                .ok()
+        }
         Shape::Number => raw
             .trim()
             .parse::<f64>()
@@ -232,11 +250,19 @@ async fn run(entry: &FunctionEntry, req: &RequestHandle<'_>, args: &Map<String, 
         .catch_unwind()
         .instrument(span)
         .await;
+    // An INTERNAL_ERROR's message and details (whatever the handler put
+    // there) go to the log under a request id; the client gets the id.
     match outcome {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => {
-            if e.internal.is_some() {
-                tracing::error!(function = entry.name, error = %e, "server function failed");
+        Ok(Err(mut e)) => {
+            if let Some(request_id) = e.seal_internal() {
+                let detail = e.internal.as_deref().unwrap_or("");
+                tracing::error!(
+                    function = entry.name,
+                    request_id,
+                    error = detail,
+                    "server function failed"
+                );
             }
             Err(e)
         }
@@ -246,8 +272,10 @@ async fn run(entry: &FunctionEntry, req: &RequestHandle<'_>, args: &Map<String, 
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".to_owned());
-            tracing::error!(function = entry.name, panic = %detail, "server function panicked");
-            Err(MizanError::internal(format!("`{}` panicked: {detail}", entry.name)))
+            let mut e = MizanError::internal(format!("`{}` panicked: {detail}", entry.name));
+            let request_id = e.seal_internal();
+            tracing::error!(function = entry.name, request_id, panic = %detail, "server function panicked");
+            Err(e)
         }
     }
 }

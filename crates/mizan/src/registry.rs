@@ -38,6 +38,8 @@ pub struct ContextEntry {
     pub name: &'static str,
     /// Doc comment of the context type.
     pub doc: Option<&'static str>,
+    /// `file:line` of the definition, for duplicate reports.
+    pub location: &'static str,
 }
 
 /// Every `#[mizan::client]` function linked into the binary.
@@ -95,9 +97,19 @@ impl Registry {
             return Err(RegistryError::TypeConflict { name: name.clone() });
         }
         ir.types = types.into_types();
+        let mut context_locations: HashMap<&str, &str> = HashMap::new();
         for c in contexts {
-            if ir.contexts.iter().any(|x| x.name == c.name) {
-                continue; // the same context type linked twice is one context
+            match context_locations.insert(c.name, c.location) {
+                // The same definition seen twice is one context.
+                Some(first) if first == c.location => continue,
+                Some(first) => {
+                    return Err(RegistryError::DuplicateContext {
+                        name: c.name.to_owned(),
+                        first: first.to_owned(),
+                        second: c.location.to_owned(),
+                    });
+                }
+                None => {}
             }
             ir.contexts.push(Context {
                 name: c.name.to_owned(),

@@ -2,6 +2,7 @@
 //! renames, docs, every option), typed decoding with per-field errors, auth
 //! before the body, private functions, panics, invalidation in responses.
 
+use mizan::mizan_core::wire::ErrorCode;
 use mizan::{Extensions, MizanError, Origin, Principal, Registry, RequestHandle};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -114,6 +115,37 @@ pub async fn webhook(_req: &RequestHandle<'_>, event: String) -> String {
 #[mizan::client]
 pub async fn explode(_req: &RequestHandle<'_>, r#type: Option<String>) -> String {
     panic!("boom {}", r#type.unwrap_or_default())
+}
+
+#[mizan::context("vault")]
+pub struct VaultCtx;
+
+#[mizan::client(context = VaultCtx)]
+pub async fn vault_summary(_req: &RequestHandle<'_>) -> i64 {
+    1
+}
+
+#[mizan::client(context = VaultCtx, private, affects = VaultCtx)]
+pub async fn vault_master_key(_req: &RequestHandle<'_>) -> String {
+    "k".into()
+}
+
+#[mizan::context("big")]
+pub struct BigCtx;
+
+#[mizan::client(context = BigCtx)]
+pub async fn big_echo(_req: &RequestHandle<'_>, n: u64) -> u64 {
+    n
+}
+
+/// Fails with internals in the message and details, as handlers do.
+#[mizan::client]
+pub async fn leaky(_req: &RequestHandle<'_>) -> Result<i64, MizanError> {
+    Err(MizanError::new(
+        ErrorCode::InternalError,
+        "connect postgres://admin:hunter2@db/prod refused",
+    )
+    .with_details(json!({"sql": "SELECT secret FROM vault"})))
 }
 
 fn registry() -> Registry {
@@ -274,6 +306,7 @@ async fn a_panicking_handler_is_an_internal_error() {
         .unwrap_err();
     assert_eq!(err.status(), 500);
     assert_eq!(err.message, "internal error");
+    assert!(!format!("{:?}", err.body()).contains("boom"));
     assert!(err.internal.unwrap().contains("boom x"));
     // And the registry keeps working.
     assert!(
@@ -313,5 +346,143 @@ async fn contexts_fetch_every_member_with_its_own_params() {
             .unwrap_err()
             .status(),
         404
+    );
+}
+
+/// Captured log output.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Every log line of this test binary: a global subscriber, installed
+/// once (a thread-local one would miss events whose callsites other tests
+/// hit first, on other threads). Tests look for their own unique text.
+fn logs() -> &'static Logs {
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        logs
+    })
+}
+
+fn request_id(body: &Value) -> String {
+    let id = body["details"]["request_id"]
+        .as_str()
+        .expect("details.request_id")
+        .to_owned();
+    assert!(id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    id
+}
+
+#[tokio::test]
+async fn internal_errors_never_reach_the_client_but_the_log_has_them_by_request_id() {
+    let logs = logs();
+    let err = call(None, Origin::Http, "leaky", json!({})).await.unwrap_err();
+    assert_eq!(err.status(), 500);
+    // What every transport sends: the body (IPC) and the envelope (HTTP).
+    let body = serde_json::to_value(err.body()).unwrap();
+    let envelope = serde_json::to_string(&err.envelope()).unwrap();
+    assert_eq!(body["code"], "INTERNAL_ERROR");
+    assert_eq!(body["message"], "internal error");
+    let id = request_id(&body);
+    assert_eq!(body["details"], json!({ "request_id": id }), "no other details");
+    for secret in ["hunter2", "postgres", "SELECT"] {
+        assert!(!envelope.contains(secret), "{secret} leaked: {envelope}");
+    }
+    let log = logs.text();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("no log line with {id}:\n{log}"));
+    assert!(line.contains("hunter2") && line.contains("leaky"), "{line}");
+
+    // A panic too; and every failure gets its own id.
+    let err = call(None, Origin::Ipc, "explode", json!({"type": "x"}))
+        .await
+        .unwrap_err();
+    let body = serde_json::to_value(err.body()).unwrap();
+    assert_eq!(body["message"], "internal error");
+    let panic_id = request_id(&body);
+    assert_ne!(panic_id, id);
+    assert!(
+        logs.text()
+            .lines()
+            .any(|l| l.contains(&panic_id) && l.contains("boom x"))
+    );
+
+    // Even an INTERNAL_ERROR built outside the dispatcher never shows its message.
+    let made = MizanError::new(ErrorCode::InternalError, "/etc/secret.toml: permission denied")
+        .with_details(json!({"path": "/etc/secret.toml"}));
+    let text = serde_json::to_string(&made.envelope()).unwrap();
+    assert!(!text.contains("secret"), "{text}");
+}
+
+#[tokio::test]
+async fn refusals_never_name_private_members() {
+    let registry = registry();
+    let ext = Extensions::new();
+    for origin in [Origin::Http, Origin::Ipc] {
+        let req = RequestHandle::new(origin, None, &ext);
+        let err = registry
+            .fetch(&req, "vault", &serde_json::Map::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 403);
+        assert!(!err.message.contains("vault_master_key"), "{}", err.message);
+        assert!(
+            err.message.contains("`vault`"),
+            "names the context asked for: {}",
+            err.message
+        );
+        let err = registry
+            .call(&req, "webhook", &serde_json::Map::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 403);
+        assert!(!err.message.contains("private"), "{}", err.message);
+    }
+    let req = RequestHandle::new(Origin::Internal, None, &ext);
+    assert!(registry.fetch(&req, "vault", &serde_json::Map::new()).await.is_ok());
+}
+
+#[tokio::test]
+async fn query_integers_cover_u64() {
+    let registry = registry();
+    let max = u64::MAX.to_string();
+    let params = registry.coerce_query("big", [("n", max.as_str())]).unwrap();
+    assert_eq!(params["n"], json!(u64::MAX));
+    let ext = Extensions::new();
+    let req = RequestHandle::new(Origin::Http, None, &ext);
+    let bundle = registry.fetch(&req, "big", &params).await.unwrap();
+    assert_eq!(serde_json::to_value(&bundle).unwrap(), json!({"big_echo": u64::MAX}));
+    for bad in ["18446744073709551616", "-9223372036854775809", "1.5", "0x10"] {
+        let err = registry.coerce_query("big", [("n", bad)]).unwrap_err();
+        assert_eq!(err.status(), 422, "{bad}");
+    }
+    assert_eq!(
+        registry.coerce_query("user", [("user_id", "-5")]).unwrap()["user_id"],
+        json!(-5)
     );
 }

@@ -5,11 +5,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   MizanError,
+  toMizanError,
   callRename,
   callSetItemName,
   createMizanClient,
   fetchUserContext,
   httpTransport,
+  instanceKey,
+  paramString,
   paramsMatch,
   spliceSlot,
   tauriTransport,
@@ -244,4 +247,45 @@ test("Tauri transport: one plugin command, envelopes, rejections as MizanError",
   } finally {
     delete globalThis.__TAURI_INTERNALS__;
   }
+});
+
+// The merge table shared with the Rust kernel (tests/merge_cases.json,
+// copied next to this file by crates/mizan-codegen/tests/kernel.rs).
+test("the shared merge table holds", async () => {
+  const { readFileSync } = await import("node:fs");
+  const table = JSON.parse(readFileSync(new URL("./merge_cases.json", import.meta.url), "utf8"));
+  assert.ok(table.cases.length >= 15, `only ${table.cases.length} cases`);
+  for (const c of table.cases) {
+    const t = fakeTransport({ data: { c: c.data } });
+    const identities = c.list === null ? {} : { c: { [c.slot]: c.list } };
+    const client = createMizanClient({ transport: t, schema: { identities } });
+    const off = client.subscribe("c", {}, () => {});
+    await settle();
+    client.applyMerges([{ context: "c", slot: c.slot, value: c.value }]);
+    assert.deepEqual(client.getState("c", {}).data, c.expected, c.name);
+    off();
+  }
+});
+
+// Object and array params compare as the core's S(v): canonical JSON, keys
+// sorted by code point at every level (vectors from mizan-core's
+// canonical_json, so both kernels and the cache keys agree).
+test("object params are stringified as canonical JSON", () => {
+  assert.equal(paramString({ b: [1.0, "é\n"], a: {} }), '{"a":{},"b":[1,"é\\n"]}');
+  assert.equal(paramString({ z: { y: 1, x: [{ d: 1, c: 2 }] }, a: null }), '{"a":null,"z":{"x":[{"c":2,"d":1}],"y":1}}');
+  // Code point order, not UTF-16 code units: U+FFFF sorts before U+1F600.
+  assert.equal(paramString({ "\u{1F600}": 1, "\uFFFF": 2 }), '{"\uFFFF":2,"\u{1F600}":1}');
+  assert.equal(instanceKey("c", { f: { a: 1, b: 2 } }), instanceKey("c", { f: { b: 2, a: 1 } }));
+  assert.ok(paramsMatch({ f: { a: 1, b: 2 } }, { f: { b: 2, a: 1 } }));
+  assert.equal(paramString([{ b: 1, a: 2 }]), '[{"a":2,"b":1}]');
+  assert.equal(paramString({ at: new Date(0) }), '{"at":"1970-01-01T00:00:00.000Z"}');
+});
+
+test("a MizanError keeps its cause (set without the ES2022 Error constructor)", () => {
+  const inner = new TypeError("fetch failed");
+  const e = toMizanError(inner);
+  assert.equal(e.cause, inner);
+  assert.ok(!Object.keys(e).includes("cause"), "non-enumerable, like a native cause");
+  assert.equal(new MizanError("NETWORK_ERROR", "x").cause, undefined);
+  assert.ok(!("cause" in new MizanError("NETWORK_ERROR", "x")));
 });

@@ -66,12 +66,112 @@ pub struct KdlSyntaxError {
     pub help: Option<String>,
 }
 
+/// Deepest `{ }` nesting accepted (by both readers, so they agree). The
+/// `kdl` crate parses children recursively with about 35 KiB of stack per
+/// level in a debug build, so deeper input is refused before it gets
+/// there: no input may overflow the stack (16 levels fit a 1 MiB thread).
+/// The IR grammar itself nests four levels.
+pub const MAX_DEPTH: usize = 16;
+
 /// Reads a KDL v2 document into a tree (fast path, then the `kdl` crate).
+/// Nesting deeper than [`MAX_DEPTH`] is a syntax error.
 pub fn read(text: &str) -> Result<Vec<KdlNode>, KdlSyntaxError> {
     match read_fast(text) {
         Some(nodes) => Ok(nodes),
-        None => read_with_kdl_crate(text),
+        None => {
+            if let Some(offset) = too_deep(text) {
+                return Err(KdlSyntaxError {
+                    offset,
+                    len: 1,
+                    message: format!("children blocks nested deeper than {MAX_DEPTH} levels"),
+                    help: Some("the Mizan IR nests four levels; this is not an IR".to_owned()),
+                });
+            }
+            read_with_kdl_crate(text)
+        }
     }
+}
+
+/// The offset of the first `{` nested deeper than [`MAX_DEPTH`], skipping
+/// strings (quoted, multi-line, raw with any number of `#`) and comments
+/// (line, nested block) the way KDL v2 lexes them. Linear, no recursion.
+fn too_deep(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'"' => i = skip_quoted(b, i),
+            b'#' => {
+                let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+                i += hashes;
+                if b.get(i) == Some(&b'"') {
+                    // Raw string: ends at `"` followed by as many `#`.
+                    i += 1;
+                    loop {
+                        match b[i.min(b.len())..].iter().position(|&c| c == b'"') {
+                            None => return None,
+                            Some(q) => {
+                                i += q + 1;
+                                if b[i..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
+                                    i += hashes;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n + 1);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut level = 0usize;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        level += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        level -= 1;
+                        i += 2;
+                        if level == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Past a quoted string starting at `b[start] == '"'` (single-line or
+/// `"""` multi-line; backslash escapes the next byte).
+fn skip_quoted(b: &[u8], start: usize) -> usize {
+    let multi = b[start..].starts_with(b"\"\"\"");
+    let mut i = start + if multi { 3 } else { 1 };
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' if !multi => return i + 1,
+            b'"' if b[i..].starts_with(b"\"\"\"") => return i + 3,
+            _ => i += 1,
+        }
+    }
+    b.len()
 }
 
 /// Reads with the `kdl` crate only (the authority; also used by tests).
@@ -137,8 +237,8 @@ pub fn read_fast(text: &str) -> Option<Vec<KdlNode>> {
     (r.pos == r.src.len()).then_some(nodes)
 }
 
-/// Children nested deeper than this go to the `kdl` crate.
-const MAX_FAST_DEPTH: usize = 32;
+/// Children nested deeper than this go to the fallback, which refuses them.
+const MAX_FAST_DEPTH: usize = MAX_DEPTH;
 
 struct FastReader<'a> {
     src: &'a [u8],
@@ -496,6 +596,44 @@ mod tests {
         assert!(err.offset > 0, "{err:?}");
         assert!(read("a b=").is_err());
         assert!(read("true 1").is_err());
+    }
+
+    /// Runs `f` on a thread with a small (1 MiB) stack, so an unbounded
+    /// recursion shows as a crash of this test rather than passing on a
+    /// big main-thread stack.
+    fn small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn no_nesting_overflows_the_stack() {
+        let deep = |open: &str, n: usize| format!("{}{}", open.repeat(n), "}".repeat(n));
+        for (what, text) in [
+            ("plain blocks", deep("a {", 100_000)),
+            ("kdl-only syntax at every level", deep("(t)a /*c*/ {", 50_000)),
+            (
+                "braces in strings cannot hide depth",
+                deep("a \"}}\" #\"}\"# {", 50_000),
+            ),
+            ("unbalanced", "a {".repeat(200_000)),
+        ] {
+            let err = small_stack(move || read(&text)).unwrap_err();
+            assert!(err.message.contains("nested deeper than"), "{what}: {err:?}");
+            assert!(err.offset > 0, "{what}: {err:?}");
+        }
+        // Up to the limit, both readers still work (the `kdl` crate too).
+        for open in ["a {", "(t)a {"] {
+            let text = deep(open, MAX_DEPTH);
+            assert!(small_stack(move || read(&text)).is_ok(), "{open}");
+        }
+        // Braces inside strings and comments are not nesting.
+        let text = format!("a \"{}\" /* {} */ #\"{{\"# // {{\nb", "{".repeat(500), "{".repeat(500));
+        assert!(read(&text).is_ok());
     }
 
     proptest::proptest! {

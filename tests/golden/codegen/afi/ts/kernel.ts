@@ -100,7 +100,12 @@ export class MizanError extends Error {
     message: string,
     options: { status?: number | undefined; details?: { readonly [key: string]: unknown } | undefined; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // ES2020-safe: the two-argument `Error` constructor is ES2022, so the
+    // cause is set as the same non-enumerable own property it would create.
+    super(message);
+    if (options.cause !== undefined) {
+      Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true, enumerable: false });
+    }
     this.name = "MizanError";
     this.code = code;
     this.status = options.status;
@@ -126,14 +131,41 @@ function isObject(v: unknown): v is { [key: string]: unknown } {
 }
 
 /**
- * A value as the protocol compares it: strings as-is, numbers and booleans
- * in their JavaScript form, null as `"null"`, anything else as JSON.
+ * A value as the protocol compares it (the core's `S(v)`): strings as-is,
+ * numbers and booleans in their JavaScript form, null as `"null"`, arrays
+ * and objects as canonical JSON (keys sorted by code point at every level,
+ * no whitespace), so `{a, b}` and `{b, a}` are one instance and one cache key.
  */
 export function paramString(v: unknown): string {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (v === null || v === undefined) return "null";
-  return JSON.stringify(v);
+  return canonicalJson(v);
+}
+
+/** Compares strings by code point (UTF-16 code units misorder astral characters). */
+function byCodePoint(a: string, b: string): number {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** Canonical JSON (SPEC §6): `JSON.stringify` with every object's keys sorted by code point. */
+export function canonicalJson(v: unknown): string {
+  // Values with `toJSON` (a `Date`) serialize as `JSON.stringify` would.
+  if (isObject(v) && typeof v["toJSON"] === "function") return canonicalJson((v["toJSON"] as () => unknown)());
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort(byCodePoint);
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
 }
 
 /** The defined entries of `params`, sorted by key. */
@@ -328,14 +360,17 @@ export class MizanClient<A extends MizanApi = MizanApi> {
   /** Splices merge entries into the cached data of matching instances. */
   applyMerges(entries: readonly MizanMerge[]): void {
     for (const m of entries) {
-      const identity = this.schema.identities[m.context]?.[m.slot] ?? "id";
+      // Registered only for list slots (the element type's identity field).
+      const identity = this.schema.identities[m.context]?.[m.slot];
       for (const inst of this.instances.get(m.context)?.values() ?? []) {
         if (!paramsMatch(inst.params, m.params)) continue;
         // A fetch in flight may predate the mutation: fetch again after it.
         if (inst.inFlight !== undefined) inst.stale = true;
         const data = inst.state.data;
         if (!isObject(data)) continue;
-        const next = { ...data, [m.slot]: spliceSlot(data[m.slot], m.value, identity) };
+        const spliced = spliceSlot(data[m.slot], m.value, identity);
+        if (spliced === data[m.slot] && m.slot in data) continue;
+        const next = { ...data, [m.slot]: spliced };
         this.setState(inst, { ...inst.state, data: next });
       }
     }
@@ -438,15 +473,23 @@ export class MizanClient<A extends MizanApi = MizanApi> {
 }
 
 /**
- * The new value of a slot after a merge: a single value merged into a list
- * replaces the element with the same identity field, else is appended
- * (upsert); anything else replaces the slot.
+ * The new value of a slot after a merge: a list value replaces the slot; a
+ * single value merged into a list replaces the element with the same
+ * identity field, else is appended (upsert); an empty (`null` or absent)
+ * registered list slot becomes `[value]`; a `null` is never put into a
+ * list; anything else replaces the slot. `identity` is the slot's
+ * registered identity field (list slots only); unregistered lists match on
+ * `id`. The same rules as the Rust kernel (`tests/merge_cases.json`).
  */
-export function spliceSlot(current: unknown, value: unknown, identity: string): unknown {
-  if (!Array.isArray(current) || Array.isArray(value)) return value;
-  const id = isObject(value) ? value[identity] : undefined;
+export function spliceSlot(current: unknown, value: unknown, identity: string | undefined): unknown {
+  if (Array.isArray(value)) return value;
+  const isList = identity !== undefined || Array.isArray(current);
+  if (value === null && isList) return current;
+  if (!Array.isArray(current)) return identity !== undefined && current == null ? [value] : value;
+  const field = identity ?? "id";
+  const id = isObject(value) ? value[field] : undefined;
   if (id === undefined) return [...current, value];
-  const at = current.findIndex((el) => isObject(el) && paramString(el[identity]) === paramString(id));
+  const at = current.findIndex((el) => isObject(el) && paramString(el[field]) === paramString(id));
   if (at < 0) return [...current, value];
   const next = current.slice();
   next[at] = value;
