@@ -14,7 +14,7 @@ use crate::{CACHE_HEADER, Error, INVALIDATE_HEADER};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mizan::{CacheStatus, Extensions, OriginCache, Origin, Principal, Registry, RequestHandle};
+use mizan::{CacheStatus, Extensions, Origin, OriginCache, Principal, Registry, RequestHandle};
 use mizan_core::cache::{CacheOptions, SharedCache};
 use mizan_core::ir::Transport;
 use mizan_core::mwt::KeyRing;
@@ -150,7 +150,12 @@ impl MizanState {
         }
     }
 
-    async fn try_call(&self, principal: Option<&Principal>, client: Option<&str>, body: &[u8]) -> Result<Response, Error> {
+    async fn try_call(
+        &self,
+        principal: Option<&Principal>,
+        client: Option<&str>,
+        body: &[u8],
+    ) -> Result<Response, Error> {
         let envelope: Envelope<'_> = serde_json::from_slice(body).map_err(|e| Error::BadRequest {
             reason: format!("invalid call envelope: {e}"),
         })?;

@@ -66,7 +66,11 @@ pub fn explain(ir: &Ir, a: ExplainArgs) -> Result<(), Failure> {
                 user: user.clone().or_else(|| a.user.clone()),
                 rev: rev.or(a.rev),
             };
-            Some(policies.explain(&keyer, &other).map_err(|e| Failure::Usage(e.to_string()))?)
+            Some(
+                policies
+                    .explain(&keyer, &other)
+                    .map_err(|e| Failure::Usage(e.to_string()))?,
+            )
         }
     };
     if a.json {
@@ -123,13 +127,19 @@ fn print_explanation(e: &Explanation) {
     println!("fingerprint  {}", p.fingerprint);
     println!(
         "user         {}",
-        e.request.user.as_deref().unwrap_or("(anonymous: entry shared by all anonymous callers)")
+        e.request
+            .user
+            .as_deref()
+            .unwrap_or("(anonymous: entry shared by all anonymous callers)")
     );
     for (k, v) in &e.stringified {
         println!("param        {k} = {v:?}");
     }
     for k in &e.unknown_params {
-        println!("warning      `{}` has no param `{k}` (a real request is rejected)", p.context);
+        println!(
+            "warning      `{}` has no param `{k}` (a real request is rejected)",
+            p.context
+        );
     }
     println!("message      {}", e.message);
     println!("key          {}", e.key);

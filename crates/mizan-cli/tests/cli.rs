@@ -371,27 +371,48 @@ fn cache_explain_names_the_policy_the_key_and_what_differs() {
     let afi = root().join("fixtures/afi/afi.kdl");
     let secret = [("MIZAN_CACHE_SECRET", "spec-vector-secret-0123456789abc")];
     let args = [
-        "cache", "explain", afi.to_str().unwrap(), "--context", "user", "--param", "user_id=5", "--against-user", "7",
+        "cache",
+        "explain",
+        afi.to_str().unwrap(),
+        "--context",
+        "user",
+        "--param",
+        "user_id=5",
+        "--against-user",
+        "7",
     ];
     let out = mizan_with(&args, None, &secret);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains(r#"message      {"c":"user","p":{"user_id":"5"},"r":2}"#), "{text}");
+    assert!(
+        text.contains(r#"message      {"c":"user","p":{"user_id":"5"},"r":2}"#),
+        "{text}"
+    );
     assert!(text.contains("declared forever, capped by max TTL"), "{text}");
-    assert!(text.contains("user: (absent) vs 7 — authenticated entries are per user"), "{text}");
+    assert!(
+        text.contains("user: (absent) vs 7 — authenticated entries are per user"),
+        "{text}"
+    );
     // The key is SPEC §6's, derived independently by `cache-key`.
     let key = mizan_with(
         &["cache-key", "--context", "user", "--param", "user_id=5", "--rev", "2"],
         None,
         &secret,
     );
-    assert!(text.contains(&format!("key          {}", stdout(&key).trim())), "{text}");
+    assert!(
+        text.contains(&format!("key          {}", stdout(&key).trim())),
+        "{text}"
+    );
     let json = mizan_with(&[&args[..], &["--json"]].concat(), None, &secret);
     let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
     assert_eq!(v["same_key"], false);
     assert_eq!(v["differences"][0]["component"], "user");
     // Unknown context: a usage error, not a panic.
-    let bad = mizan_with(&["cache", "explain", afi.to_str().unwrap(), "--context", "nope"], None, &secret);
+    let bad = mizan_with(
+        &["cache", "explain", afi.to_str().unwrap(), "--context", "nope"],
+        None,
+        &secret,
+    );
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("unknown context `nope`"));
 }
@@ -403,11 +424,23 @@ fn ir_check_previous_reports_changed_cache_fingerprints() {
     let new = dir.path().join("new.kdl");
     let text = std::fs::read_to_string(&afi).unwrap().replacen("rev 2", "rev 3", 1);
     std::fs::write(&new, text).unwrap();
-    let out = mizan(&["ir", "check", new.to_str().unwrap(), "--previous", afi.to_str().unwrap()]);
+    let out = mizan(&[
+        "ir",
+        "check",
+        new.to_str().unwrap(),
+        "--previous",
+        afi.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("cache: context `user` fingerprint"), "{err}");
     assert!(err.contains("member `user_profile` changed: rev 2"), "{err}");
-    let same = mizan(&["ir", "check", afi.to_str().unwrap(), "--previous", afi.to_str().unwrap()]);
+    let same = mizan(&[
+        "ir",
+        "check",
+        afi.to_str().unwrap(),
+        "--previous",
+        afi.to_str().unwrap(),
+    ]);
     assert!(stderr(&same).is_empty(), "{}", stderr(&same));
 }

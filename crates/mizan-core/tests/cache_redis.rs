@@ -67,7 +67,12 @@ async fn exercise(cache: SharedCache) {
     assert!(cache.write(s, Generation::default(), b"v0", LONG).await.expect("write"));
     assert_eq!(get(&cache, "orders", &k).await.as_deref(), Some(&b"v0"[..]));
     let bytes: Vec<u8> = (0..=255).collect();
-    assert!(cache.write(s, Generation::default(), &bytes, LONG).await.expect("overwrite"));
+    assert!(
+        cache
+            .write(s, Generation::default(), &bytes, LONG)
+            .await
+            .expect("overwrite")
+    );
     assert_eq!(get(&cache, "orders", &k).await, Some(bytes));
 
     // A scoped purge bumps the instance and removes the canonical entry; a
@@ -75,26 +80,53 @@ async fn exercise(cache: SharedCache) {
     cache.purge_instance("orders", &instance, &k).await.expect("purge");
     let after = cache.read(s).await.expect("read");
     assert_eq!(after.entry, None);
-    assert_eq!(after.generation, Generation { context: 0, instance: 1 });
-    assert!(!cache.write(s, Generation::default(), b"stale", LONG).await.expect("write"));
+    assert_eq!(
+        after.generation,
+        Generation {
+            context: 0,
+            instance: 1
+        }
+    );
+    assert!(
+        !cache
+            .write(s, Generation::default(), b"stale", LONG)
+            .await
+            .expect("write")
+    );
     assert_eq!(get(&cache, "orders", &k).await, None, "a stale write never lands");
     assert!(cache.write(s, after.generation, b"fresh", LONG).await.expect("write"));
 
     // A broad purge bumps the context generation for every instance.
     cache.bump_context("orders").await.expect("bump");
     let broad = cache.read(s).await.expect("read");
-    assert_eq!(broad.generation, Generation { context: 1, instance: 1 });
+    assert_eq!(
+        broad.generation,
+        Generation {
+            context: 1,
+            instance: 1
+        }
+    );
     assert!(!cache.write(s, after.generation, b"stale", LONG).await.expect("write"));
 
     // TTL expiry, and a zero TTL stores nothing
     let short = keys.key("ttl", 1);
     let short_instance = instance_generation_key(&short);
     let ss = slot("ttl", &short, &short_instance);
-    assert!(cache.write(ss, Generation::default(), b"s", Duration::from_millis(300)).await.expect("write"));
+    assert!(
+        cache
+            .write(ss, Generation::default(), b"s", Duration::from_millis(300))
+            .await
+            .expect("write")
+    );
     assert!(get(&cache, "ttl", &short).await.is_some());
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(get(&cache, "ttl", &short).await, None, "expired");
-    assert!(!cache.write(ss, Generation::default(), b"z", Duration::ZERO).await.expect("zero ttl"));
+    assert!(
+        !cache
+            .write(ss, Generation::default(), b"z", Duration::ZERO)
+            .await
+            .expect("zero ttl")
+    );
     assert_eq!(get(&cache, "ttl", &short).await, None);
 
     // GC over more keys than one batch, other contexts and foreign keys untouched
@@ -178,7 +210,11 @@ async fn memory_backend_is_bounded() {
     for i in 0..100u32 {
         put(&shared, "a", &format!("ctx:a:{i}"), &[0u8; 1000]).await;
     }
-    assert!(by_bytes.len() <= 10, "{} entries of 1 KB in a 10 KB cache", by_bytes.len());
+    assert!(
+        by_bytes.len() <= 10,
+        "{} entries of 1 KB in a 10 KB cache",
+        by_bytes.len()
+    );
     assert!(MemoryCache::new().is_empty());
 }
 
@@ -212,7 +248,11 @@ async fn redis_nothing_listening_fails_fast() {
     let t = Instant::now();
     assert_cache_error(cache.write(SLOT, g, b"v", LONG).await, t, "write");
     let t = Instant::now();
-    assert_cache_error(cache.purge_instance("a", "ctx:a:k:g", "ctx:a:k").await, t, "purge_instance");
+    assert_cache_error(
+        cache.purge_instance("a", "ctx:a:k:g", "ctx:a:k").await,
+        t,
+        "purge_instance",
+    );
     let t = Instant::now();
     assert_cache_error(cache.bump_context("a").await, t, "bump_context");
     let t = Instant::now();
@@ -239,7 +279,10 @@ async fn redis_killed_then_restarted_with_its_data() {
     let cache = RedisCache::new(&server.url()).expect("url");
     let g = Generation::default();
     assert!(cache.write(SLOT, g, b"v", LONG).await.expect("write"));
-    cache.purge_instance("a", "ctx:a:k:g", "ctx:other").await.expect("purge");
+    cache
+        .purge_instance("a", "ctx:a:k:g", "ctx:other")
+        .await
+        .expect("purge");
 
     server.kill();
     let t = Instant::now();
@@ -270,7 +313,12 @@ async fn redis_killed_then_restarted_with_its_data() {
 async fn redis_frozen_server_times_out() {
     let server = Redis::start();
     let cache = RedisCache::new(&server.url()).expect("url");
-    assert!(cache.write(SLOT, Generation::default(), b"v", LONG).await.expect("write"));
+    assert!(
+        cache
+            .write(SLOT, Generation::default(), b"v", LONG)
+            .await
+            .expect("write")
+    );
     server.freeze();
     let t = Instant::now();
     assert_cache_error(cache.read(SLOT).await, t, "read from a frozen server");

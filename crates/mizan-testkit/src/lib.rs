@@ -117,7 +117,10 @@ impl Redis {
 
     /// SIGSTOP: the socket stays open but nothing answers (resumed on drop).
     pub fn freeze(&self) {
-        let status = Command::new("kill").args(["-STOP", &self.pid()]).status().expect("kill -STOP");
+        let status = Command::new("kill")
+            .args(["-STOP", &self.pid()])
+            .status()
+            .expect("kill -STOP");
         assert!(status.success(), "cannot freeze redis-server");
     }
 
@@ -128,7 +131,10 @@ impl Redis {
             .args(args)
             .output()
             .expect("cannot run redis-cli (required by this test)");
-        String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 }
 

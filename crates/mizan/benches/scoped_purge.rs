@@ -19,7 +19,10 @@ pub struct DocCtx;
 
 #[mizan::client(context = DocCtx)]
 pub async fn doc_body(req: &RequestHandle<'_>, doc_id: i64) -> String {
-    format!("doc {doc_id} for {}", req.principal().map_or("anyone", |p| p.id.as_str()))
+    format!(
+        "doc {doc_id} for {}",
+        req.principal().map_or("anyone", |p| p.id.as_str())
+    )
 }
 
 fn commands(redis: &Redis) -> u64 {
@@ -41,7 +44,10 @@ async fn run(users: usize) -> (u64, f64) {
     for u in 0..users {
         let p = Principal::user(format!("user-{u}"));
         let req = RequestHandle::new(Origin::Http, Some(&p), &extensions);
-        registry.fetch_cached(&req, "doc", &params, Some(&cache)).await.expect("fetch");
+        registry
+            .fetch_cached(&req, "doc", &params, Some(&cache))
+            .await
+            .expect("fetch");
     }
     let commit = Commit {
         function: Some("edit_doc".into()),

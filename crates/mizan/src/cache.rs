@@ -133,7 +133,12 @@ impl OriginCache {
     }
 
     /// Creates the cache and makes `registry`'s commits purge it.
-    pub fn attach(registry: &Registry, secret: impl AsRef<[u8]>, backend: SharedCache, options: CacheOptions) -> Arc<Self> {
+    pub fn attach(
+        registry: &Registry,
+        secret: impl AsRef<[u8]>,
+        backend: SharedCache,
+        options: CacheOptions,
+    ) -> Arc<Self> {
         let cache = Arc::new(Self::new(secret, backend, registry.ir(), options));
         registry.add_hook(cache.clone());
         cache

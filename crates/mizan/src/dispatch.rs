@@ -105,7 +105,11 @@ impl Registry {
     }
 
     /// Runs every member of a planned fetch.
-    pub(crate) async fn run_fetch(&self, req: &RequestHandle<'_>, plan: FetchPlan) -> Result<ContextBundle, MizanError> {
+    pub(crate) async fn run_fetch(
+        &self,
+        req: &RequestHandle<'_>,
+        plan: FetchPlan,
+    ) -> Result<ContextBundle, MizanError> {
         let members = plan.members;
         let results = futures::future::join_all(members.iter().map(|(_, entry, own)| run(entry, req, own))).await;
         let mut bundle = ContextBundle::new();

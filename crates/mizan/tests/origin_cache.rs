@@ -163,12 +163,17 @@ async fn a_fetch_that_read_old_data_never_stores_it_after_the_purge() {
         });
         read.await.expect("the fetch read the row");
         // ... while a mutation changes the row and purges ...
-        app.call(Origin::Http, "set_row", json!({"id": 1, "value": "new"})).await;
+        app.call(Origin::Http, "set_row", json!({"id": 1, "value": "new"}))
+            .await;
         // ... then the fetch answers (its caller gets what it read) and
         // tries to store it.
         release.notify_one();
         assert_eq!(slow.await.unwrap(), ("old".to_owned(), CacheStatus::Miss), "{name}");
-        assert_eq!(app.fetch(1).await, ("new".to_owned(), CacheStatus::Miss), "{name}: no stale entry");
+        assert_eq!(
+            app.fetch(1).await,
+            ("new".to_owned(), CacheStatus::Miss),
+            "{name}: no stale entry"
+        );
         assert_eq!(app.fetch(1).await, ("new".to_owned(), CacheStatus::Hit), "{name}");
     }
 }
@@ -180,17 +185,31 @@ async fn every_origin_purges() {
         app.fetch(1).await;
         assert_eq!(app.fetch(1).await.1, CacheStatus::Hit, "{name}");
         app.call(Origin::Ipc, "set_row", json!({"id": 1, "value": "ipc"})).await;
-        assert_eq!(app.fetch(1).await, ("ipc".to_owned(), CacheStatus::Miss), "{name}: IPC purges");
+        assert_eq!(
+            app.fetch(1).await,
+            ("ipc".to_owned(), CacheStatus::Miss),
+            "{name}: IPC purges"
+        );
 
         // A private function called by the server itself (a webhook).
         app.call(Origin::Internal, "row_webhook", json!({"id": 1, "value": "hook"}))
             .await;
-        assert_eq!(app.fetch(1).await, ("hook".to_owned(), CacheStatus::Miss), "{name}: webhook");
+        assert_eq!(
+            app.fetch(1).await,
+            ("hook".to_owned(), CacheStatus::Miss),
+            "{name}: webhook"
+        );
 
         // The application's own change, published.
         app.rows().set(1, "cron".into());
-        app.registry.publish(vec![Invalidation::Broad("row".into())], Vec::new()).await;
-        assert_eq!(app.fetch(1).await, ("cron".to_owned(), CacheStatus::Miss), "{name}: publish");
+        app.registry
+            .publish(vec![Invalidation::Broad("row".into())], Vec::new())
+            .await;
+        assert_eq!(
+            app.fetch(1).await,
+            ("cron".to_owned(), CacheStatus::Miss),
+            "{name}: publish"
+        );
     }
 }
 
@@ -216,7 +235,11 @@ async fn scoped_purges_reach_every_copy_of_the_instance_and_nothing_else() {
             assert_eq!(status, CacheStatus::Miss, "{name}: {params} as {who:?}");
             assert_eq!(bundle["row_value"], "x");
         }
-        assert_eq!(app.fetch(2).await.1, CacheStatus::Hit, "{name}: row 2 is another instance");
+        assert_eq!(
+            app.fetch(2).await.1,
+            CacheStatus::Hit,
+            "{name}: row 2 is another instance"
+        );
     }
 }
 
@@ -226,9 +249,17 @@ async fn auth_is_checked_before_a_hit() {
     let ann = Principal::user("ann");
     let req = app.req(Origin::Http, Some(&ann));
     let cache = Some(&*app.cache);
-    let first = app.registry.fetch_cached(&req, "vault", &Map::new(), cache).await.unwrap();
+    let first = app
+        .registry
+        .fetch_cached(&req, "vault", &Map::new(), cache)
+        .await
+        .unwrap();
     assert_eq!(first.cache, Some(CacheStatus::Miss));
-    let again = app.registry.fetch_cached(&req, "vault", &Map::new(), cache).await.unwrap();
+    let again = app
+        .registry
+        .fetch_cached(&req, "vault", &Map::new(), cache)
+        .await
+        .unwrap();
     assert_eq!(again.cache, Some(CacheStatus::Hit));
     // Anonymous: rejected before the cache is consulted, whatever is stored.
     let anonymous = app.req(Origin::Http, None);
@@ -250,7 +281,8 @@ async fn a_purge_that_fails_is_retried_and_reads_bypass_meanwhile() {
 
     // Redis dies; the mutation commits; its purge fails and stays pending.
     redis.kill();
-    app.call(Origin::Http, "set_row", json!({"id": 1, "value": "new"})).await;
+    app.call(Origin::Http, "set_row", json!({"id": 1, "value": "new"}))
+        .await;
     assert_eq!(app.cache.pending_contexts(), vec!["row".to_owned()]);
     // Redis comes back *with its data*: the old entry is still there.
     redis.restart();
@@ -262,9 +294,14 @@ async fn a_purge_that_fails_is_retried_and_reads_bypass_meanwhile() {
 
     // While the purge cannot run, reads bypass the cache entirely.
     redis.kill();
-    app.call(Origin::Http, "set_row", json!({"id": 1, "value": "newer"})).await;
+    app.call(Origin::Http, "set_row", json!({"id": 1, "value": "newer"}))
+        .await;
     redis.restart();
-    assert_eq!(app.fetch(1).await, ("newer".to_owned(), CacheStatus::Bypass), "back-off: still pending");
+    assert_eq!(
+        app.fetch(1).await,
+        ("newer".to_owned(), CacheStatus::Bypass),
+        "back-off: still pending"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(app.cache.retry_pending().await, "retried once Redis answers");
     assert_eq!(app.fetch(1).await, ("newer".to_owned(), CacheStatus::Miss));
@@ -277,7 +314,10 @@ async fn a_purge_that_fails_is_retried_and_reads_bypass_meanwhile() {
 /// sets the length (default 12 s; the 60 s run is in the notes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_under_races_and_redis_restarts_leaves_no_stale_entry() {
-    let secs: u64 = std::env::var("MIZAN_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
+    let secs: u64 = std::env::var("MIZAN_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12);
     let mut redis = Redis::start_durable();
     let app = Arc::new(App::new(Arc::new(RedisCache::new(&redis.url()).expect("url"))));
     let users: Vec<Principal> = (0..4).map(|i| Principal::user(format!("u{i}"))).collect();
@@ -338,7 +378,11 @@ async fn soak_under_races_and_redis_restarts_leaves_no_stale_entry() {
                     .fetch(&app.req(Origin::Http, principal), "row", params.as_object().unwrap())
                     .await
                     .unwrap();
-                assert_eq!(cached, serde_json::to_value(&fresh).unwrap(), "{status:?} {params} as {principal:?}");
+                assert_eq!(
+                    cached,
+                    serde_json::to_value(&fresh).unwrap(),
+                    "{status:?} {params} as {principal:?}"
+                );
                 hits += usize::from(status == CacheStatus::Hit);
             }
         }

@@ -62,10 +62,7 @@ pub enum Stale {
 
 /// Encodes an entry.
 pub fn encode(fingerprint: &str, generation: Generation, body: &[u8]) -> Vec<u8> {
-    let header = format!(
-        "{MAGIC} {fingerprint} {} {}\n",
-        generation.context, generation.instance
-    );
+    let header = format!("{MAGIC} {fingerprint} {} {}\n", generation.context, generation.instance);
     let mut out = Vec::with_capacity(header.len() + body.len());
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(body);
@@ -125,7 +122,10 @@ mod tests {
 
     #[test]
     fn round_trips_and_rejects_what_is_not_fresh() {
-        let g = Generation { context: 3, instance: 9 };
+        let g = Generation {
+            context: 3,
+            instance: 9,
+        };
         let stored = encode("abcd", g, b"{\"a\":1}\nmore");
         assert_eq!(decode_fresh(&stored, "abcd", g), Ok(&b"{\"a\":1}\nmore"[..]));
         assert_eq!(
@@ -133,14 +133,35 @@ mod tests {
             Err(Stale::Fingerprint { stored: "abcd".into() })
         );
         assert_eq!(
-            decode_fresh(&stored, "abcd", Generation { context: 4, instance: 9 }),
+            decode_fresh(
+                &stored,
+                "abcd",
+                Generation {
+                    context: 4,
+                    instance: 9
+                }
+            ),
             Err(Stale::ContextPurged { stored: 3, current: 4 })
         );
         assert_eq!(
-            decode_fresh(&stored, "abcd", Generation { context: 3, instance: 10 }),
+            decode_fresh(
+                &stored,
+                "abcd",
+                Generation {
+                    context: 3,
+                    instance: 10
+                }
+            ),
             Err(Stale::InstancePurged { stored: 9, current: 10 })
         );
-        for junk in [&b""[..], b"v1", b"mizan1 x 1\n{}", b"mizan1 x 1 2 3\n", b"mizan2 x 1 2\n", b"mizan1 x a 2\n"] {
+        for junk in [
+            &b""[..],
+            b"v1",
+            b"mizan1 x 1\n{}",
+            b"mizan1 x 1 2 3\n",
+            b"mizan2 x 1 2\n",
+            b"mizan1 x a 2\n",
+        ] {
             assert_eq!(decode_fresh(junk, "x", Generation::default()), Err(Stale::Malformed));
         }
     }

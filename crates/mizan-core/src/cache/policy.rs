@@ -348,7 +348,12 @@ fn context_policy(ir: &Ir, context: &str, options: &CacheOptions) -> ContextPoli
     };
     let (required, params) = match ir.context(context) {
         Some(ctx) => {
-            let mut required: Vec<String> = ctx.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect();
+            let mut required: Vec<String> = ctx
+                .params
+                .iter()
+                .filter(|p| p.required)
+                .map(|p| p.name.clone())
+                .collect();
             let mut all: Vec<String> = ctx.params.iter().map(|p| p.name.clone()).collect();
             required.sort();
             all.sort();
@@ -436,10 +441,24 @@ mod tests {
     fn forever_is_capped_and_gated_contexts_are_never_cached() {
         let p = policies(IR);
         let user = p.get("user").expect("user");
-        assert!(matches!(user.decision, Decision::Cached { capped: true, ttl_secs: 604_800, .. }));
+        assert!(matches!(
+            user.decision,
+            Decision::Cached {
+                capped: true,
+                ttl_secs: 604_800,
+                ..
+            }
+        ));
         assert_eq!(user.required, vec!["user_id".to_owned()]);
         let items = p.get("items").expect("items");
-        assert!(matches!(items.decision, Decision::Cached { capped: false, ttl_secs: 60, .. }));
+        assert!(matches!(
+            items.decision,
+            Decision::Cached {
+                capped: false,
+                ttl_secs: 60,
+                ..
+            }
+        ));
 
         let mut ir = parse(IR).expect("valid IR");
         let counter = ir.functions.iter_mut().find(|f| f.name == "counter_value").unwrap();
@@ -456,14 +475,20 @@ mod tests {
         let base = policies(IR);
         let documented = IR.replacen("doc \"A user's public profile.\"", "doc \"Changed docs.\"", 1);
         let same = policies(&documented);
-        assert_eq!(base.get("user").unwrap().fingerprint, same.get("user").unwrap().fingerprint);
+        assert_eq!(
+            base.get("user").unwrap().fingerprint,
+            same.get("user").unwrap().fingerprint
+        );
 
         let bumped = IR.replacen("rev 2", "rev 9", 1);
         let changed = policies(&bumped);
         let (old, new) = (base.get("user").unwrap(), changed.get("user").unwrap());
         assert_ne!(old.fingerprint, new.fingerprint);
         let changes = new.changes_since(old);
-        assert!(changes.iter().any(|c| c.contains("member `user_profile` changed")), "{changes:?}");
+        assert!(
+            changes.iter().any(|c| c.contains("member `user_profile` changed")),
+            "{changes:?}"
+        );
     }
 
     #[test]
