@@ -213,7 +213,7 @@ fn auth_and_privacy_are_enforced_over_ipc() {
     let err = call(&window, "stripe_webhook", json!({"event": "paid"})).unwrap_err();
     assert_eq!(
         err,
-        json!({"code": "FORBIDDEN", "message": "`stripe_webhook` is private"})
+        json!({"code": "FORBIDDEN", "message": "`stripe_webhook` cannot be called by clients"})
     );
 }
 
