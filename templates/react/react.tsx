@@ -1,4 +1,8 @@
-{{ header }}// React bindings: <MizanContext> at the root, one provider per context
+{{ header }}/* eslint-disable */
+// oxlint-disable
+// (Generated code is not linted: components and hooks share this file, which
+// Fast Refresh's only-export-components rule would flag.)
+// React bindings: <MizanContext> at the root, one provider per context
 // taking its params as props, `use…Context()` / per-member hooks built on
 // useSyncExternalStore, and one mutation hook per function.
 
@@ -64,28 +68,30 @@ export type MutationResult<F extends FunctionName> = {
 /** Subscribes to one context instance (mounting it) and returns its state. */
 function useInstance<C extends ContextName>(context: C, params: ParamsOf<C>): MizanState<DataOf<C>> {
   const client = useMizan();
-  const key = instanceKey(context, params as MizanParams);
-  // The params object may be new on every render; the key decides identity.
-  const latest = useRef(params);
-  latest.current = params;
+  // The params object may be new on every render; its instance key decides
+  // identity, so the callbacks below change only when the instance does.
+  const stable = useStableParams(context, params);
   const subscribe = useCallback(
-    (onChange: () => void) => client.subscribe(context, latest.current, onChange),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [client, key],
+    (onChange: () => void) => client.subscribe(context, stable, onChange),
+    [client, context, stable],
   );
-  const snapshot = useCallback(
-    () => client.getState(context, latest.current),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [client, key],
-  );
+  const snapshot = useCallback(() => client.getState(context, stable), [client, context, stable]);
   return useSyncExternalStore(subscribe, snapshot, snapshot);
 }
 
-/** Keeps the same params object while its key is unchanged (stable provider values). */
+/**
+ * The same params object while the instance key is unchanged (stable
+ * provider values and subscriptions). Derived state, not a ref written
+ * during render, so the React Compiler can optimize every hook here.
+ */
 function useStableParams<C extends ContextName>(context: C, params: ParamsOf<C>): ParamsOf<C> {
   const key = instanceKey(context, params as MizanParams);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  return useMemo(() => params, [key]);
+  const [stable, setStable] = useState({ key, params });
+  if (stable.key !== key) {
+    setStable({ key, params });
+    return params;
+  }
+  return stable.params;
 }
 
 /** A member's slice of a context state. */

@@ -58,7 +58,7 @@ pub fn format_bounded(entries: &[Invalidation], max_bytes: usize) -> Option<Stri
             None => footprint.push((entry.context(), bytes)),
         }
     }
-    footprint.sort_by(|a, b| b.1.cmp(&a.1));
+    footprint.sort_by_key(|f| std::cmp::Reverse(f.1));
     let mut broad: Vec<&str> = Vec::with_capacity(footprint.len());
     for (context, _) in footprint {
         broad.push(context);
