@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use mizan::{Principal, Registry, RequestHandle};
 use mizan_axum::{AuthOutcome, Authenticator, MizanState};
 use mizan_core::mwt::{self, KeyRing, MintRequest};
+use mizan_testkit::logs;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -319,44 +320,6 @@ async fn an_oversized_invalidate_header_falls_back_to_a_broad_entry() {
         body["invalidate"],
         json!([{"context": "search", "params": {"q": long}}])
     );
-}
-
-/// Captured log output.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary: a global subscriber, installed
-/// once (a thread-local one would miss events whose callsites other tests
-/// hit first, on other threads). Tests look for their own unique text.
-fn logs() -> &'static Logs {
-    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        logs
-    })
 }
 
 #[tokio::test]

@@ -31,10 +31,10 @@ pub fn run(command: Command) -> Result<(), Failure> {
             crate::cache::explain(
                 &parsed.ir,
                 crate::cache::ExplainArgs {
-                    secret: a.secret,
-                    context: a.context,
-                    params: a.params,
-                    user: a.user,
+                    secret: a.request.secret,
+                    context: a.request.context,
+                    params: a.request.params,
+                    user: a.request.user,
                     rev: a.rev,
                     against_params,
                     against_user: a.against_user,
@@ -224,15 +224,21 @@ fn invalidate(path: &str, function: &str, args: &str, result: Option<&str>) -> R
 }
 
 fn cache_key(a: CacheKeyArgs) -> Result<(), Failure> {
-    if a.secret.is_empty() {
+    if a.request.secret.is_empty() {
         return Err(Failure::Usage("the cache secret is empty".into()));
     }
-    let params = crate::cache::parse_params(&a.params)?;
-    let keyer = CacheKeyer::new(a.secret.as_bytes());
+    let params = crate::cache::parse_params(&a.request.params)?;
+    let keyer = CacheKeyer::new(a.request.secret.as_bytes());
     if a.show_message {
-        println!("{}", keyer.message(&a.context, &params, a.user.as_deref(), a.rev));
+        println!(
+            "{}",
+            keyer.message(&a.request.context, &params, a.request.user.as_deref(), a.rev)
+        );
     }
-    println!("{}", keyer.key(&a.context, &params, a.user.as_deref(), a.rev));
+    println!(
+        "{}",
+        keyer.key(&a.request.context, &params, a.request.user.as_deref(), a.rev)
+    );
     Ok(())
 }
 

@@ -112,8 +112,10 @@ enum GraphFormat {
     Json,
 }
 
+/// What identifies one context request's cache entry (shared by
+/// `cache-key` and `cache explain`).
 #[derive(Args, Debug)]
-struct CacheKeyArgs {
+struct KeyRequestArgs {
     /// Cache secret (for real use set MIZAN_CACHE_SECRET instead: arguments
     /// show up in process lists and shell history).
     #[arg(long, env = "MIZAN_CACHE_SECRET", hide_env_values = true)]
@@ -127,6 +129,12 @@ struct CacheKeyArgs {
     /// Authenticated principal's id (omit for anonymous).
     #[arg(long)]
     user: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct CacheKeyArgs {
+    #[command(flatten)]
+    request: KeyRequestArgs,
     /// Effective rev of the context.
     #[arg(long, default_value_t = 0)]
     rev: u64,
@@ -146,18 +154,8 @@ enum CacheCommand {
 struct CacheExplainArgs {
     /// IR file (`-` for stdin).
     file: String,
-    /// Cache secret (for real use set MIZAN_CACHE_SECRET instead).
-    #[arg(long, env = "MIZAN_CACHE_SECRET", hide_env_values = true)]
-    secret: String,
-    /// Context name.
-    #[arg(long)]
-    context: String,
-    /// A context param as KEY=VALUE (repeatable).
-    #[arg(long = "param", value_name = "K=V")]
-    params: Vec<String>,
-    /// Authenticated principal's id (omit for anonymous).
-    #[arg(long)]
-    user: Option<String>,
+    #[command(flatten)]
+    request: KeyRequestArgs,
     /// A rev other than the IR's effective one.
     #[arg(long)]
     rev: Option<u64>,

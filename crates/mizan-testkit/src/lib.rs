@@ -1,10 +1,14 @@
 //! Test harness shared by Mizan's test suites. Nothing here is a mock:
-//! [`Redis`] is a real `redis-server` on a free loopback port, in a
+//! [`logs`] captures the real `tracing` output; [`Redis`] is a real `redis-server` on a free loopback port, in a
 //! temporary folder, killed when dropped.
 //!
 //! `redis-server` must be on `PATH` (or set `REDIS_SERVER`); a missing
 //! binary fails the test rather than skipping it. Only dev-dependencies may
 //! use this crate.
+
+mod logs;
+
+pub use logs::{Logs, logs};
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -242,7 +242,7 @@ impl OriginCache {
             .iter()
             .map(|i| (i.context(), i.params()))
             .chain(commit.merge.iter().map(|m| (m.context.as_str(), m.params.as_ref())));
-        let mut todo: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+        let mut contexts: Vec<&str> = Vec::new();
         for (context, params) in targets {
             let Some(policy) = self.policies.get(context) else {
                 continue;
@@ -250,21 +250,16 @@ impl OriginCache {
             if policy.ttl().is_none() {
                 continue; // never cached
             }
-            let purge = match params.and_then(|p| self.instance_purge(policy, p)) {
-                Some(instance) => instance,
-                None => Pending::Broad,
-            };
-            let list = todo.entry(context.to_owned()).or_default();
-            if !list.contains(&purge) && !list.contains(&Pending::Broad) {
-                if purge == Pending::Broad {
-                    list.clear();
-                }
-                list.push(purge);
+            let purge = params
+                .and_then(|p| self.instance_purge(policy, p))
+                .unwrap_or(Pending::Broad);
+            self.add_pending(context, purge);
+            if !contexts.contains(&context) {
+                contexts.push(context);
             }
         }
-        for (context, purges) in todo {
-            self.add_pending(&context, purges);
-            self.retry_context(&context).await;
+        for context in contexts {
+            self.retry_context(context).await;
         }
     }
 
@@ -324,17 +319,17 @@ impl OriginCache {
         self.lock_pending().contains_key(context)
     }
 
-    fn add_pending(&self, context: &str, purges: Vec<Pending>) {
+    /// Records a purge to run; a broad one covers every instance purge.
+    fn add_pending(&self, context: &str, purge: Pending) {
         let mut pending = self.lock_pending();
         let list = pending.entry(context.to_owned()).or_default();
-        for purge in purges {
-            if purge == Pending::Broad {
-                list.clear();
-                list.push(Pending::Broad);
-            } else if !list.contains(&purge) && !list.contains(&Pending::Broad) {
-                list.push(purge);
-            }
+        if list.contains(&purge) || list.contains(&Pending::Broad) {
+            return;
         }
+        if purge == Pending::Broad {
+            list.clear();
+        }
+        list.push(purge);
     }
 
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<Pending>>> {

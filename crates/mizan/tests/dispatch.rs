@@ -4,6 +4,7 @@
 
 use mizan::mizan_core::wire::ErrorCode;
 use mizan::{Extensions, MizanError, Origin, Principal, Registry, RequestHandle};
+use mizan_testkit::logs;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -347,44 +348,6 @@ async fn contexts_fetch_every_member_with_its_own_params() {
             .status(),
         404
     );
-}
-
-/// Captured log output.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// Every log line of this test binary: a global subscriber, installed
-/// once (a thread-local one would miss events whose callsites other tests
-/// hit first, on other threads). Tests look for their own unique text.
-fn logs() -> &'static Logs {
-    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        logs
-    })
 }
 
 fn request_id(body: &Value) -> String {
