@@ -193,6 +193,19 @@ impl MizanState {
         Ok(http)
     }
 
+    /// Calls `function` as the server itself ([`Origin::Internal`]: private
+    /// functions allowed, no principal) — a webhook route, a cron job. The
+    /// registry's commit hooks run as for any call: the origin cache is
+    /// purged and connected clients get the push.
+    pub async fn call_internal(
+        &self,
+        function: &str,
+        args: &Map<String, Value>,
+    ) -> Result<mizan_core::wire::CallResponse, mizan::MizanError> {
+        let req = RequestHandle::new(Origin::Internal, None, &self.inner.extensions);
+        self.inner.registry.call(&req, function, args).await
+    }
+
     /// `GET {base}/ctx/<context>/?<query>` after identification: coerces
     /// the query, serves from the origin cache or fetches (and stores), and
     /// reports `X-Mizan-Cache: HIT|MISS` when the cache is enabled.

@@ -130,17 +130,73 @@ impl<T: MizanType> MizanType for BTreeMap<String, T> {
     }
 }
 
-/// A file upload argument: multipart over HTTP, bytes in the envelope over
-/// IPC. On the wire inside JSON it is `{"name", "content_type", "data"}` with
-/// `data` base64-encoded.
+/// A file upload argument (SPEC §3.2): a multipart file part over HTTP;
+/// inside JSON (WebSocket and IPC envelopes) the object
+/// `{"filename", "content_type", "base64"}`. Handlers get the bytes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "UploadWire", into = "UploadWire")]
 pub struct Upload {
-    /// Original file name.
-    pub name: String,
-    /// MIME type.
+    /// The file name the client sent (may be empty).
+    pub filename: String,
+    /// Its MIME type (`application/octet-stream` when the client gave none).
     pub content_type: String,
-    /// Base64 of the bytes.
-    pub data: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The JSON form of an [`Upload`].
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadWire {
+    #[serde(default)]
+    filename: String,
+    #[serde(default = "default_content_type")]
+    content_type: String,
+    base64: String,
+}
+
+fn default_content_type() -> String {
+    "application/octet-stream".to_owned()
+}
+
+impl TryFrom<UploadWire> for Upload {
+    type Error = String;
+
+    fn try_from(w: UploadWire) -> Result<Self, String> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(w.base64.as_bytes())
+            .map_err(|e| format!("`base64` is not standard base64: {e}"))?;
+        Ok(Upload {
+            filename: w.filename,
+            content_type: w.content_type,
+            bytes,
+        })
+    }
+}
+
+impl From<Upload> for UploadWire {
+    fn from(u: Upload) -> Self {
+        use base64::Engine as _;
+        UploadWire {
+            filename: u.filename,
+            content_type: u.content_type,
+            base64: base64::engine::general_purpose::STANDARD.encode(&u.bytes),
+        }
+    }
+}
+
+impl Upload {
+    /// The JSON form of a file (what a multipart part becomes before
+    /// dispatch, and what WebSocket and IPC clients send).
+    pub fn json(filename: &str, content_type: &str, bytes: &[u8]) -> serde_json::Value {
+        use base64::Engine as _;
+        serde_json::json!({
+            "filename": filename,
+            "content_type": content_type,
+            "base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+        })
+    }
 }
 
 impl MizanType for Upload {

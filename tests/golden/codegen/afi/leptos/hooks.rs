@@ -374,6 +374,19 @@ pub fn use_unread_count() -> Action<(), ::std::result::Result<types::UnreadCount
     })
 }
 
+/// Stores a user's avatar and answers what arrived.
+///
+/// An action calling `upload_avatar`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_upload_avatar() -> Action<client::UploadAvatarArgs, ::std::result::Result<types::AvatarReceipt, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::UploadAvatarArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.upload_avatar(&args).await }
+    })
+}
+
 /// A page of a user's orders.
 ///
 /// An action calling `user_orders`: dispatch it with the arguments; `pending()` and

@@ -15,6 +15,16 @@ pub struct AddResult {
     pub total: i64,
 }
 
+/// What the server received for an avatar upload.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct AvatarReceipt {
+    pub user_id: i64,
+    pub filename: ::std::string::String,
+    pub size: i64,
+    pub sha256: ::std::string::String,
+}
+
 /// A counter value.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]

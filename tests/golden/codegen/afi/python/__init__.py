@@ -20,6 +20,7 @@ from .client import (
 from .models import (
     Ack,
     AddResult,
+    AvatarReceipt,
     Counter,
     CurrentUser,
     EchoReply,
@@ -46,6 +47,7 @@ __all__ = [
     "UserData",
     "Ack",
     "AddResult",
+    "AvatarReceipt",
     "Counter",
     "CurrentUser",
     "EchoReply",

@@ -218,6 +218,11 @@ class MizanClient:
         response = self.call("unread_count", _k.args_dict([]))
         return models.UnreadCount.from_json(response.result, "$.result")
 
+    def upload_avatar(self, *, user_id: int, file: bytes) -> models.AvatarReceipt:
+        """Stores a user's avatar and answers what arrived."""
+        response = self.call("upload_avatar", _k.args_dict([("user_id", user_id, False), ("file", file, False)]))
+        return models.AvatarReceipt.from_json(response.result, "$.result")
+
     def user_orders(self, *, user_id: int, page: int | None = None) -> models.OrdersPage:
         """A page of a user's orders."""
         response = self.call("user_orders", _k.args_dict([("user_id", user_id, False), ("page", page, True)]))
@@ -356,6 +361,11 @@ class AsyncMizanClient:
         """Unread notifications of the caller."""
         response = await self.call("unread_count", _k.args_dict([]))
         return models.UnreadCount.from_json(response.result, "$.result")
+
+    async def upload_avatar(self, *, user_id: int, file: bytes) -> models.AvatarReceipt:
+        """Stores a user's avatar and answers what arrived."""
+        response = await self.call("upload_avatar", _k.args_dict([("user_id", user_id, False), ("file", file, False)]))
+        return models.AvatarReceipt.from_json(response.result, "$.result")
 
     async def user_orders(self, *, user_id: int, page: int | None = None) -> models.OrdersPage:
         """A page of a user's orders."""

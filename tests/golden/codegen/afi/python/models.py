@@ -12,6 +12,7 @@ from . import _kernel as _k
 __all__ = [
     "Ack",
     "AddResult",
+    "AvatarReceipt",
     "Counter",
     "CurrentUser",
     "EchoReply",
@@ -63,6 +64,37 @@ class AddResult:
         """The wire form."""
         out: dict[str, _k.JsonValue] = {
             "total": _k.to_json(self.total),
+        }
+        return out
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AvatarReceipt:
+    """What the server received for an avatar upload."""
+
+    user_id: int
+    filename: str
+    size: int
+    sha256: str
+
+    @classmethod
+    def from_json(cls, value: object, path: str = "$") -> AvatarReceipt:
+        """Decodes and validates a JSON value (``BAD_RESPONSE`` when it does not fit)."""
+        obj = _k.as_object(value, path)
+        return cls(
+            user_id=_k.field(obj, "user_id", path, _k.as_int),
+            filename=_k.field(obj, "filename", path, _k.as_str),
+            size=_k.field(obj, "size", path, _k.as_int),
+            sha256=_k.field(obj, "sha256", path, _k.as_str),
+        )
+
+    def to_json(self) -> dict[str, _k.JsonValue]:
+        """The wire form."""
+        out: dict[str, _k.JsonValue] = {
+            "user_id": _k.to_json(self.user_id),
+            "filename": _k.to_json(self.filename),
+            "size": _k.to_json(self.size),
+            "sha256": _k.to_json(self.sha256),
         }
         return out
 

@@ -344,3 +344,8 @@ export function useSetBio(): MutationResult<"set_bio"> {
 export function useSetItemName(): MutationResult<"set_item_name"> {
   return useMutation("set_item_name");
 }
+
+/** Stores a user's avatar and answers what arrived. */
+export function useUploadAvatar(): MutationResult<"upload_avatar"> {
+  return useMutation("upload_avatar");
+}

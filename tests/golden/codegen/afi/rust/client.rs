@@ -56,6 +56,14 @@ pub struct SetItemNameArgs {
     pub name: ::std::string::String,
 }
 
+/// Arguments of `upload_avatar`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct UploadAvatarArgs {
+    pub user_id: i64,
+    pub file: ::std::vec::Vec<u8>,
+}
+
 /// Arguments of `user_orders`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -203,6 +211,11 @@ impl Client {
     /// Unread notifications of the caller.
     pub async fn unread_count(&self) -> ::std::result::Result<types::UnreadCount, MizanError> {
         self.kernel.call_as("unread_count", &()).await
+    }
+
+    /// Stores a user's avatar and answers what arrived.
+    pub async fn upload_avatar(&self, args: &UploadAvatarArgs) -> ::std::result::Result<types::AvatarReceipt, MizanError> {
+        self.kernel.call_as("upload_avatar", args).await
     }
 
     /// A page of a user's orders.

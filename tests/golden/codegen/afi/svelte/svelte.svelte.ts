@@ -345,3 +345,8 @@ export function useSetBio(): MutationState<"set_bio"> {
 export function useSetItemName(): MutationState<"set_item_name"> {
   return useMutation("set_item_name");
 }
+
+/** Stores a user's avatar and answers what arrived. */
+export function useUploadAvatar(): MutationState<"upload_avatar"> {
+  return useMutation("upload_avatar");
+}

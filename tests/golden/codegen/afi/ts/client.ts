@@ -72,6 +72,11 @@ export type Api = {
       args: Record<string, never>;
       result: T.UnreadCount;
     };
+    /** Stores a user's avatar and answers what arrived. */
+    upload_avatar: {
+      args: { user_id: number; file: Blob };
+      result: T.AvatarReceipt;
+    };
     /** A page of a user's orders. */
     user_orders: {
       args: { user_id: number; page?: number };
@@ -206,6 +211,11 @@ export function callSetItemName(client: Client, args: ArgsOf<"set_item_name">): 
 /** Unread notifications of the caller. */
 export function callUnreadCount(client: Client, args: ArgsOf<"unread_count"> = {}): Promise<ResultOf<"unread_count">> {
   return client.call("unread_count", args);
+}
+
+/** Stores a user's avatar and answers what arrived. */
+export function callUploadAvatar(client: Client, args: ArgsOf<"upload_avatar">): Promise<ResultOf<"upload_avatar">> {
+  return client.call("upload_avatar", args);
 }
 
 /** A page of a user's orders. */

@@ -11,6 +11,14 @@ export interface AddResult {
   total: number;
 }
 
+/** What the server received for an avatar upload. */
+export interface AvatarReceipt {
+  user_id: number;
+  filename: string;
+  size: number;
+  sha256: string;
+}
+
 /** A counter value. */
 export interface Counter {
   value: number;

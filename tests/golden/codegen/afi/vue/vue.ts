@@ -312,3 +312,8 @@ export function useSetBio(): MutationRefs<"set_bio"> {
 export function useSetItemName(): MutationRefs<"set_item_name"> {
   return useMutation("set_item_name");
 }
+
+/** Stores a user's avatar and answers what arrived. */
+export function useUploadAvatar(): MutationRefs<"upload_avatar"> {
+  return useMutation("upload_avatar");
+}
