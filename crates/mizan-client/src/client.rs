@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::error::MizanError;
 use crate::params::InstanceKey;
+use crate::push::{ConnectionStatus, PushTransport, ReconnectPolicy, StatusListener};
+use crate::random::Jitter;
 use crate::runtime::{DefaultSleep, RetryPolicy, Sleep, yield_now};
 use crate::store::{InstanceState, Listener, Status, Store};
 use crate::transport::{CallRequest, Transport};
@@ -29,17 +31,36 @@ pub struct MizanClient {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     transport: Box<dyn Transport>,
     store: Mutex<Store>,
     retry: RetryPolicy,
-    sleep: Box<dyn Sleep>,
+    pub(crate) sleep: Box<dyn Sleep>,
+    /// Sent as `X-Mizan-Client` / `"client"`; pushes carrying it are ours.
+    pub(crate) client_id: String,
+    pub(crate) push: Option<Box<dyn PushTransport>>,
+    pub(crate) reconnect: ReconnectPolicy,
+    pub(crate) watch: Option<Vec<String>>,
+    pub(crate) status: Mutex<StatusBoard>,
+    pub(crate) jitter: Mutex<Jitter>,
+}
+
+/// The connection status and who listens to it.
+#[derive(Default)]
+pub(crate) struct StatusBoard {
+    pub(crate) status: ConnectionStatus,
+    /// True while a `run_push` future is alive.
+    pub(crate) running: bool,
+    listeners: std::collections::BTreeMap<u64, StatusListener>,
+    next_listener: u64,
 }
 
 impl std::fmt::Debug for MizanClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MizanClient")
+            .field("client_id", &self.inner.client_id)
             .field("retry", &self.inner.retry)
+            .field("push", &self.inner.push.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -49,6 +70,10 @@ pub struct ClientBuilder {
     transport: Box<dyn Transport>,
     retry: RetryPolicy,
     sleep: Box<dyn Sleep>,
+    client_id: Option<String>,
+    push: Option<Box<dyn PushTransport>>,
+    reconnect: ReconnectPolicy,
+    watch: Option<Vec<String>>,
 }
 
 impl ClientBuilder {
@@ -64,6 +89,41 @@ impl ClientBuilder {
         self
     }
 
+    /// Where pushes come from (see [`MizanClient::run_push`]); without one,
+    /// `run_push` returns at once and the status stays `idle`.
+    pub fn push(mut self, push: impl PushTransport) -> Self {
+        self.push = Some(Box::new(push));
+        self
+    }
+
+    /// No pushes, even if the constructor set a push transport.
+    pub fn no_push(mut self) -> Self {
+        self.push = None;
+        self
+    }
+
+    /// How the push loop reconnects (default: 500 ms doubling to 30 s,
+    /// jittered).
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = policy;
+        self
+    }
+
+    /// Receive only pushes touching these contexts (`{"op": "watch"}`);
+    /// default: all of them.
+    pub fn watch<I: IntoIterator<Item = S>, S: Into<String>>(mut self, contexts: I) -> Self {
+        self.watch = Some(contexts.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The client id sent as `X-Mizan-Client` and `"client"` (default: 32
+    /// random hex digits). Only for tests and tools: two clients sharing an
+    /// id skip each other's pushes.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
     /// The client.
     pub fn build(self) -> MizanClient {
         MizanClient {
@@ -72,6 +132,12 @@ impl ClientBuilder {
                 store: Mutex::new(Store::default()),
                 retry: self.retry,
                 sleep: self.sleep,
+                client_id: self.client_id.unwrap_or_else(crate::random::client_id),
+                push: self.push,
+                reconnect: self.reconnect,
+                watch: self.watch,
+                status: Mutex::new(StatusBoard::default()),
+                jitter: Mutex::new(Jitter::new()),
             }),
         }
     }
@@ -89,23 +155,94 @@ impl MizanClient {
             transport: Box::new(transport),
             retry: RetryPolicy::default(),
             sleep: Box::new(DefaultSleep),
+            client_id: None,
+            push: None,
+            reconnect: ReconnectPolicy::default(),
+            watch: None,
         }
     }
 
-    /// A client over HTTP for the API mounted at `base`.
+    /// A client over HTTP for the API mounted at `base`, with pushes over
+    /// the WebSocket `{base}/ws/` when the crate has one for this target
+    /// (feature `ws` on the host; the browser's `WebSocket` on `wasm32`).
     #[cfg(feature = "http")]
     pub fn http(base: &str) -> Result<Self, MizanError> {
-        Ok(Self::new(crate::transport::HttpTransport::new(base)?))
+        Ok(Self::http_builder(base)?.build())
     }
 
-    /// A client over the Tauri IPC plugin (`wasm32` only).
+    /// [`MizanClient::http`] as a builder, to set the timer, the retry or
+    /// reconnect policy, or replace the push transport.
+    #[cfg(feature = "http")]
+    pub fn http_builder(base: &str) -> Result<ClientBuilder, MizanError> {
+        let transport = Arc::new(crate::transport::HttpTransport::new(base)?);
+        #[allow(unused_mut)]
+        let mut builder = Self::builder(Arc::clone(&transport));
+        #[cfg(any(feature = "ws", target_arch = "wasm32"))]
+        {
+            builder = builder.push(transport.push_transport());
+        }
+        Ok(builder)
+    }
+
+    /// A client over the Tauri IPC plugin (`wasm32` only), with pushes
+    /// through a Tauri channel (`plugin:mizan|mizan_subscribe`).
     #[cfg(target_arch = "wasm32")]
     pub fn tauri() -> Self {
-        Self::new(crate::transport::TauriTransport::new())
+        Self::builder(crate::transport::TauriTransport::new())
+            .push(crate::transport::TauriPushTransport::new())
+            .build()
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.inner.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// This client's id, sent as `X-Mizan-Client` on HTTP calls and as
+    /// `"client"` in WebSocket and IPC envelopes. Pushes carrying it are
+    /// skipped: the call's own response already applied them.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The push connection's status.
+    pub fn connection_status(&self) -> ConnectionStatus {
+        self.status_board().status
+    }
+
+    /// Calls `listener` with every new connection status, until the
+    /// returned guard is dropped.
+    pub fn on_status(&self, listener: impl Fn(ConnectionStatus) + Send + Sync + 'static) -> StatusSubscription {
+        let mut board = self.status_board();
+        board.next_listener += 1;
+        let id = board.next_listener;
+        board.listeners.insert(id, Arc::new(listener));
+        StatusSubscription {
+            client: self.clone(),
+            id,
+        }
+    }
+
+    pub(crate) fn status_board(&self) -> MutexGuard<'_, StatusBoard> {
+        self.inner.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a new status and tells the listeners (outside the lock).
+    pub(crate) fn set_status(&self, status: ConnectionStatus) {
+        let listeners: Vec<StatusListener> = {
+            let mut board = self.status_board();
+            if board.status == status {
+                return;
+            }
+            board.status = status;
+            board.listeners.values().cloned().collect()
+        };
+        for listener in listeners {
+            listener(status);
+        }
     }
 
     /// Tells the kernel that member `slot` of `context` is a list whose
@@ -132,6 +269,18 @@ impl MizanClient {
     /// one fetch per instance) and returns once those have settled. A
     /// failed call changes nothing. Calls are never retried.
     pub async fn call(&self, function: &str, args: Params) -> Result<CallResponse, MizanError> {
+        self.call_with_uploads(function, args, &[]).await
+    }
+
+    /// [`MizanClient::call`] for a function whose arguments named in
+    /// `uploads` are files ([`crate::Upload`]s in their envelope form): the
+    /// HTTP transport sends them as multipart file parts.
+    pub async fn call_with_uploads(
+        &self,
+        function: &str,
+        args: Params,
+        uploads: &[&str],
+    ) -> Result<CallResponse, MizanError> {
         if !self.store().session_ready {
             let _ = self.init_session().await;
         }
@@ -140,6 +289,8 @@ impl MizanClient {
             function,
             args: &args,
             csrf_token: token.as_deref(),
+            client_id: Some(&self.inner.client_id),
+            uploads,
         };
         let response = self.inner.transport.call(request).await?;
         self.apply(&response).await;
@@ -152,8 +303,19 @@ impl MizanClient {
         function: &str,
         args: &A,
     ) -> Result<R, MizanError> {
+        self.call_as_with_uploads(function, args, &[]).await
+    }
+
+    /// [`MizanClient::call_as`] with upload arguments (see
+    /// [`MizanClient::call_with_uploads`]); what generated code uses.
+    pub async fn call_as_with_uploads<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        function: &str,
+        args: &A,
+        uploads: &[&str],
+    ) -> Result<R, MizanError> {
         let args = to_params(args)?;
-        let response = self.call(function, args).await?;
+        let response = self.call_with_uploads(function, args, uploads).await?;
         serde_json::from_value(response.result)
             .map_err(|e| MizanError::bad_response(format!("result of `{function}` does not match its type: {e}")))
     }
@@ -167,8 +329,8 @@ impl MizanClient {
         self.refetch_batch(refetch).await;
     }
 
-    /// Invalidates as if a response carried `entries` (e.g. pushed by a
-    /// websocket): refetches the matching mounted instances.
+    /// Invalidates as if a response carried `entries`: refetches the
+    /// matching mounted instances.
     pub async fn invalidate(&self, entries: &[Invalidation]) {
         let keys = self.store().plan_invalidation(entries);
         self.refetch_batch(keys).await;
@@ -252,7 +414,13 @@ impl MizanClient {
     async fn run_fetch(&self, key: InstanceKey, params: Params) -> Result<ContextData, MizanError> {
         let (generation, notify) = self.store().begin_fetch(&key, &params);
         notify.deliver();
+        let guard = AbortOnDrop {
+            client: self,
+            key: &key,
+            generation,
+        };
         let result = self.fetch_remote(key.context(), &params).await;
+        std::mem::forget(guard);
         let finished = self.store().finish_fetch(&key, generation, result.clone());
         finished.notify.deliver();
         for waiter in finished.waiters {
@@ -278,6 +446,13 @@ impl MizanClient {
         }
     }
 
+    /// Refetches every mounted instance (after a reconnect: pushes may have
+    /// been missed) and marks the others stale.
+    pub(crate) async fn refetch_all(&self) {
+        let keys = self.store().mark_all_for_refetch();
+        self.refetch_batch(keys).await;
+    }
+
     /// Refetches `keys` as one batch: everything queued in the same tick is
     /// fetched once per instance. Completes when all of `keys` have
     /// settled, including those another batch took.
@@ -295,6 +470,24 @@ impl MizanClient {
         }))
         .await;
         join_all(keys.iter().filter(|k| !taken.contains(*k)).map(|k| self.settled(k))).await;
+    }
+}
+
+/// Held while a fetch is in flight: if its future is dropped first, the
+/// instance must not stay "fetching" forever.
+struct AbortOnDrop<'a> {
+    client: &'a MizanClient,
+    key: &'a InstanceKey,
+    generation: u64,
+}
+
+impl Drop for AbortOnDrop<'_> {
+    fn drop(&mut self) {
+        let finished = self.client.store().abort_fetch(self.key, self.generation);
+        finished.notify.deliver();
+        for waiter in finished.waiters {
+            let _ = waiter.send(());
+        }
     }
 }
 
@@ -336,6 +529,25 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.client.store().unsubscribe(&self.key, self.id);
+    }
+}
+
+/// A status listener registered with [`MizanClient::on_status`]; dropping
+/// it unregisters the listener.
+pub struct StatusSubscription {
+    client: MizanClient,
+    id: u64,
+}
+
+impl std::fmt::Debug for StatusSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusSubscription").field("id", &self.id).finish()
+    }
+}
+
+impl Drop for StatusSubscription {
+    fn drop(&mut self) {
+        self.client.status_board().listeners.remove(&self.id);
     }
 }
 

@@ -4,137 +4,13 @@
 
 use super::*;
 use crate::ErrorCode;
-use crate::runtime::ClientFuture;
+use crate::test_mock::*;
 use crate::wire::{MergeEntry, ScopedInvalidation};
 use futures::channel::oneshot;
 use futures::executor::block_on;
 use serde_json::json;
 use std::collections::VecDeque;
 use std::time::Duration;
-
-fn p(v: Value) -> Params {
-    match v {
-        Value::Object(m) => m,
-        _ => Params::new(),
-    }
-}
-
-type FetchFn = dyn Fn(&str, &Params, usize) -> Result<ContextData, MizanError> + Send + Sync;
-
-/// A transport answering from closures and queues, logging every request.
-struct Mock {
-    log: Arc<Mutex<Vec<String>>>,
-    fetches: Mutex<usize>,
-    on_fetch: Box<FetchFn>,
-    calls: Mutex<VecDeque<Result<CallResponse, MizanError>>>,
-    sessions: Mutex<VecDeque<Result<SessionInfo, MizanError>>>,
-    /// When set, each fetch waits for a value sent through a channel whose
-    /// sender is pushed here.
-    gates: Option<Arc<Mutex<Vec<oneshot::Sender<ContextData>>>>>,
-}
-
-impl Mock {
-    fn new(on_fetch: impl Fn(&str, &Params, usize) -> Result<ContextData, MizanError> + Send + Sync + 'static) -> Self {
-        Mock {
-            log: Arc::default(),
-            fetches: Mutex::new(0),
-            on_fetch: Box::new(on_fetch),
-            calls: Mutex::default(),
-            sessions: Mutex::default(),
-            gates: None,
-        }
-    }
-
-    /// Fetches answer `{"n": <fetch number>}`.
-    fn counting() -> Self {
-        Mock::new(|_, _, n| Ok(p(json!({ "n": n }))))
-    }
-
-    fn answer_calls(self, answers: Vec<Result<CallResponse, MizanError>>) -> Self {
-        *self.calls.lock().unwrap() = answers.into();
-        self
-    }
-}
-
-impl Transport for Mock {
-    fn call<'a>(&'a self, request: CallRequest<'a>) -> ClientFuture<'a, Result<CallResponse, MizanError>> {
-        self.log.lock().unwrap().push(format!(
-            "call {} token={}",
-            request.function,
-            request.csrf_token.unwrap_or("-")
-        ));
-        let answer = self
-            .calls
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or_else(|| Ok(CallResponse::default()));
-        Box::pin(async move { answer })
-    }
-
-    fn fetch<'a>(&'a self, context: &'a str, params: &'a Params) -> ClientFuture<'a, Result<ContextData, MizanError>> {
-        let n = {
-            let mut count = self.fetches.lock().unwrap();
-            *count += 1;
-            *count
-        };
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("fetch {}", InstanceKey::new(context, params)));
-        if let Some(gates) = &self.gates {
-            let (tx, rx) = oneshot::channel();
-            gates.lock().unwrap().push(tx);
-            return Box::pin(async move { rx.await.map_err(|_| MizanError::network("gate dropped")) });
-        }
-        let answer = (self.on_fetch)(context, params, n);
-        Box::pin(async move { answer })
-    }
-
-    fn session(&self) -> ClientFuture<'_, Result<SessionInfo, MizanError>> {
-        self.log.lock().unwrap().push("session".into());
-        let answer = self
-            .sessions
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or_else(|| Ok(SessionInfo::default()));
-        Box::pin(async move { answer })
-    }
-}
-
-/// What a test inspects: the transport's request log and the timer's delays.
-type Log = Arc<Mutex<Vec<String>>>;
-type Slept = Arc<Mutex<Vec<Duration>>>;
-
-/// A client over `mock` whose timer records delays and returns at once.
-fn client(mock: Mock) -> (MizanClient, Log, Slept) {
-    let log = Arc::clone(&mock.log);
-    let slept: Arc<Mutex<Vec<Duration>>> = Arc::default();
-    let sink = Arc::clone(&slept);
-    let sleep = move |d: Duration| -> ClientFuture<'static, ()> {
-        sink.lock().unwrap().push(d);
-        Box::pin(async {})
-    };
-    (MizanClient::builder(mock).sleep(sleep).build(), log, slept)
-}
-
-fn fetches(log: &Mutex<Vec<String>>) -> Vec<String> {
-    log.lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.starts_with("fetch"))
-        .cloned()
-        .collect()
-}
-
-fn response(invalidate: Vec<Invalidation>, merge: Vec<MergeEntry>) -> CallResponse {
-    CallResponse {
-        result: json!({"ok": true}),
-        invalidate,
-        merge,
-    }
-}
 
 #[test]
 fn the_client_is_send_and_sync_and_its_futures_are_send() {

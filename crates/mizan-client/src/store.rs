@@ -285,6 +285,33 @@ impl Store {
         }
     }
 
+    /// Forgets a fetch whose future was dropped before it finished (the
+    /// push loop or a spawned load was cancelled): unless a newer fetch
+    /// started, the instance is no longer fetching, is stale (the next load
+    /// fetches it), and whoever waited for it is released.
+    pub(crate) fn abort_fetch(&mut self, key: &InstanceKey, generation: u64) -> Finished {
+        let mut notify = Notifications::default();
+        let Some(inst) = self.instances.get_mut(key).filter(|i| i.in_flight == Some(generation)) else {
+            return Finished {
+                applied: false,
+                notify,
+                waiters: Vec::new(),
+            };
+        };
+        inst.in_flight = None;
+        inst.stale = true;
+        inst.state.is_fetching = false;
+        if inst.state.status == Status::Loading {
+            inst.state.status = Status::Idle;
+        }
+        notify.push_instance(inst);
+        Finished {
+            applied: true,
+            notify,
+            waiters: std::mem::take(&mut inst.waiters),
+        }
+    }
+
     /// A receiver completed when the fetch in flight settles; `None` when
     /// nothing is in flight.
     pub(crate) fn settled(&mut self, key: &InstanceKey) -> Option<oneshot::Receiver<()>> {
@@ -319,6 +346,20 @@ impl Store {
                 } else {
                     inst.stale = true;
                 }
+            }
+        }
+        refetch
+    }
+
+    /// After a reconnect (pushes may have been missed): every mounted
+    /// instance to refetch; the unmounted ones become stale.
+    pub(crate) fn mark_all_for_refetch(&mut self) -> BTreeSet<InstanceKey> {
+        let mut refetch = BTreeSet::new();
+        for (key, inst) in &mut self.instances {
+            if inst.mounted() {
+                refetch.insert(key.clone());
+            } else {
+                inst.stale = true;
             }
         }
         refetch

@@ -1,6 +1,7 @@
 //! The Tauri IPC transport (SPEC §3), `wasm32` only: one command,
 //! `plugin:mizan|mizan_invoke`, with `{"envelope": {"op": "call", "fn",
-//! "args"}}` or `{"envelope": {"op": "fetch", "context", "params"}}`; the
+//! "args", "client"}}` (uploads in their `{"filename", "content_type",
+//! "base64"}` form) or `{"envelope": {"op": "fetch", "context", "params"}}`; the
 //! answers have the HTTP bodies' shapes and failures reject with `{"code",
 //! "message", "details"?}`.
 //!
@@ -36,7 +37,10 @@ impl TauriTransport {
 
 impl Transport for TauriTransport {
     fn call<'a>(&'a self, request: CallRequest<'a>) -> ClientFuture<'a, Result<CallResponse, MizanError>> {
-        let envelope = json!({"op": "call", "fn": request.function, "args": request.args});
+        let mut envelope = json!({"op": "call", "fn": request.function, "args": request.args});
+        if let Some(id) = request.client_id {
+            envelope["client"] = json!(id);
+        }
         Box::pin(invoke(envelope))
     }
 
