@@ -232,3 +232,57 @@ fn an_unreachable_server_is_a_network_error() {
     assert_eq!(err.code, ErrorCode::NetworkError);
     assert!(err.is_retryable());
 }
+
+#[test]
+fn uploads_go_as_multipart_and_calls_carry_the_client_id() {
+    let server = serve(vec![
+        (200, "", r#"{"csrfToken":null}"#),
+        (200, "", r#"{"result":{"size":7},"invalidate":[]}"#),
+        (200, "", r#"{"result":null,"invalidate":[]}"#),
+    ]);
+    let client = MizanClient::http(&server.base).unwrap();
+    let rt = runtime();
+    let file = mizan_client::Upload::new("a b.png", "image/png", b"\x00\x01hello".to_vec());
+    let args = params(json!({"user_id": 5, "file": file, "note": "x"}));
+    rt.block_on(client.call_with_uploads("upload_avatar", args, &["file"]))
+        .unwrap();
+    // An optional upload left out is a plain JSON call.
+    let args = params(json!({"user_id": 5, "file": null}));
+    rt.block_on(client.call_with_uploads("upload_avatar", args, &["file"]))
+        .unwrap();
+
+    let seen = server.seen.lock().unwrap().clone();
+    let multipart = &seen[1];
+    let content_type = multipart.header("Content-Type").unwrap();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("not multipart: {content_type}"));
+    let parts: Vec<&str> = multipart
+        .body
+        .split(&format!("--{boundary}"))
+        .filter(|p| !p.trim().is_empty() && p.trim() != "--")
+        .collect();
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    let (envelope_head, envelope_body) = parts[0].split_once("\r\n\r\n").unwrap();
+    assert!(envelope_head.contains(r#"name="envelope""#), "{envelope_head}");
+    assert_eq!(
+        serde_json::from_str::<Value>(envelope_body.trim_end()).unwrap(),
+        json!({"fn": "upload_avatar", "args": {"user_id": 5, "note": "x"}}),
+        "the envelope holds the args without the file"
+    );
+    let (file_head, file_body) = parts[1].split_once("\r\n\r\n").unwrap();
+    assert!(file_head.contains(r#"name="file"; filename="a b.png""#), "{file_head}");
+    assert!(file_head.contains("Content-Type: image/png"), "{file_head}");
+    assert_eq!(file_body.strip_suffix("\r\n").unwrap(), "\u{0}\u{1}hello");
+
+    let plain = &seen[2];
+    assert_eq!(plain.header("Content-Type"), Some("application/json"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&plain.body).unwrap(),
+        json!({"fn": "upload_avatar", "args": {"user_id": 5, "file": null}})
+    );
+    for call in [multipart, plain] {
+        assert_eq!(call.header("X-Mizan-Client"), Some(client.client_id()));
+    }
+    assert_eq!(seen[0].header("X-Mizan-Client"), None, "only calls carry it");
+}
