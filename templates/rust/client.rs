@@ -65,7 +65,11 @@ impl Client {
 {%- for f in m.functions %}
 
 {{ f.doc_in }}    pub async fn {{ f.method }}(&self{% if !f.args.is_empty() %}, args: &{{ f.pascal }}Args{% endif %}) -> ::std::result::Result<{{ f.result_ty }}, MizanError> {
+{%- if f.uploads_lit.is_empty() %}
         self.kernel.call_as({{ f.name_lit }}, {% if f.args.is_empty() %}&(){% else %}args{% endif %}).await
+{%- else %}
+        self.kernel.call_as_with_uploads({{ f.name_lit }}, args, {{ f.uploads_lit }}).await
+{%- endif %}
     }
 {%- endfor %}
 {%- for c in m.contexts %}

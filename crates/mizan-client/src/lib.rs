@@ -62,6 +62,7 @@ pub use push::{
     CLOSE_UNAUTHORIZED, ConnectionStatus, PushError, PushEvent, PushMessage, PushRequest, PushStream, PushTransport,
     ReconnectPolicy, StatusListener,
 };
+pub use push_loop::PushStop;
 pub use runtime::{ClientFuture, DefaultSleep, RetryPolicy, Sleep};
 pub use store::{InstanceState, Listener, Status, TypedState};
 pub use transport::{CallRequest, Transport};

@@ -116,6 +116,32 @@ impl MizanClient {
         }
     }
 
+    /// [`MizanClient::run_push`] as an owned future, for executors that
+    /// need `'static` tasks (`tokio::spawn`, `leptos::task::spawn_local`),
+    /// and a guard: dropping the guard ends the loop (status `idle`).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), mizan_client::MizanError> {
+    /// let client = mizan_client::MizanClient::http("http://127.0.0.1:8000/api/mizan")?;
+    /// let (task, stop) = client.push_task();
+    /// # #[cfg(any())]
+    /// tokio::spawn(task);
+    /// // ... later: no more pushes.
+    /// drop(stop);
+    /// # Ok(()) }
+    /// ```
+    pub fn push_task(&self) -> (ClientFuture<'static, ()>, PushStop) {
+        let (stop, stopped) = futures::channel::oneshot::channel::<()>();
+        let client = self.clone();
+        let task = async move {
+            let run = pin!(client.run_push());
+            // Either the loop ended (unauthorized, no pushes) or the guard
+            // was dropped; the loop's future is dropped with this one.
+            let _ = futures::future::select(run, stopped).await;
+        };
+        (Box::pin(task), PushStop { _stop: stop })
+    }
+
     fn next_jitter(&self) -> f64 {
         self.inner()
             .jitter
@@ -197,6 +223,12 @@ async fn alongside<T>(applying: &mut Applying<'_>, future: impl Future<Output = 
         future.as_mut().poll(cx)
     })
     .await
+}
+
+/// Returned by [`MizanClient::push_task`]: dropping it ends the loop.
+#[derive(Debug)]
+pub struct PushStop {
+    _stop: futures::channel::oneshot::Sender<()>,
 }
 
 /// Marks the loop as stopped when `run_push` returns or is dropped; a

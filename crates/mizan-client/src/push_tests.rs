@@ -484,3 +484,27 @@ fn a_connect_that_hangs_times_out_and_is_retried() {
     assert_eq!(slept.lock().unwrap()[0], POLICY.connect_timeout);
     assert_eq!(c.connection_status(), ConnectionStatus::Connecting);
 }
+
+#[test]
+fn a_push_task_ends_when_its_guard_is_dropped() {
+    let mut h = harness(true);
+    let _tx = h.script.open();
+    let (task, stop) = h.client.push_task();
+    fn send<T: Send + 'static>(_: &T) {}
+    send(&task);
+    let done = Arc::new(Mutex::new(false));
+    let flag = Arc::clone(&done);
+    h.pool
+        .spawner()
+        .spawn_local(async move {
+            task.await;
+            *flag.lock().unwrap() = true;
+        })
+        .unwrap();
+    h.pool.run_until_stalled();
+    assert_eq!(h.client.connection_status(), ConnectionStatus::Connected);
+    drop(stop);
+    h.pool.run_until_stalled();
+    assert!(*done.lock().unwrap());
+    assert_eq!(h.client.connection_status(), ConnectionStatus::Idle);
+}

@@ -82,6 +82,10 @@ pub(crate) struct RsFn {
     pub args: Vec<RsField>,
     /// The result type (named types as `types::Name`).
     pub result_ty: String,
+    /// The wire names of the arguments that are files (shape `upload`, or
+    /// an optional one), as a Rust slice literal (`&["file"]`); empty when
+    /// there are none. The HTTP transport sends those as multipart parts.
+    pub uploads_lit: String,
 }
 
 /// A context.
@@ -298,12 +302,21 @@ fn fn_view(f: &Function) -> Result<RsFn> {
     let origin = format!("function `{}`", f.name);
     let mut seen = Names::default();
     let mut args = Vec::new();
+    let mut uploads = Vec::new();
     for p in &f.params {
         let id = field_ident(&p.name);
         seen.add(&id, &format!("param `{}` of {origin}", p.name))?;
         let ty = rs_type(&p.shape, "types::");
         args.push(field(&id, &p.name, None, ty, !p.required, "    "));
+        if is_file(&p.shape) {
+            uploads.push(lit(&p.name));
+        }
     }
+    let uploads_lit = if uploads.is_empty() {
+        String::new()
+    } else {
+        format!("&[{}]", uploads.join(", "))
+    };
     let doc = f.doc.clone().unwrap_or_else(|| format!("Calls `{}`.", f.name));
     Ok(RsFn {
         name: f.name.clone(),
@@ -315,7 +328,19 @@ fn fn_view(f: &Function) -> Result<RsFn> {
         doc: doc_lines(Some(&doc), ""),
         args,
         result_ty: rs_type(&f.output, "types::"),
+        uploads_lit,
     })
+}
+
+/// True for an argument sent as a multipart file part: `upload`, or an
+/// optional one. (Uploads nested in lists or types travel in the JSON
+/// envelope form.)
+fn is_file(shape: &Shape) -> bool {
+    match shape {
+        Shape::Upload => true,
+        Shape::Optional(inner) => matches!(**inner, Shape::Upload),
+        _ => false,
+    }
 }
 
 fn ctx_view(ir: &Ir, c: &Context) -> Result<RsCtx> {
@@ -417,7 +442,7 @@ pub(crate) fn rs_type(shape: &Shape, ns: &str) -> String {
         Shape::Boolean => "bool".into(),
         Shape::Null => "()".into(),
         Shape::Json | Shape::Union(_) => "::mizan_client::serde_json::Value".into(),
-        Shape::Upload => "::std::vec::Vec<u8>".into(),
+        Shape::Upload => "::mizan_client::Upload".into(),
         Shape::Ref(name) => format!("{ns}{}", ident(name)),
         Shape::List(inner) => format!("::std::vec::Vec<{}>", rs_type(inner, ns)),
         Shape::Optional(inner) => format!("::std::option::Option<{}>", rs_type(inner, ns)),
