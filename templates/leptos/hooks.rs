@@ -1,6 +1,10 @@
 {{ header }}//! Leptos 0.8 bindings over the typed client.
 //!
-//! * [`provide_mizan`] at the root makes a [`client::Client`] available;
+//! * [`provide_mizan`] at the root makes a [`client::Client`] available and
+//!   starts its push loop (`leptos::task::spawn_local`), stopped when the
+//!   providing component is cleaned up; [`use_mizan_status`] is the
+//!   connection status as a signal (`idle`, `connecting`, `connected`,
+//!   `reconnecting`, `unauthorized`);
 //! * `use_<context>_context(params)` mounts one context instance and returns
 //!   its reactive `{data, status, error}` ([`ContextState`]); it follows the
 //!   params signal, refetches itself when a mutation invalidates it and is
@@ -11,15 +15,44 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use ::leptos::prelude::*;
-use ::mizan_client::{InstanceState, Listener, MizanError, Params, Status, Subscription, TypedState};
+use ::mizan_client::{ConnectionStatus, InstanceState, Listener, MizanError, Params, Status, Subscription, TypedState};
 
 use super::client;
 #[allow(unused_imports)]
 use super::types;
 
-/// Makes `client` available to every `use_*` hook below this component.
+/// Makes `client` available to every `use_*` hook below this component and
+/// runs its push loop (server pushes refetch the mounted contexts) until
+/// this component is cleaned up. A client without a push transport simply
+/// stays `idle`.
 pub fn provide_mizan(client: client::Client) {
+    let kernel = client.kernel().clone();
+    let status = ArcRwSignal::new(kernel.connection_status());
+    let sink = status.clone();
+    let listener = kernel.on_status(move |s| sink.set(s));
+    let (task, stop) = kernel.push_task();
+    ::leptos::task::spawn_local(task);
+    on_cleanup(move || {
+        drop(stop);
+        drop(listener);
+    });
+    provide_context(MizanStatus(Signal::derive(move || status.get())));
     provide_context(client);
+}
+
+/// The connection status [`provide_mizan`] provides.
+#[derive(Clone, Copy)]
+struct MizanStatus(Signal<ConnectionStatus>);
+
+/// The push connection's status, as a signal: `Idle`, `Connecting`,
+/// `Connected`, `Reconnecting` (mounted contexts are refetched once back)
+/// or `Unauthorized` (the server rejected the credentials).
+///
+/// # Panics
+///
+/// When no ancestor component called [`provide_mizan`].
+pub fn use_mizan_status() -> Signal<ConnectionStatus> {
+    expect_context::<MizanStatus>().0
 }
 
 /// The client given to [`provide_mizan`].

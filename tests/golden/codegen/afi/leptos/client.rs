@@ -61,7 +61,7 @@ pub struct SetItemNameArgs {
 #[serde(crate = "::mizan_client::serde")]
 pub struct UploadAvatarArgs {
     pub user_id: i64,
-    pub file: ::std::vec::Vec<u8>,
+    pub file: ::mizan_client::Upload,
 }
 
 /// Arguments of `user_orders`.
@@ -215,7 +215,7 @@ impl Client {
 
     /// Stores a user's avatar and answers what arrived.
     pub async fn upload_avatar(&self, args: &UploadAvatarArgs) -> ::std::result::Result<types::AvatarReceipt, MizanError> {
-        self.kernel.call_as("upload_avatar", args).await
+        self.kernel.call_as_with_uploads("upload_avatar", args, &["file"]).await
     }
 
     /// A page of a user's orders.

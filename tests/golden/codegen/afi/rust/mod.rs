@@ -6,7 +6,13 @@
 //!
 //! ```ignore
 //! let client = Client::new(mizan_client::MizanClient::http("http://127.0.0.1:8000/api/mizan")?);
+//! // Server pushes (WebSocket `{base}/ws/`) refetch what other clients change:
+//! let kernel = client.kernel().clone();
+//! tokio::spawn(async move { kernel.run_push().await });
 //! ```
+//!
+//! Arguments of shape `upload` are `mizan_client::Upload {filename,
+//! content_type, bytes}`, sent as multipart file parts over HTTP.
 
 pub mod client;
 pub mod types;
