@@ -15,8 +15,8 @@
 mod wasm {
     use mizan_client::transport::{TauriPushTransport, TauriTransport};
     use mizan_client::{ConnectionStatus, ErrorCode, MizanClient, Params, ReconnectPolicy, RetryPolicy};
-    use std::time::Duration;
     use serde_json::{Value, json};
+    use std::time::Duration;
     use wasm_bindgen::JsValue;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -213,7 +213,10 @@ mod wasm {
         wasm_bindgen_futures::spawn_local(task);
         settle().await;
         assert_eq!(client.connection_status(), ConnectionStatus::Connected);
-        let subscribe = js_calls().into_iter().find(|c| c["cmd"] == "plugin:mizan|mizan_subscribe").expect("subscribed");
+        let subscribe = js_calls()
+            .into_iter()
+            .find(|c| c["cmd"] == "plugin:mizan|mizan_subscribe")
+            .expect("subscribed");
         let channel = eval("globalThis.__channel").as_f64().expect("channel id");
         assert_eq!(
             subscribe["args"],
@@ -229,7 +232,11 @@ mod wasm {
         };
         deliver(json!({"index": 1, "message": merge(200)}));
         settle().await;
-        assert_eq!(five.state().data.expect("five")["user_profile"]["n"], 1.0, "index 1 waits for index 0");
+        assert_eq!(
+            five.state().data.expect("five")["user_profile"]["n"],
+            1.0,
+            "index 1 waits for index 0"
+        );
         deliver(json!({"index": 0, "message": merge(100)}));
         settle().await;
         assert_eq!(five.state().data.expect("five")["user_profile"]["n"], 200.0);
@@ -247,11 +254,21 @@ mod wasm {
         settle().await;
         let unregistered = eval("globalThis.__unregistered.length").as_f64().expect("number");
         assert_eq!(unregistered, 1.0);
-        let subscribes = js_calls().iter().filter(|c| c["cmd"] == "plugin:mizan|mizan_subscribe").count();
+        let subscribes = js_calls()
+            .iter()
+            .filter(|c| c["cmd"] == "plugin:mizan|mizan_subscribe")
+            .count();
         assert_eq!(subscribes, 2);
         assert_eq!(client.connection_status(), ConnectionStatus::Connected);
-        assert_eq!(js_fetches(), 5.0, "both mounted instances refetched after the reconnect");
-        let unsubscribes = js_calls().iter().filter(|c| c["cmd"] == "plugin:mizan|mizan_unsubscribe").count();
+        assert_eq!(
+            js_fetches(),
+            5.0,
+            "both mounted instances refetched after the reconnect"
+        );
+        let unsubscribes = js_calls()
+            .iter()
+            .filter(|c| c["cmd"] == "plugin:mizan|mizan_unsubscribe")
+            .count();
         assert_eq!(unsubscribes, 1);
 
         // Dropping the guard ends the loop.

@@ -54,7 +54,7 @@ publish = false
 
 [dependencies]
 mizan-client = {{ path = {client:?} }}
-{leptos_dep}tokio = {{ version = "1", features = ["rt", "macros"] }}
+{leptos_dep}tokio = {{ version = "1", features = ["rt", "macros", "time"] }}
 
 [[bin]]
 name = "afi_e2e"
@@ -135,7 +135,31 @@ fn generated_rust_and_leptos_clients_pass_clippy() {
 fn generated_rust_client_against_afi_server() {
     let server = support::AfiServer::start();
     let dir = project("e2e", false);
-    let out = support::run(cargo(&dir).args(["run", "--quiet", "--bin", "afi_e2e", "--", &server.base_url]));
+    // A 1 MB file and its SHA-256, computed here independently (coreutils).
+    let tmp = support::temp_dir("mizan-upload-");
+    let file = tmp.path().join("avatar.bin");
+    let bytes: Vec<u8> = (0..1_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&file, &bytes).expect("write the upload");
+    let sum = support::run(Command::new("sha256sum").arg(&file));
+    support::assert_success("sha256sum", &sum);
+    let sha = String::from_utf8_lossy(&sum.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_owned();
+    let file_arg = file.to_string_lossy().into_owned();
+    let out = support::run(cargo(&dir).args([
+        "run",
+        "--quiet",
+        "--bin",
+        "afi_e2e",
+        "--",
+        &server.base_url,
+        &file_arg,
+        &sha,
+    ]));
     support::assert_success("afi_e2e against afi-server", &out);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }

@@ -1,11 +1,16 @@
 //! The generated Rust client and the `mizan-client` kernel against a live
 //! `afi-server`: typed results, typed errors, scoped invalidation of
-//! mounted instances and merges. Prints `ok`; panics on any mismatch.
+//! mounted instances, merges, uploads (a file read from disk whose SHA-256
+//! the test computed; over the body limit: 413) and pushes (another
+//! client's rename refetches a mounted instance of this one, which made no
+//! call). Prints `ok`; panics on any mismatch.
+//!
+//! Usage: `afi_e2e BASE_URL UPLOAD_FILE UPLOAD_SHA256`.
 
 use std::sync::{Arc, Mutex};
 
 use mizan_client::serde_json::{Value, json};
-use mizan_client::{ErrorCode, InstanceState, MizanClient, Params};
+use mizan_client::{ConnectionStatus, ErrorCode, InstanceState, MizanClient, Params, Upload};
 use mizan_generated_check::rust_api as api;
 
 fn params(v: Value) -> Params {
@@ -27,7 +32,13 @@ fn recorder() -> (Arc<Mutex<Vec<InstanceState>>>, mizan_client::Listener) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let base = std::env::args().nth(1).expect("usage: afi_e2e BASE_URL");
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: afi_e2e BASE_URL UPLOAD_FILE UPLOAD_SHA256";
+    let (base, upload_file, upload_sha) = (
+        args.next().expect(usage),
+        args.next().expect(usage),
+        args.next().expect(usage),
+    );
     let client = api::Client::new(MizanClient::http(&base).expect("HTTP client"));
 
     // Typed results.
@@ -131,5 +142,59 @@ async fn main() {
         .await
         .expect("fetch user");
     assert_eq!(fresh.user_profile.name, "Zed");
+
+    // Uploads: a file from disk, multipart over HTTP, arrives byte for byte.
+    let file = Upload::from_path(&upload_file, Some("application/octet-stream")).expect("read the upload");
+    let size = file.bytes.len();
+    let receipt = client
+        .upload_avatar(&api::UploadAvatarArgs { user_id: 7, file })
+        .await
+        .expect("upload_avatar");
+    assert_eq!(receipt.sha256, upload_sha, "the server hashed what was sent");
+    assert_eq!(usize::try_from(receipt.size).ok(), Some(size));
+    assert_eq!(receipt.filename, "avatar.bin");
+    let err = client
+        .upload_avatar(&api::UploadAvatarArgs {
+            user_id: 7,
+            file: Upload::from_bytes(vec![0u8; 2 * 1024 * 1024]),
+        })
+        .await
+        .expect_err("over the body limit");
+    assert_eq!(err.status, Some(413), "{err}");
+
+    // Pushes: another client renames user 9; this one makes no call, yet
+    // its mounted user-9 instance is refetched.
+    let kernel = client.kernel().clone();
+    tokio::spawn(async move { kernel.run_push().await });
+    let user9 = client.kernel().subscribe("user", params(json!({"user_id": 9})), None);
+    user9.load().await;
+    wait("connected", || client.kernel().connection_status() == ConnectionStatus::Connected).await;
+    let other = api::Client::new(MizanClient::http(&base).expect("HTTP client"));
+    other
+        .rename(&api::RenameArgs {
+            user_id: 9,
+            name: "Pushed".into(),
+        })
+        .await
+        .expect("rename by the other client");
+    let name9 = || {
+        user9
+            .state()
+            .decode::<api::UserData>()
+            .data
+            .map(|d| d.user_profile.name)
+    };
+    wait("user 9 refetched by push", || name9().as_deref() == Some("Pushed")).await;
     println!("ok");
+}
+
+/// Polls `check` every 10 ms for up to 10 s.
+async fn wait(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for: {what}");
 }

@@ -2,7 +2,7 @@
 //! would: if a signature changes shape, this stops compiling.
 
 use ::leptos::prelude::*;
-use ::mizan_client::{MizanClient, MizanError, Status};
+use ::mizan_client::{ConnectionStatus, MizanClient, MizanError, Status, Upload};
 
 use crate::leptos_api as ui;
 use crate::rust_api as api;
@@ -20,12 +20,22 @@ pub async fn first_order_sku(client: &api::Client, user_id: i64) -> Result<Optio
     Ok(data.user_orders.orders.first().map(|o| o.sku.clone()))
 }
 
-/// The Leptos root: provides the client over IPC-or-HTTP kernel.
+/// Uploads an avatar (multipart over HTTP) and returns its SHA-256.
+pub async fn upload(client: &api::Client, user_id: i64, png: Vec<u8>) -> Result<String, MizanError> {
+    let file = Upload::new("avatar.png", "image/png", png);
+    Ok(client.upload_avatar(&api::UploadAvatarArgs { user_id, file }).await?.sha256)
+}
+
+/// The Leptos root: provides the client over IPC-or-HTTP kernel (which
+/// starts its push loop) and shows the connection status.
 #[component]
 pub fn App(kernel: MizanClient) -> impl IntoView {
     ui::provide_mizan(ui::Client::new(kernel));
     let (user_id, set_user_id) = signal(1_i64);
+    let status = ui::use_mizan_status();
+    let offline = move || matches!(status.get(), ConnectionStatus::Reconnecting | ConnectionStatus::Connecting);
     view! {
+        <p data-testid="connection">{move || if offline() { "offline" } else { "" }}</p>
         <UserCard user_id=user_id />
         <button on:click=move |_| set_user_id.update(|id| *id += 1)>"next user"</button>
         <Items />
