@@ -5,7 +5,7 @@
 ...     client.add(a=1, b=2)  # doctest: +SKIP
 """
 
-from ._kernel import CallResponse, Invalidation, JsonValue, Merge, MizanError
+from ._kernel import CallResponse, Invalidation, JsonValue, Merge, MizanError, Upload, UploadInput
 from .client import (
     DEFAULT_BASE_URL,
     AsyncMizanClient,
@@ -29,6 +29,8 @@ __all__ = [
     "Merge",
     "MizanClient",
     "MizanError",
+    "Upload",
+    "UploadInput",
 {%- for c in m.contexts %}
     {{ c.data_class_lit }},
 {%- endfor %}

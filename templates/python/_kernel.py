@@ -9,7 +9,12 @@ Rules shared with the TypeScript and Rust kernels:
   (``GET {base}/session/``); a CSRF token it returns is sent back as
   ``X-CSRFToken``; a failed session request is retried by the next call;
 - every failure is a :class:`MizanError` with ``code``, ``message``,
-  ``details`` (and ``status`` when there was an HTTP response).
+  ``details`` (and ``status`` when there was an HTTP response);
+- each client has a random id sent as ``X-Mizan-Client`` on calls, so the
+  server's pushes name the client that caused them;
+- upload arguments (:class:`Upload`, or bytes, a path, a binary file) are
+  sent as ``multipart/form-data``: a part ``envelope`` with ``{"fn",
+  "args"}`` and one file part per upload argument.
 
 This module has no dependency besides httpx.
 """
@@ -17,13 +22,17 @@ This module has no dependency besides httpx.
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import json
 import math
+import mimetypes
+import os
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal, TypeVar, Union, cast
+from typing import IO, Literal, TypeVar, Union, cast
 from urllib.parse import quote
 
 import httpx
@@ -257,15 +266,99 @@ def literal_of(*allowed: str) -> Decoder[str]:
     return run
 
 
+# ---------------------------------------------------------------------------
+# Uploads (SPEC §3.2)
+# ---------------------------------------------------------------------------
+
+OCTET_STREAM = "application/octet-stream"
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """A file sent as an argument: its name, MIME type and bytes."""
+
+    data: bytes
+    filename: str = ""
+    content_type: str = OCTET_STREAM
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], content_type: str | None = None) -> Upload:
+        """Reads a file; its name is the path's last component, its type
+        ``content_type`` or guessed from the extension."""
+        name = os.path.basename(os.fspath(path))
+        with open(path, "rb") as f:
+            data = f.read()
+        guessed = mimetypes.guess_type(name)[0]
+        return cls(data, name, content_type or guessed or OCTET_STREAM)
+
+    @classmethod
+    def from_file(cls, file: IO[bytes], filename: str | None = None, content_type: str | None = None) -> Upload:
+        """Reads an open binary file (its ``name``, when it has one, names it)."""
+        raw_name = getattr(file, "name", None)
+        name = filename if filename is not None else (os.path.basename(raw_name) if isinstance(raw_name, str) else "")
+        guessed = mimetypes.guess_type(name)[0] if name else None
+        return cls(file.read(), name, content_type or guessed or OCTET_STREAM)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The envelope form ``{"filename", "content_type", "base64"}``."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "base64": base64.b64encode(self.data).decode("ascii"),
+        }
+
+
+UploadInput = Union[Upload, bytes, bytearray, "os.PathLike[str]", IO[bytes]]
+"""What an upload argument accepts: an :class:`Upload`, bytes (no name,
+``application/octet-stream``), a path (``pathlib.Path``; read when the call
+is made) or an open binary file."""
+
+
+def to_upload(value: object) -> Upload:
+    """An :class:`Upload` from any :data:`UploadInput`."""
+    if isinstance(value, Upload):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Upload(bytes(value))
+    if isinstance(value, os.PathLike):
+        return Upload.from_path(cast("os.PathLike[str]", value))
+    read = getattr(value, "read", None)
+    if callable(read):
+        return Upload.from_file(cast("IO[bytes]", value))
+    raise TypeError(f"cannot upload a {type(value).__name__}: pass bytes, a path, a binary file or an Upload")
+
+
+def as_upload(value: object, path: str) -> Upload:
+    """Decodes the envelope form of an upload."""
+    obj = as_object(value, path)
+    encoded = field(obj, "base64", path, as_str)
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except ValueError as e:
+        raise MizanError(BAD_RESPONSE, f"{path}.base64: not base64: {e}") from e
+    return Upload(
+        data,
+        optional_field(obj, "filename", path, as_str) or "",
+        optional_field(obj, "content_type", path, as_str) or OCTET_STREAM,
+    )
+
+
+def files_dict(pairs: Sequence[tuple[str, object, bool]]) -> dict[str, Upload]:
+    """The upload arguments from ``(wire name, value, omit when None)`` triples."""
+    return {name: to_upload(value) for name, value, omit in pairs if not (omit and value is None)}
+
+
 def to_json(value: object) -> JsonValue:
     """Plain JSON for a generated value: dataclasses through their
-    ``to_json``, lists, dicts, bytes (uploads, as a list of byte values) and
-    scalars as they are."""
+    ``to_json``, lists, dicts, uploads nested in them in their envelope form
+    ``{"filename", "content_type", "base64"}``, and scalars as they are."""
     method = getattr(value, "to_json", None)
+    if isinstance(value, Upload):
+        return cast(JsonValue, value.to_json())
     if dataclasses.is_dataclass(value) and callable(method):
         return cast(JsonValue, method())
-    if isinstance(value, (bytes, bytearray)):
-        return list(value)
+    if isinstance(value, (bytes, bytearray, memoryview, os.PathLike)) or callable(getattr(value, "read", None)):
+        return cast(JsonValue, to_upload(value).to_json())
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -431,6 +524,21 @@ def _body(response: httpx.Response) -> object:
         raise MizanError(BAD_RESPONSE, f"expected JSON from the server: {e}", None, response.status_code) from e
 
 
+def _multipart(fn: str, args: Mapping[str, JsonValue], files: Mapping[str, Upload]) -> dict[str, tuple[str | None, bytes, str]]:
+    """The multipart parts of a call with files: ``envelope`` (the JSON
+    call without the files) and one part per file, named after its argument."""
+    envelope = json.dumps({"fn": fn, "args": dict(args)}, ensure_ascii=False).encode()
+    parts: dict[str, tuple[str | None, bytes, str]] = {"envelope": (None, envelope, "application/json")}
+    for name, upload in files.items():
+        parts[name] = (upload.filename, upload.data, upload.content_type)
+    return parts
+
+
+def new_client_id() -> str:
+    """A fresh client id for ``X-Mizan-Client``."""
+    return "py" + secrets.token_hex(16)
+
+
 def _backoff(attempt: int, backoff: float) -> float:
     return float(backoff * (2**attempt))
 
@@ -461,15 +569,25 @@ class SyncKernel:
         self._sleep = sleep
         self._session_ready = False
         self._csrf_token: str | None = None
+        self.client_id = new_client_id()
+        """Sent as ``X-Mizan-Client`` on calls."""
 
-    def _send(self, method: Literal["GET", "POST"], path: str, body: bytes | None = None) -> object:
+    def _send(
+        self,
+        method: Literal["GET", "POST"],
+        path: str,
+        body: bytes | None = None,
+        files: dict[str, tuple[str | None, bytes, str]] | None = None,
+    ) -> object:
         headers = {"Accept": "application/json", **self.headers}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
+        if body is not None or files is not None:
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            headers["X-Mizan-Client"] = self.client_id
             if self._csrf_token is not None:
                 headers["X-CSRFToken"] = self._csrf_token
         try:
-            response = self.http.request(method, self.base_url + path, headers=headers, content=body)
+            response = self.http.request(method, self.base_url + path, headers=headers, content=body, files=files)
         except httpx.HTTPError as e:
             raise MizanError(NETWORK_ERROR, f"request failed: {e}") from e
         return _body(response)
@@ -480,13 +598,15 @@ class SyncKernel:
         self._session_ready = True
         return self._csrf_token
 
-    def call(self, fn: str, args: Mapping[str, JsonValue]) -> CallResponse:
-        """``POST {base}/call/``; never retried."""
+    def call(self, fn: str, args: Mapping[str, JsonValue], files: Mapping[str, Upload] | None = None) -> CallResponse:
+        """``POST {base}/call/`` (multipart when there are ``files``); never retried."""
         if not self._session_ready:
             try:
                 self.init_session()
             except MizanError:
                 pass  # the call itself reports what is wrong; the next call tries again
+        if files:
+            return decode_call_response(self._send("POST", "/call/", files=_multipart(fn, args, files)))
         body = json.dumps({"fn": fn, "args": dict(args)}, ensure_ascii=False).encode()
         return decode_call_response(self._send("POST", "/call/", body))
 
@@ -528,15 +648,25 @@ class AsyncKernel:
         self.backoff = backoff
         self._session_ready = False
         self._csrf_token: str | None = None
+        self.client_id = new_client_id()
+        """Sent as ``X-Mizan-Client`` on calls."""
 
-    async def _send(self, method: Literal["GET", "POST"], path: str, body: bytes | None = None) -> object:
+    async def _send(
+        self,
+        method: Literal["GET", "POST"],
+        path: str,
+        body: bytes | None = None,
+        files: dict[str, tuple[str | None, bytes, str]] | None = None,
+    ) -> object:
         headers = {"Accept": "application/json", **self.headers}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
+        if body is not None or files is not None:
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            headers["X-Mizan-Client"] = self.client_id
             if self._csrf_token is not None:
                 headers["X-CSRFToken"] = self._csrf_token
         try:
-            response = await self.http.request(method, self.base_url + path, headers=headers, content=body)
+            response = await self.http.request(method, self.base_url + path, headers=headers, content=body, files=files)
         except httpx.HTTPError as e:
             raise MizanError(NETWORK_ERROR, f"request failed: {e}") from e
         return _body(response)
@@ -547,13 +677,15 @@ class AsyncKernel:
         self._session_ready = True
         return self._csrf_token
 
-    async def call(self, fn: str, args: Mapping[str, JsonValue]) -> CallResponse:
-        """``POST {base}/call/``; never retried."""
+    async def call(self, fn: str, args: Mapping[str, JsonValue], files: Mapping[str, Upload] | None = None) -> CallResponse:
+        """``POST {base}/call/`` (multipart when there are ``files``); never retried."""
         if not self._session_ready:
             try:
                 await self.init_session()
             except MizanError:
                 pass  # the call itself reports what is wrong; the next call tries again
+        if files:
+            return decode_call_response(await self._send("POST", "/call/", files=_multipart(fn, args, files)))
         body = json.dumps({"fn": fn, "args": dict(args)}, ensure_ascii=False).encode()
         return decode_call_response(await self._send("POST", "/call/", body))
 

@@ -105,9 +105,12 @@ class {{ v.name }}:
         """Initialises the session now (calls do it themselves before the first call)."""
         return {{ aw }}self.kernel.init_session()
 
-    {{ de }} call(self, fn: str, args: Mapping[str, _k.JsonValue]) -> _k.CallResponse:
-        """Calls a function by name, untyped."""
-        response = {{ aw }}self.kernel.call(fn, args)
+    {{ de }} call(
+        self, fn: str, args: Mapping[str, _k.JsonValue], *, files: Mapping[str, _k.Upload] | None = None
+    ) -> _k.CallResponse:
+        """Calls a function by name, untyped; ``files`` are its upload
+        arguments (sent as multipart parts)."""
+        response = {{ aw }}self.kernel.call(fn, args, files=files)
         if self.on_response is not None:
             self.on_response(response)
         return response
@@ -115,7 +118,15 @@ class {{ v.name }}:
 
     {{ de }} {{ f.method }}(self{% if !f.params.is_empty() %}, *{% for p in f.params %}, {{ p.ident }}: {{ p.ty }}{{ p.default }}{% endfor %}{% endif %}) -> {{ f.result_ty }}:
 {{ f.doc }}
-        response = {{ aw }}self.call({{ f.wire }}, _k.args_dict([{% for p in f.params %}({{ p.wire }}, {{ p.ident }}, {{ p.omit }}){% if !loop.last %}, {% endif %}{% endfor %}]))
+{%- if f.file_params.is_empty() %}
+        response = {{ aw }}self.call({{ f.wire }}, _k.args_dict([{% for p in f.json_params %}({{ p.wire }}, {{ p.ident }}, {{ p.omit }}){% if !loop.last %}, {% endif %}{% endfor %}]))
+{%- else %}
+        response = {{ aw }}self.call(
+            {{ f.wire }},
+            _k.args_dict([{% for p in f.json_params %}({{ p.wire }}, {{ p.ident }}, {{ p.omit }}){% if !loop.last %}, {% endif %}{% endfor %}]),
+            files=_k.files_dict([{% for p in f.file_params %}({{ p.wire }}, {{ p.ident }}, {{ p.omit }}){% if !loop.last %}, {% endif %}{% endfor %}]),
+        )
+{%- endif %}
 {%- if f.returns_none %}
         _k.as_none(response.result, "$.result")
 {%- else %}

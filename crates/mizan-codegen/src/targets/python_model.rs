@@ -96,6 +96,11 @@ pub(crate) struct PyFn {
     pub doc: String,
     /// Keyword-only parameters (required first).
     pub params: Vec<PyParam>,
+    /// The params sent in the JSON arguments (all but the files).
+    pub json_params: Vec<PyParam>,
+    /// The params that are files (shape `upload`, or an optional one): sent
+    /// as multipart parts over HTTP.
+    pub file_params: Vec<PyParam>,
     /// Result annotation.
     pub result_ty: String,
     /// True when the result is `null` (the method returns `None`).
@@ -426,10 +431,23 @@ fn fn_view(ir: &Ir, f: &Function) -> Result<PyFn> {
     let mut seen = Names::default();
     seen.add("self", "the method")?;
     let mut params = Vec::new();
+    let mut json_params = Vec::new();
+    let mut file_params = Vec::new();
     for p in &f.params {
         let id = ident(&p.name);
         seen.add(&id, &format!("param `{}` of {origin}", p.name))?;
-        params.push(param(&id, &p.name, &p.shape, !p.required));
+        let view = param(&id, &p.name, &p.shape, !p.required);
+        let is_file = match &p.shape {
+            Shape::Upload => true,
+            Shape::Optional(inner) => **inner == Shape::Upload,
+            _ => false,
+        };
+        if is_file {
+            file_params.push(view.clone());
+        } else {
+            json_params.push(view.clone());
+        }
+        params.push(view);
     }
     params.sort_by_key(|p| !p.default.is_empty());
     let result_ty = py_type(&f.output, "models.");
@@ -446,6 +464,8 @@ fn fn_view(ir: &Ir, f: &Function) -> Result<PyFn> {
         wire: lit(&f.name),
         doc: docstring(&doc, "        "),
         params,
+        json_params,
+        file_params,
         returns_none: f.output == Shape::Null,
         result_ty,
         decode,
@@ -461,7 +481,7 @@ pub(crate) fn py_type(shape: &Shape, ns: &str) -> String {
         Shape::Boolean => "bool".into(),
         Shape::Null => "None".into(),
         Shape::Json => "_k.JsonValue".into(),
-        Shape::Upload => "bytes".into(),
+        Shape::Upload => "_k.UploadInput".into(),
         Shape::Ref(name) => format!("{ns}{name}"),
         Shape::List(inner) => format!("list[{}]", py_type(inner, ns)),
         Shape::Optional(inner) => format!("{} | None", py_type(inner, ns)),
@@ -482,7 +502,8 @@ fn decoder(ir: &Ir, shape: &Shape, ns: &str) -> String {
         Shape::Number => "_k.as_float".into(),
         Shape::Boolean => "_k.as_bool".into(),
         Shape::Null => "_k.as_none".into(),
-        Shape::Json | Shape::Upload => "_k.as_json".into(),
+        Shape::Json => "_k.as_json".into(),
+        Shape::Upload => "_k.as_upload".into(),
         Shape::Ref(name) => match ir.type_def(name).map(|t| &t.kind) {
             Some(TypeKind::Struct(_)) => format!("{ns}{name}.from_json"),
             _ => format!("{ns}decode_{name}"),
@@ -502,11 +523,12 @@ fn decoder(ir: &Ir, shape: &Shape, ns: &str) -> String {
 }
 
 /// Whether a decoder's static type is wider than the annotation (unions
-/// decode to `object`, literals to `str`, uploads to JSON): a `cast` is then
-/// needed, and only then (mypy `--strict` rejects redundant casts).
+/// decode to `object`, literals to `str`): a `cast` is then needed, and
+/// only then (mypy `--strict` rejects redundant casts). Uploads decode to
+/// `Upload`, which the `UploadInput` annotation accepts.
 fn needs_cast(shape: &Shape) -> bool {
     match shape {
-        Shape::Union(_) | Shape::Literal(_) | Shape::Upload => true,
+        Shape::Union(_) | Shape::Literal(_) => true,
         Shape::List(inner) | Shape::Optional(inner) | Shape::Map(inner) => needs_cast(inner),
         _ => false,
     }

@@ -14,8 +14,12 @@ proves the generated signatures are usable as written here.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 import json
+import pathlib
 import sys
+import tempfile
 
 import httpx
 
@@ -28,6 +32,7 @@ from afi_client import (
     MizanClient,
     MizanError,
     Profile,
+    Upload,
     UserData,
 )
 from afi_client import _kernel as k
@@ -188,6 +193,61 @@ def offline() -> None:
     assert Profile(user_id=1, name="a", bio="b").to_json() == {"user_id": 1, "name": "a", "bio": "b"}
 
 
+def multipart_parts(request: httpx.Request) -> dict[str, tuple[str, bytes]]:
+    """The parts of a multipart request: name -> (headers, body)."""
+    content_type = request.headers["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary="), content_type
+    boundary = content_type.split("boundary=", 1)[1].encode()
+    parts: dict[str, tuple[str, bytes]] = {}
+    for chunk in request.content.split(b"--" + boundary):
+        if chunk.strip() in (b"", b"--"):
+            continue
+        head, _, body = chunk.partition(b"\r\n\r\n")
+        headers = head.decode()
+        name = headers.split('name="', 1)[1].split('"', 1)[0]
+        parts[name] = (headers, body.removesuffix(b"\r\n"))
+    return parts
+
+
+def offline_uploads() -> None:
+    receipt = {"user_id": 5, "filename": "a.png", "size": 3, "sha256": "x"}
+    script = Script([(200, {"csrfToken": None})] + [(200, {"result": receipt, "invalidate": ["user"]})] * 4)
+    client = client_for(script)
+    png = b"\x89PN"
+    client.upload_avatar(user_id=5, file=Upload(png, "a.png", "image/png"))
+    parts = multipart_parts(script.seen[1])
+    assert sorted(parts) == ["envelope", "file"], parts
+    assert json.loads(parts["envelope"][1]) == {"fn": "upload_avatar", "args": {"user_id": 5}}
+    assert 'filename="a.png"' in parts["file"][0] and "Content-Type: image/png" in parts["file"][0], parts
+    assert parts["file"][1] == png
+    assert "filename" not in parts["envelope"][0]
+
+    # Bytes, a path and an open file are uploads too.
+    client.upload_avatar(user_id=5, file=b"raw")
+    headers, body = multipart_parts(script.seen[2])["file"]
+    assert body == b"raw" and "application/octet-stream" in headers, headers
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "me.png"
+        path.write_bytes(png)
+        client.upload_avatar(user_id=5, file=path)
+        headers, body = multipart_parts(script.seen[3])["file"]
+        assert body == png and 'filename="me.png"' in headers and "image/png" in headers, headers
+    client.upload_avatar(user_id=5, file=io.BytesIO(b"stream"))
+    assert multipart_parts(script.seen[4])["file"][1] == b"stream"
+
+    # Every call carries the client's id; other requests do not.
+    ids = {r.headers.get("x-mizan-client") for r in script.seen[1:]}
+    assert ids == {client.kernel.client_id}, ids
+    assert "x-mizan-client" not in script.seen[0].headers
+    other = client_for(Script([]))
+    assert other.kernel.client_id != client.kernel.client_id
+    # Nested in JSON, an upload is its envelope form.
+    assert k.to_json([Upload(b"hi", "h.txt", "text/plain")]) == [
+        {"filename": "h.txt", "content_type": "text/plain", "base64": "aGk="}
+    ]
+    assert k.as_upload({"base64": "aGk="}, "$") == Upload(b"hi")
+
+
 def live(base_url: str) -> None:
     seen: list[CallResponse] = []
     with MizanClient(base_url, on_response=seen.append) as client:
@@ -212,6 +272,18 @@ def live(base_url: str) -> None:
         assert seen[-1].merge and seen[-1].merge[0].slot == "items_list", seen[-1]
         assert Item(id=2, name="renamed") in client.fetch_items_context().items_list
 
+        # A 1 MB upload arrives byte for byte; over the body limit is a 413.
+        data = bytes((i * 2654435761 >> 13) & 0xFF for i in range(1_000_000))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "avatar.bin"
+            path.write_bytes(data)
+            receipt = client.upload_avatar(user_id=7, file=path)
+        assert receipt.sha256 == hashlib.sha256(data).hexdigest(), receipt
+        assert (receipt.size, receipt.filename) == (1_000_000, "avatar.bin"), receipt
+        assert "user" in [i.context for i in seen[-1].invalidate], seen[-1]
+        err = expect_error("BAD_REQUEST", lambda: client.upload_avatar(user_id=7, file=b"\0" * (2 * 1024 * 1024)))
+        assert err.status == 413, err
+
     async def run_async() -> None:
         async with AsyncMizanClient(base_url) as client:
             assert (await client.add(a=40, b=2)).total == 42
@@ -228,6 +300,7 @@ def live(base_url: str) -> None:
 def main(argv: list[str]) -> None:
     if argv[1:2] == ["offline"]:
         offline()
+        offline_uploads()
     elif argv[1:2] == ["live"] and len(argv) == 3:
         live(argv[2])
     else:

@@ -6,7 +6,7 @@
 ...     client.add(a=1, b=2)  # doctest: +SKIP
 """
 
-from ._kernel import CallResponse, Invalidation, JsonValue, Merge, MizanError
+from ._kernel import CallResponse, Invalidation, JsonValue, Merge, MizanError, Upload, UploadInput
 from .client import (
     DEFAULT_BASE_URL,
     AsyncMizanClient,
@@ -40,6 +40,8 @@ __all__ = [
     "Merge",
     "MizanClient",
     "MizanError",
+    "Upload",
+    "UploadInput",
     "GlobalData",
     "ItemsData",
     "NotificationsData",

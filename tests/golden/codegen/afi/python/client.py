@@ -151,9 +151,12 @@ class MizanClient:
         """Initialises the session now (calls do it themselves before the first call)."""
         return self.kernel.init_session()
 
-    def call(self, fn: str, args: Mapping[str, _k.JsonValue]) -> _k.CallResponse:
-        """Calls a function by name, untyped."""
-        response = self.kernel.call(fn, args)
+    def call(
+        self, fn: str, args: Mapping[str, _k.JsonValue], *, files: Mapping[str, _k.Upload] | None = None
+    ) -> _k.CallResponse:
+        """Calls a function by name, untyped; ``files`` are its upload
+        arguments (sent as multipart parts)."""
+        response = self.kernel.call(fn, args, files=files)
         if self.on_response is not None:
             self.on_response(response)
         return response
@@ -218,9 +221,13 @@ class MizanClient:
         response = self.call("unread_count", _k.args_dict([]))
         return models.UnreadCount.from_json(response.result, "$.result")
 
-    def upload_avatar(self, *, user_id: int, file: bytes) -> models.AvatarReceipt:
+    def upload_avatar(self, *, user_id: int, file: _k.UploadInput) -> models.AvatarReceipt:
         """Stores a user's avatar and answers what arrived."""
-        response = self.call("upload_avatar", _k.args_dict([("user_id", user_id, False), ("file", file, False)]))
+        response = self.call(
+            "upload_avatar",
+            _k.args_dict([("user_id", user_id, False)]),
+            files=_k.files_dict([("file", file, False)]),
+        )
         return models.AvatarReceipt.from_json(response.result, "$.result")
 
     def user_orders(self, *, user_id: int, page: int | None = None) -> models.OrdersPage:
@@ -295,9 +302,12 @@ class AsyncMizanClient:
         """Initialises the session now (calls do it themselves before the first call)."""
         return await self.kernel.init_session()
 
-    async def call(self, fn: str, args: Mapping[str, _k.JsonValue]) -> _k.CallResponse:
-        """Calls a function by name, untyped."""
-        response = await self.kernel.call(fn, args)
+    async def call(
+        self, fn: str, args: Mapping[str, _k.JsonValue], *, files: Mapping[str, _k.Upload] | None = None
+    ) -> _k.CallResponse:
+        """Calls a function by name, untyped; ``files`` are its upload
+        arguments (sent as multipart parts)."""
+        response = await self.kernel.call(fn, args, files=files)
         if self.on_response is not None:
             self.on_response(response)
         return response
@@ -362,9 +372,13 @@ class AsyncMizanClient:
         response = await self.call("unread_count", _k.args_dict([]))
         return models.UnreadCount.from_json(response.result, "$.result")
 
-    async def upload_avatar(self, *, user_id: int, file: bytes) -> models.AvatarReceipt:
+    async def upload_avatar(self, *, user_id: int, file: _k.UploadInput) -> models.AvatarReceipt:
         """Stores a user's avatar and answers what arrived."""
-        response = await self.call("upload_avatar", _k.args_dict([("user_id", user_id, False), ("file", file, False)]))
+        response = await self.call(
+            "upload_avatar",
+            _k.args_dict([("user_id", user_id, False)]),
+            files=_k.files_dict([("file", file, False)]),
+        )
         return models.AvatarReceipt.from_json(response.result, "$.result")
 
     async def user_orders(self, *, user_id: int, page: int | None = None) -> models.OrdersPage:
