@@ -178,7 +178,12 @@ impl PushHub {
     /// Ends a subscription (adapters call it when the connection closes;
     /// dropping the [`Subscription`] alone is noticed at the next push).
     pub fn unsubscribe(&self, subscription: &Subscription) {
-        self.lock().remove(&subscription.id);
+        self.unsubscribe_id(subscription.id);
+    }
+
+    /// Ends the subscription with this [`Subscription::id`].
+    pub fn unsubscribe_id(&self, id: u64) {
+        self.lock().remove(&id);
     }
 
     /// How many subscriptions are open.
@@ -283,6 +288,11 @@ impl std::fmt::Debug for Subscription {
 }
 
 impl Subscription {
+    /// Its id in the hub.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// From now on, only pushes touching these contexts (`None`: all).
     pub fn watch(&self, contexts: Option<BTreeSet<String>>) {
         self.audience.lock().unwrap_or_else(|p| p.into_inner()).watch = contexts;
