@@ -155,7 +155,8 @@ impl PushHub {
 
     /// Opens a subscription for `audience`.
     pub fn subscribe(&self, audience: Audience) -> Subscription {
-        let (sender, receiver) = mpsc::channel(self.queue);
+        // A futures channel holds `buffer + senders` messages: one sender.
+        let (sender, receiver) = mpsc::channel(self.queue - 1);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let audience = Arc::new(Mutex::new(audience));
         let dropped = Arc::new(AtomicBool::new(false));
