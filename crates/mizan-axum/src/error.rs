@@ -41,6 +41,14 @@ pub enum Error {
         reason: String,
     },
 
+    /// The server refuses more work for now (the WebSocket connection
+    /// limit): 503 `INTERNAL_ERROR`, which clients retry with back-off.
+    #[error("unavailable: {reason}")]
+    Unavailable {
+        /// What is exhausted.
+        reason: String,
+    },
+
     /// No route under the base: 404 `NOT_FOUND`.
     #[error("no route for {method} {path}")]
     NoRoute {
@@ -68,14 +76,6 @@ pub enum Error {
         path: String,
     },
 
-    /// The request uses something this adapter does not serve (multipart
-    /// bodies, websocket-transport functions): 501 `NOT_IMPLEMENTED`.
-    #[error("not implemented: {what}")]
-    NotImplemented {
-        /// What, for the client.
-        what: String,
-    },
-
     /// What the registry answered (`Registry::call`, `fetch`,
     /// `coerce_query`): its own code and status.
     #[error("{0}")]
@@ -98,7 +98,7 @@ impl Error {
             Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Error::NoRoute { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Error::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
+            Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Mizan(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -112,7 +112,7 @@ impl Error {
             }
             Error::Unauthorized { .. } => ErrorEnvelope::new(ErrorCode::Unauthorized, "invalid credentials"),
             Error::NoRoute { .. } => ErrorEnvelope::new(ErrorCode::NotFound, self.to_string()),
-            Error::NotImplemented { what } => ErrorEnvelope::new(ErrorCode::NotImplemented, what.clone()),
+            Error::Unavailable { reason } => ErrorEnvelope::new(ErrorCode::InternalError, reason.clone()),
             Error::Mizan(e) => e.envelope(),
         }
     }

@@ -36,11 +36,15 @@
 
 mod auth;
 mod error;
+mod multipart;
+mod push_bus;
 mod router;
 mod state;
+mod ws;
 
 pub use auth::{AuthOutcome, Authenticator, BearerAuthenticator, MwtAuthenticator, TOKEN_HEADER};
 pub use error::Error;
+pub use push_bus::{PUSH_CHANNEL, RedisPushBus};
 pub use router::router;
 pub use state::{DEFAULT_BODY_LIMIT, MizanState, MizanStateBuilder};
 

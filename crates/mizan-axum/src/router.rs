@@ -3,8 +3,9 @@
 //! | route | handler |
 //! |---|---|
 //! | `GET /session/` | `{"csrfToken": null}` |
-//! | `POST /call/` | identify, require `application/json` (415 otherwise; multipart → 501), read the body (bounded), [`MizanState::call`] |
+//! | `POST /call/` | identify, require `application/json` or `multipart/form-data` (uploads; 415 otherwise), read the body (bounded, 413), [`MizanState::call`] |
 //! | `GET /ctx/{context}/` | identify, [`MizanState::fetch`] with the query string |
+//! | `GET /ws/` | WebSocket: calls, fetches and pushes (see `ws.rs`) |
 //! | anything else | 404 / 405 error envelopes |
 //!
 //! Every response — success, error envelope, unknown route, wrong method —
@@ -22,7 +23,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::borrow::Cow;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -39,6 +39,7 @@ where
         .route("/session/", get(session))
         .route("/call/", post(call))
         .route("/ctx/{context}/", get(fetch))
+        .route("/ws/", get(crate::ws::upgrade))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -57,17 +58,20 @@ async fn call(State(state): State<MizanState>, request: Request) -> Response {
             Ok(principal) => principal,
             Err(e) => return e.into_response(),
         };
-        if is_multipart(&parts.headers) {
-            let what = "multipart bodies (Upload arguments) are not supported by this adapter yet".to_owned();
-            return Error::NotImplemented { what }.into_response();
-        }
-        if !is_json(&parts.headers) {
+        let multipart = is_multipart(&parts.headers);
+        if !multipart && !is_json(&parts.headers) {
             return Error::UnsupportedMediaType.into_response();
         }
-        let bytes = match read_body(&parts.headers, body, state.body_limit()).await {
+        let mut bytes = match read_body(&parts.headers, body, state.body_limit()).await {
             Ok(bytes) => bytes,
             Err(e) => return e.into_response(),
         };
+        if multipart {
+            bytes = match crate::multipart::envelope(&parts.headers, bytes).await {
+                Ok(envelope) => Bytes::from(envelope),
+                Err(e) => return e.into_response(),
+            };
+        }
         let client = match client_id(&parts.headers) {
             Ok(client) => client,
             Err(e) => return e.into_response(),
@@ -130,7 +134,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 fn is_multipart(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).is_some_and(|v| {
         let v = v.as_bytes().trim_ascii_start();
-        v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/")
+        v.len() >= 19 && v[..19].eq_ignore_ascii_case(b"multipart/form-data")
     })
 }
 
@@ -143,24 +147,44 @@ fn is_json(headers: &HeaderMap) -> bool {
     })
 }
 
-/// The whole body, or 413 past `limit` (rejected up front when
-/// `Content-Length` already says so).
+/// The whole body, or 413 past `limit`.
+///
+/// Past the limit the rest of the body is read and discarded (up to
+/// [`DRAIN_LIMIT`] more bytes) before answering, so a client still sending
+/// sees the 413 instead of a broken pipe; a body declared larger than that
+/// is refused at once.
 async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Error> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    let drain_to = (limit as u64).saturating_add(DRAIN_LIMIT);
+    if declared.is_some_and(|n| n > drain_to) {
         return Err(Error::BodyTooLarge { limit });
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<LengthLimitError>() => Err(Error::BodyTooLarge { limit }),
-        Err(e) => Err(Error::BadRequest {
+    let mut body = body.into_data_stream();
+    let mut collected = Vec::new();
+    let mut seen: u64 = 0;
+    while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+        let chunk = chunk.map_err(|e| Error::BadRequest {
             reason: format!("cannot read the request body: {e}"),
-        }),
+        })?;
+        seen = seen.saturating_add(chunk.len() as u64);
+        if seen > drain_to {
+            break;
+        }
+        if seen <= limit as u64 {
+            collected.extend_from_slice(&chunk);
+        }
     }
+    if seen > limit as u64 {
+        return Err(Error::BodyTooLarge { limit });
+    }
+    Ok(Bytes::from(collected))
 }
+
+/// How much of an over-limit body is read and discarded before the 413.
+const DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
 
 /// `X-Mizan-Client`: the caller's client id (SPEC §3.1), 1 to 64 characters
 /// of `A-Z a-z 0-9 - _ . :`; anything else is a `BAD_REQUEST`.

@@ -14,17 +14,30 @@ use crate::{CACHE_HEADER, Error, INVALIDATE_HEADER};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mizan::{CacheStatus, Extensions, Origin, OriginCache, Principal, Registry, RequestHandle};
+use mizan::{CacheStatus, Extensions, Origin, OriginCache, Principal, PushHub, Registry, RequestHandle};
 use mizan_core::cache::{CacheOptions, SharedCache};
-use mizan_core::ir::Transport;
 use mizan_core::mwt::KeyRing;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+
+/// Default limit of open `/ws/` connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
+/// One open `/ws/` connection; frees its slot when dropped.
+pub(crate) struct ConnectionSlot(MizanState);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0
+            .inner
+            .connections
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
 
 /// Default request body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -41,42 +54,11 @@ struct Inner {
     auth: AuthChain,
     cache: Option<Arc<OriginCache>>,
     body_limit: usize,
-    /// Functions and contexts served over websocket (501 here).
-    websocket: Websocket,
-}
-
-#[derive(Default)]
-struct Websocket {
-    functions: HashSet<String>,
-    contexts: HashSet<String>,
-}
-
-impl Websocket {
-    fn of(registry: &Registry) -> Self {
-        let mut out = Websocket::default();
-        for f in registry
-            .ir()
-            .functions
-            .iter()
-            .filter(|f| f.transport == Transport::Websocket)
-        {
-            out.functions.insert(f.name.clone());
-            // A private member never makes a context a 501: the dispatcher
-            // refuses it (403) without naming the member.
-            if !f.private {
-                out.contexts.extend(f.context.clone());
-            }
-        }
-        out
-    }
-
-    fn function(&self, name: &str) -> bool {
-        !self.functions.is_empty() && self.functions.contains(name)
-    }
-
-    fn context(&self, name: &str) -> bool {
-        !self.contexts.is_empty() && self.contexts.contains(name)
-    }
+    /// Pushes to `/ws/` connections.
+    hub: Arc<PushHub>,
+    /// Open `/ws/` connections, and the limit.
+    connections: std::sync::atomic::AtomicUsize,
+    max_connections: usize,
 }
 
 impl fmt::Debug for MizanState {
@@ -104,7 +86,52 @@ impl MizanState {
             cache: None,
             cache_options: CacheOptions::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            push_redis: None,
         }
+    }
+
+    /// The push hub `/ws/` connections subscribe to; the application can
+    /// [`Registry::publish`] through [`registry`](Self::registry) instead.
+    pub fn hub(&self) -> &Arc<PushHub> {
+        &self.inner.hub
+    }
+
+    /// The registry served, shared (e.g. with `mizan-tauri`).
+    pub fn registry_arc(&self) -> &Arc<Registry> {
+        &self.inner.registry
+    }
+
+    /// The application state functions read.
+    pub fn extensions(&self) -> &Arc<Extensions> {
+        &self.inner.extensions
+    }
+
+    /// Takes one `/ws/` connection slot; `None` when the limit is reached.
+    pub(crate) fn connection_slot(&self) -> Option<ConnectionSlot> {
+        let open = self.inner.connections.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        if open >= self.inner.max_connections {
+            self.inner.connections.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            return None;
+        }
+        Some(ConnectionSlot(self.clone()))
+    }
+
+    /// Open `/ws/` connections.
+    pub fn open_connections(&self) -> usize {
+        self.inner.connections.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Who a token sent in a WebSocket `auth` frame identifies: the same
+    /// chain as `X-Mizan-Token` on HTTP.
+    pub async fn identify_token(&self, token: &str) -> Result<Option<Principal>, Error> {
+        let mut headers = HeaderMap::new();
+        let value = HeaderValue::from_str(token).map_err(|_| Error::Unauthorized {
+            scheme: "mwt",
+            reason: "the token is not a valid header value".into(),
+        })?;
+        headers.insert(HeaderName::from_static(crate::TOKEN_HEADER), value);
+        self.identify(&headers).await
     }
 
     /// The registry served.
@@ -161,13 +188,6 @@ impl MizanState {
         })?;
         tracing::Span::current().record("function", &*envelope.function);
         let registry = &self.inner.registry;
-        if self.inner.websocket.function(&envelope.function)
-            && registry.ir().function(&envelope.function).is_some_and(|f| !f.private)
-        {
-            return Err(Error::NotImplemented {
-                what: format!("`{}` is served over websocket, not HTTP", envelope.function),
-            });
-        }
         let req = RequestHandle::new(Origin::Http, principal, &self.inner.extensions).with_client(client);
         // The registry's commit hooks purge the origin cache (and push)
         // before this returns.
@@ -229,11 +249,6 @@ impl MizanState {
     ) -> Result<Response, Error> {
         let registry = &self.inner.registry;
         let params = registry.coerce_query(context, query)?;
-        if self.inner.websocket.context(context) {
-            return Err(Error::NotImplemented {
-                what: format!("context `{context}` is served over websocket, not HTTP"),
-            });
-        }
         let req = RequestHandle::new(Origin::Http, principal, &self.inner.extensions);
         let fetched = registry
             .fetch_cached(&req, context, &params, self.inner.cache.as_deref())
@@ -270,6 +285,8 @@ pub struct MizanStateBuilder {
     cache: Option<(Vec<u8>, SharedCache)>,
     cache_options: CacheOptions,
     body_limit: usize,
+    max_connections: usize,
+    push_redis: Option<String>,
 }
 
 impl fmt::Debug for MizanStateBuilder {
@@ -344,6 +361,22 @@ impl MizanStateBuilder {
         self
     }
 
+    /// Most `/ws/` connections open at once (default 10,000); more are
+    /// refused with 503 before the upgrade.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Fans pushes out across processes through Redis pub/sub at `url`
+    /// (the origin cache's Redis is fine). A Redis outage degrades to
+    /// local pushes and recovers by itself. Needs a Tokio runtime at
+    /// [`build`](Self::build).
+    pub fn push_redis(mut self, url: impl Into<String>) -> Self {
+        self.push_redis = Some(url.into());
+        self
+    }
+
     /// The state.
     pub fn build(self) -> MizanState {
         let cache = self
@@ -351,6 +384,13 @@ impl MizanStateBuilder {
             .map(|(secret, backend)| OriginCache::attach(&self.registry, secret, backend, self.cache_options));
         if let Some(cache) = &cache {
             retry_pending_purges(cache);
+        }
+        let hub = PushHub::attach(&self.registry, self.extensions.clone());
+        if let Some(url) = &self.push_redis {
+            match crate::push_bus::RedisPushBus::start(url, &hub) {
+                Ok(bus) => hub.set_bus(bus),
+                Err(e) => tracing::error!(error = %e, "cannot fan pushes out through Redis; pushes stay local"),
+            }
         }
         let mut mwt = MwtAuthenticator::new(self.mwt_keys);
         if let Some(audience) = self.mwt_audience {
@@ -362,7 +402,9 @@ impl MizanStateBuilder {
                     mwt,
                     others: self.others,
                 },
-                websocket: Websocket::of(&self.registry),
+                hub,
+                connections: std::sync::atomic::AtomicUsize::new(0),
+                max_connections: self.max_connections,
                 registry: self.registry,
                 extensions: self.extensions,
                 cache,

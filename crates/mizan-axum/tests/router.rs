@@ -146,18 +146,14 @@ async fn nests_into_an_application_with_its_own_state_and_fallback() {
 }
 
 #[tokio::test]
-async fn websocket_functions_are_not_served_over_http() {
+async fn websocket_functions_are_also_served_over_http() {
+    // SPEC §3.1: `/call/` (and `/ctx/`) answer websocket functions as an
+    // HTTP fallback.
     let app = mizan_axum::router(state().build());
-    let (status, body) = send(&app, "POST", "/call/", r#"{"fn": "live_ticks"}"#, &[]).await;
-    assert_eq!(
-        (status, &body["error"]["code"]),
-        (StatusCode::NOT_IMPLEMENTED, &json!("NOT_IMPLEMENTED"))
-    );
-    let (status, body) = send(&app, "GET", "/ctx/live/", "", &[]).await;
-    assert_eq!(
-        (status, &body["error"]["code"]),
-        (StatusCode::NOT_IMPLEMENTED, &json!("NOT_IMPLEMENTED"))
-    );
+    let (status, _) = send(&app, "POST", "/call/", r#"{"fn": "live_ticks"}"#, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = send(&app, "GET", "/ctx/live/", "", &[]).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -402,8 +398,8 @@ async fn calls_must_be_json_so_a_browser_cannot_send_one_cross_site_without_a_pr
         let (status, reply) = send(&app, "POST", "/call/", body, &[("content-type", content_type)]).await;
         assert_eq!(status, StatusCode::OK, "{content_type}: {reply}");
     }
-    // Multipart is routed as before (uploads: 501 over this adapter).
-    let (status, _) = send(
+    // Multipart is routed to the upload decoder (here: no envelope part).
+    let (status, reply) = send(
         &app,
         "POST",
         "/call/",
@@ -411,5 +407,9 @@ async fn calls_must_be_json_so_a_browser_cannot_send_one_cross_site_without_a_pr
         &[("content-type", "multipart/form-data; boundary=x")],
     )
     .await;
-    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+    assert!(
+        reply["error"]["message"].as_str().unwrap().contains("`envelope` part"),
+        "{reply}"
+    );
 }

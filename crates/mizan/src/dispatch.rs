@@ -6,7 +6,7 @@
 
 use crate::commit::Commit;
 use crate::registry::{FunctionEntry, Registry};
-use crate::{MizanError, Origin, RequestHandle};
+use crate::{MizanError, Origin, Principal, RequestHandle};
 use futures::FutureExt;
 use mizan_core::invalidation::Resolution;
 use mizan_core::ir::{Auth, Function, Shape};
@@ -156,6 +156,22 @@ impl Registry {
         } else {
             Err(MizanError::validation(errors))
         }
+    }
+
+    /// Whether a client `principal` may read `context`: every member is
+    /// public and passes [`authorize`] (what a fetch would check). Used to
+    /// filter pushes per connection (SPEC §3.1).
+    pub fn may_read(&self, context: &str, principal: Option<&Principal>, extensions: &crate::Extensions) -> bool {
+        let req = RequestHandle::new(Origin::Http, principal, extensions);
+        let mut members = self.ir.members_of(context).peekable();
+        members.peek().is_some()
+            && members.all(|meta| {
+                !meta.private
+                    && self
+                        .entries
+                        .get(meta.name.as_str())
+                        .is_some_and(|&(_, entry)| authorize(meta, entry, &req).is_ok())
+            })
     }
 
     fn lookup(&self, name: &str) -> Result<(&Function, &'static FunctionEntry), MizanError> {

@@ -46,6 +46,8 @@ pub enum Origin {
     Http,
     /// Tauri IPC (the tauri plugin).
     Ipc,
+    /// A WebSocket connection (`mizan-axum`'s `/ws/`).
+    WebSocket,
     /// Server-internal (webhooks, cron, tests): may call private functions.
     Internal,
 }

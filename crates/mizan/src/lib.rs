@@ -38,6 +38,7 @@ pub mod commit;
 mod dispatch;
 mod error;
 mod handle;
+pub mod push;
 mod registry;
 mod types;
 
@@ -47,6 +48,7 @@ pub use error::{MizanError, RegistryError};
 pub use handle::{Extensions, Origin, Principal, RequestHandle, is_valid_client_id};
 pub use mizan_core;
 pub use mizan_macros::{Mizan, client, context};
+pub use push::{Audience, Push, PushBus, PushHub, Subscription};
 pub use registry::{ContextEntry, FunctionEntry, Registry, build_ir};
 pub use types::{MizanType, TypeRegistry, Upload};
 
