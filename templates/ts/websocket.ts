@@ -315,7 +315,9 @@ export class MizanSocket implements MizanPushSource {
       return;
     }
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       if (gen === this.generation) void this.authenticate(gen, ws);
     };
     ws.onmessage = (ev) => {
@@ -323,7 +325,16 @@ export class MizanSocket implements MizanPushSource {
     };
     ws.onclose = (ev) => this.onClose(gen, ev.code);
     ws.onerror = () => {
-      // A close event follows; it decides what to do.
+      // Browsers follow an error with a close event. Node 20's WebSocket
+      // (undici) does not when the connection is refused, and stays
+      // CONNECTING: a failure before `open` is a close here.
+      if (opened || gen !== this.generation) return;
+      this.onClose(gen, 1006);
+      try {
+        ws.close();
+      } catch {
+        // Not open: nothing to close.
+      }
     };
   }
 

@@ -71,14 +71,12 @@ fn generated_ts_client_pushes_and_uploads_against_afi_server() {
     let exe = afi_server_exe();
     let dir = workspace();
     let mut node = Command::new("node");
-    node.current_dir(dir.path())
-        .env("MIZAN_AFI_SERVER", &exe)
-        .args([
-            "--experimental-websocket",
-            "--no-warnings=ExperimentalWarning",
-            "--test",
-            "push.e2e.test.mjs",
-        ]);
+    node.current_dir(dir.path()).env("MIZAN_AFI_SERVER", &exe).args([
+        "--experimental-websocket",
+        "--no-warnings=ExperimentalWarning",
+        "--test",
+        "push.e2e.test.mjs",
+    ]);
     let out = run_ok(node, "node --test push.e2e.test.mjs");
     assert!(out.contains("# fail 0"), "{out}");
 }

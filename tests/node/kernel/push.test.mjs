@@ -94,6 +94,11 @@ function fakeSockets({ autoOpen = true, authOk = true } = {}) {
         this.drop(1006);
         return;
       }
+      if (server.errorOnly) {
+        // Node 20's WebSocket on a refused connection: an error, no close.
+        this.onerror?.({});
+        return;
+      }
       this.readyState = 1;
       this.onopen?.({});
     }
@@ -364,6 +369,19 @@ test("reconnection: jittered exponential back-off, status connected → reconnec
   client.subscribe("stats", {}, () => {});
   await sleep(10);
   assert.deepEqual(backend.gets(), ["/api/mizan/ctx/stats/"]);
+  client.close();
+});
+
+test("a refused connection reported by an error event alone (Node 20's WebSocket) is retried", async () => {
+  const ws = fakeSockets();
+  ws.server.errorOnly = true;
+  const { client, statuses } = pushClient({ ws });
+  client.subscribe("user", { user_id: 5 }, () => {});
+  await until("3 attempts", () => ws.sockets.length >= 3);
+  assert.equal(client.connectionStatus, "reconnecting");
+  ws.server.errorOnly = false;
+  await until("connected", () => client.connectionStatus === "connected");
+  assert.deepEqual(statuses, ["connecting", "reconnecting", "connected"]);
   client.close();
 });
 
