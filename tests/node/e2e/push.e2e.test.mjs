@@ -284,6 +284,14 @@ test("functions called over the WebSocket reach the server, with their invalidat
   const receipt = await callUploadAvatar(a.client, { user_id: 6, file: new File([bytes], "ws.bin", { type: "application/x-ws" }) });
   assert.deepEqual(receipt, { user_id: 6, filename: "ws.bin", size: 20000, sha256: sha256(bytes) });
   assert.ok(!a.log.some((l) => l.startsWith("POST")) && !a.log.includes("GET /ctx/stats/"), a.log.join(", "));
+  // A frame over the body limit: the server closes with 1009, the call fails
+  // like an HTTP 413, and the client reconnects.
+  await assert.rejects(
+    callUploadAvatar(a.client, { user_id: 6, file: new File([randomBytes(1024 * 1024)], "huge.bin") }),
+    (e) => e instanceof MizanError && e.code === "BAD_REQUEST" && e.status === 413,
+  );
+  await connected(a.client);
+  assert.equal((await callRename(a.client, { user_id: 6, name: "Still works" })).name, "Still works");
 });
 
 test("uploads from Node: a 1 MB file arrives intact; over the body limit is 413 and nothing ran", async () => {

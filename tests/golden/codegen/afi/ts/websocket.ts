@@ -144,6 +144,9 @@ export interface MizanSocketOptions {
 /** WebSocket close code of a refused token (SPEC §3.1). */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
 
+/** WebSocket close code of a frame over the server's limit (RFC 6455 "message too big"). */
+export const WS_CLOSE_TOO_BIG = 1009;
+
 interface Waiter {
   resolve(frame: { [key: string]: unknown }): void;
   reject(error: MizanError): void;
@@ -408,7 +411,12 @@ export class MizanSocket implements MizanPushSource {
       this.setStatus("unauthorized");
       return;
     }
-    this.failAll(new MizanError("NETWORK_ERROR", `the WebSocket connection closed (code ${code})`));
+    this.failAll(
+      code === WS_CLOSE_TOO_BIG
+        ? // The server refused a frame over its body limit, like HTTP's 413.
+          new MizanError("BAD_REQUEST", "a message exceeded the server's size limit", { status: 413 })
+        : new MizanError("NETWORK_ERROR", `the WebSocket connection closed (code ${code})`),
+    );
     if (!this.needed()) {
       this.dropped = false;
       this.setStatus("idle");
