@@ -236,8 +236,11 @@ export type TauriTransformCallback = (callback: (message: unknown) => void, once
 /** The plugin command every Mizan IPC request goes through. */
 export const TAURI_COMMAND = "plugin:mizan|mizan_invoke";
 
-/** The plugin command that opens the push channel. */
+/** The plugin command that opens the push channel (`{channel, watch?}`, resolves with an id). */
 export const TAURI_SUBSCRIBE_COMMAND = "plugin:mizan|mizan_subscribe";
+
+/** The plugin command that closes a push subscription (`{id}`). */
+export const TAURI_UNSUBSCRIBE_COMMAND = "plugin:mizan|mizan_unsubscribe";
 
 /** Options of {@link tauriTransport}. */
 export interface TauriTransportOptions {
@@ -302,46 +305,71 @@ function tauriChannel(
 
 /**
  * Pushes over Tauri IPC: a channel opened with `plugin:mizan|mizan_subscribe`
- * (`{channel}`) on the first attach and kept for the app's life (IPC does
- * not drop); opened again with back-off if the command fails or the
- * channel ends.
+ * (`{channel}`) when the first client attaches, closed with
+ * `plugin:mizan|mizan_unsubscribe` (`{id}`) when the last one detaches;
+ * opened again with back-off if the command fails or the channel ends.
  */
 class TauriPushSource implements MizanPushSource {
   private state: MizanConnectionStatus = "idle";
   private readonly receivers = new Set<MizanPushReceiver>();
-  private started = false;
+  private active = false;
   private attempt = 0;
+  /** Bumped for every subscription: messages and answers of an older one are ignored. */
   private generation = 0;
+  private subscription: number | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly invoke: () => TauriInvoke | undefined;
+  private readonly transform: () => TauriTransformCallback | undefined;
+  private readonly reconnectOptions: MizanReconnectOptions | undefined;
 
   constructor(
-    private readonly invoke: () => TauriInvoke | undefined,
-    private readonly transform: () => TauriTransformCallback | undefined,
-    private readonly reconnectOptions: MizanReconnectOptions | undefined,
-  ) {}
+    invoke: () => TauriInvoke | undefined,
+    transform: () => TauriTransformCallback | undefined,
+    reconnectOptions: MizanReconnectOptions | undefined,
+  ) {
+    this.invoke = invoke;
+    this.transform = transform;
+    this.reconnectOptions = reconnectOptions;
+  }
 
   attach(receiver: MizanPushReceiver): MizanPushAttachment {
     this.receivers.add(receiver);
     receiver.status(this.state);
-    if (!this.started) {
-      this.started = true;
+    if (!this.active) {
+      this.active = true;
       void this.subscribe(false);
     }
     return {
-      // Every push is delivered over IPC: filtering in-process saves nothing.
+      // Every push is delivered over IPC: filtering an in-process channel saves nothing.
       watch: () => {},
       detach: () => {
-        this.receivers.delete(receiver);
+        if (!this.receivers.delete(receiver) || this.receivers.size > 0) return;
+        this.active = false;
+        this.stop();
+        this.setStatus("idle");
       },
     };
   }
 
   reconnect(): void {
     this.attempt = 0;
-    if (this.started) void this.subscribe(false);
+    if (this.active) void this.subscribe(false);
+  }
+
+  /** Ends the current subscription (if any): later messages are ignored, the server forgets it. */
+  private stop(): void {
+    this.generation++;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const id = this.subscription;
+    this.subscription = undefined;
+    const invoke = this.invoke();
+    if (id !== undefined && invoke !== undefined) invoke(TAURI_UNSUBSCRIBE_COMMAND, { id }).catch(() => undefined);
   }
 
   private async subscribe(retrying: boolean): Promise<void> {
-    const gen = ++this.generation;
+    this.stop();
+    const gen = this.generation;
     const invoke = this.invoke();
     const transform = this.transform();
     if (invoke === undefined || transform === undefined) {
@@ -359,15 +387,21 @@ class TauriPushSource implements MizanPushSource {
         if (gen === this.generation) this.retry(gen);
       },
     );
+    let id: unknown;
     try {
-      await invoke(TAURI_SUBSCRIBE_COMMAND, { channel });
+      id = await invoke(TAURI_SUBSCRIBE_COMMAND, { channel });
     } catch (e) {
       if (gen !== this.generation) return;
       if (MizanError.fromEnvelope(e)?.code === "UNAUTHORIZED") this.setStatus("unauthorized");
       else this.retry(gen);
       return;
     }
-    if (gen !== this.generation) return;
+    if (gen !== this.generation) {
+      // Detached or resubscribed meanwhile: release this one.
+      if (typeof id === "number") invoke(TAURI_UNSUBSCRIBE_COMMAND, { id }).catch(() => undefined);
+      return;
+    }
+    this.subscription = typeof id === "number" ? id : undefined;
     this.attempt = 0;
     this.setStatus("connected");
   }
@@ -377,9 +411,11 @@ class TauriPushSource implements MizanPushSource {
     const max = Math.max(initial, this.reconnectOptions?.maxDelayMs ?? 10_000);
     const delay = Math.min(max, initial * 2 ** this.attempt) * (0.5 + Math.random());
     this.attempt = Math.min(this.attempt + 1, 30);
+    this.subscription = undefined;
     this.setStatus("reconnecting");
-    setTimeout(() => {
-      if (gen === this.generation) void this.subscribe(true);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (gen === this.generation && this.active) void this.subscribe(true);
     }, delay);
   }
 

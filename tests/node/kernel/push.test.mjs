@@ -557,6 +557,7 @@ function fakeTauri() {
   const callbacks = new Map();
   let nextId = 1;
   const subscriptions = [];
+  const unsubscribed = [];
   const internals = {
     transformCallback(cb) {
       const id = nextId++;
@@ -571,11 +572,15 @@ function fakeTauri() {
         subscriptions.push({ wire, ipcKey: args.channel["__TAURI_TO_IPC_KEY__"](), send: (raw) => callbacks.get(id)(raw) });
         return subscriptions.length;
       }
+      if (cmd === "plugin:mizan|mizan_unsubscribe") {
+        unsubscribed.push(args.id);
+        return true;
+      }
       if (args.envelope.op === "fetch") return { items_list: [{ id: 1, name: "a" }] };
       return { result: null, invalidate: [] };
     },
   };
-  return { internals, subscriptions };
+  return { internals, subscriptions, unsubscribed };
 }
 
 test("Tauri: pushes arrive through a channel opened with plugin:mizan|mizan_subscribe, in index order; a dropped channel is reopened", async () => {
@@ -585,7 +590,7 @@ test("Tauri: pushes arrive through a channel opened with plugin:mizan|mizan_subs
     const client = createMizanClient({ transport: tauriTransport({ reconnect: { initialDelayMs: 5, maxDelayMs: 5 } }), pushLingerMs: 5 });
     const statuses = [];
     client.subscribeStatus(() => statuses.push(client.connectionStatus));
-    client.subscribe("items", {}, () => {});
+    const off = client.subscribe("items", {}, () => {});
     await until("subscribed", () => client.connectionStatus === "connected");
     assert.equal(tauri.subscriptions.length, 1);
     const sub = tauri.subscriptions[0];
@@ -608,6 +613,15 @@ test("Tauri: pushes arrive through a channel opened with plugin:mizan|mizan_subs
     await until("resubscribed", () => tauri.subscriptions.length === 2 && client.connectionStatus === "connected");
     assert.deepEqual(statuses, ["connecting", "connected", "reconnecting", "connected"]);
     await until("refetched", () => client.getState("items", {}).data.items_list[0].name === "a");
+    assert.deepEqual(tauri.unsubscribed, [], "the ended channel needs no unsubscribe");
+
+    // Nothing mounted any more: the subscription (id 2) is closed.
+    off();
+    await until("unsubscribed", () => tauri.unsubscribed.length === 1);
+    assert.deepEqual(tauri.unsubscribed, [2]);
+    assert.equal(client.connectionStatus, "idle");
+    tauri.subscriptions[1].send({ id: 0, message: merge("too late") });
+    assert.equal(client.getState("items", {}).data.items_list[0].name, "a", "an old channel's messages are ignored");
   } finally {
     delete globalThis.__TAURI_INTERNALS__;
   }
