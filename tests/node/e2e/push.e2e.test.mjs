@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import net from "node:net";
 import { after, before, test } from "node:test";
-import { MizanError, callPlaceOrder, callRename, callUploadAvatar, createMizanClient, httpTransport } from "./mizan.mjs";
+import { MizanError, callPlaceOrder, callRename, callSetItemName, callUploadAvatar, createMizanClient, httpTransport } from "./mizan.mjs";
 
 const exe = process.env.MIZAN_AFI_SERVER;
 assert.ok(exe, "MIZAN_AFI_SERVER must be the path of the afi-server binary");
@@ -141,6 +141,21 @@ test("client A renames user 5: B's user-5 instance refetches by push, user 6 doe
   assert.deepEqual(b.log, ["GET /ctx/user/?user_id=5"], `B made no call and fetched only user 5: ${b.log.join(", ")}`);
   assert.deepEqual(a.log, ["POST /call/", "GET /ctx/user/?user_id=5"], `A fetched once: ${a.log.join(", ")}`);
   assert.equal(b.client.getState(...u6).data.user_profile.name, "user_6");
+});
+
+test("a merge pushed by another client's call is spliced in with no request", async () => {
+  const a = track(recordingClient(server.base));
+  const b = track(recordingClient(server.base));
+  const items = ["items", {}];
+  b.client.subscribe(...items, () => {});
+  await connected(b.client);
+  const [before] = await idle(b.client, [items]);
+  b.log.length = 0;
+  await callSetItemName(a.client, { id: 1, name: "Merged by push" });
+  await waitFor("the merge", () => b.client.getState(...items).data.items_list.find((i) => i.id === 1).name === "Merged by push");
+  await sleep(200);
+  assert.deepEqual(b.log, [], "spliced, not refetched");
+  assert.equal(b.client.getState(...items).data.items_list.length, before.data.items_list.length);
 });
 
 test("POST /hooks/bump (no client involved) makes a connected client showing `stats` refetch", async () => {
