@@ -8,7 +8,7 @@
 //! (`mizan-tauri:`); apps write `mizan:`. Rewriting it here would make the
 //! build script rerun on every build (tauri-plugin regenerates the file).
 
-const COMMANDS: &[&str] = &["mizan_invoke"];
+const COMMANDS: &[&str] = &["mizan_invoke", "mizan_subscribe", "mizan_unsubscribe"];
 
 fn main() {
     tauri_plugin::Builder::new(COMMANDS).build();

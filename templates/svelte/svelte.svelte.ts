@@ -5,7 +5,7 @@
 // (`() => ({ user_id })`): the instance follows the getter.
 
 import { getContext, setContext } from "svelte";
-import { toMizanError, type MizanError, type MizanState, type MizanStatus } from "./kernel.js";
+import { toMizanError, type MizanConnectionStatus, type MizanError, type MizanState, type MizanStatus } from "./kernel.js";
 import { createMizanClient, type Api, type ClientOptions, type ArgsOf, type Client, type ContextName, type DataOf, type FunctionName, type ParamsOf, type ResultOf } from "./client.js";
 
 const CLIENT_KEY = Symbol("mizan-client");
@@ -32,6 +32,29 @@ export function useMizan(): Client {
   const client = getContext<Client | undefined>(CLIENT_KEY);
   if (client === undefined) throw new Error("useMizan(): call setMizanClient() in an ancestor component");
   return client;
+}
+
+/** The push connection's status; `current` is reactive. */
+export type ConnectionState = {
+  /** `idle`, `connecting`, `connected`, `reconnecting` or `unauthorized`. */
+  readonly current: MizanConnectionStatus;
+};
+
+/** The push connection's status, followed while the component lives. */
+export function useMizanStatus(): ConnectionState {
+  const client = useMizan();
+  let status: MizanConnectionStatus = $state(client.connectionStatus);
+  $effect(() => {
+    status = client.connectionStatus;
+    return client.subscribeStatus(() => {
+      status = client.connectionStatus;
+    });
+  });
+  return {
+    get current() {
+      return status;
+    },
+  };
 }
 
 /** What a context or member function returns; every property is reactive. */

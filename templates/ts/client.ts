@@ -3,6 +3,7 @@
 
 import { MizanClient, type MizanClientOptions, type MizanSchema, type MizanTransport{% if m.client_uses.json %}, type MizanJson{% endif %} } from "./kernel.js";
 import { httpTransport } from "./transport.js";
+import type { MizanTokenSource, MizanWebSocketConstructor } from "./websocket.js";
 {%- if m.client_uses.types %}
 import type * as T from "./types.js";
 {%- endif %}
@@ -43,12 +44,16 @@ export type ParamsOf<C extends ContextName> = Api["contexts"][C]["params"];
 /** The data of context `C`: one entry per member. */
 export type DataOf<C extends ContextName> = Api["contexts"][C]["data"];
 
-/** Identity fields of list slots, used to upsert merged values. */
+/** Identity fields of list slots (to upsert merged values), and what travels over the WebSocket. */
 export const schema: MizanSchema = {
   identities: {
 {%- for i in m.identities %}
     {{ i.key }}: { {% for (slot, field) in i.slots %}{% if !loop.first %}, {% endif %}{{ slot }}: {{ field }}{% endfor %} },
 {%- endfor %}
+  },
+  websocket: {
+    functions: [{% for f in m.ws_functions %}{% if !loop.first %}, {% endif %}{{ f }}{% endfor %}],
+    contexts: [{% for c in m.ws_contexts %}{% if !loop.first %}, {% endif %}{{ c }}{% endfor %}],
   },
 };
 
@@ -61,15 +66,22 @@ export type ClientOptions = Omit<MizanClientOptions, "transport"> & {
   transport?: MizanTransport | undefined;
   /** Base of the default HTTP transport (default {@link DEFAULT_BASE_URL}). */
   baseUrl?: string | undefined;
+  /** The MWT of the default HTTP transport (`X-Mizan-Token`, and the WebSocket's auth frame). */
+  token?: MizanTokenSource | undefined;
+  /** The WebSocket implementation of the default HTTP transport (default: the global one). */
+  WebSocket?: MizanWebSocketConstructor | undefined;
 };
 
-/** Creates a client for this API (HTTP at {@link DEFAULT_BASE_URL} unless told otherwise). */
+/**
+ * Creates a client for this API (HTTP at {@link DEFAULT_BASE_URL} unless
+ * told otherwise, with pushes over its WebSocket when one is available).
+ */
 export function createMizanClient(options: ClientOptions = {}): Client {
-  const { transport, baseUrl, ...rest } = options;
+  const { transport, baseUrl, token, WebSocket: webSocket, ...rest } = options;
   return new MizanClient<Api>({
     schema,
     ...rest,
-    transport: transport ?? httpTransport({ baseUrl: baseUrl ?? DEFAULT_BASE_URL }),
+    transport: transport ?? httpTransport({ baseUrl: baseUrl ?? DEFAULT_BASE_URL, token, WebSocket: webSocket }),
   });
 }
 {%- for f in m.functions %}{% if f.callable %}

@@ -4,7 +4,7 @@
 // getters: the instance follows them.
 
 import { computed, inject, onScopeDispose, provide, shallowRef, toValue, watch, type ComputedRef, type InjectionKey, type MaybeRefOrGetter, type Ref } from "vue";
-import { instanceKey, toMizanError, type MizanError, type MizanParams, type MizanState, type MizanStatus } from "./kernel.js";
+import { instanceKey, toMizanError, type MizanConnectionStatus, type MizanError, type MizanParams, type MizanState, type MizanStatus } from "./kernel.js";
 import { createMizanClient, type Api, type ClientOptions, type ArgsOf, type Client, type ContextName, type DataOf, type FunctionName, type ParamsOf, type ResultOf } from "./client.js";
 
 const CLIENT_KEY: InjectionKey<Client> = Symbol("mizan-client");
@@ -28,6 +28,20 @@ export function useMizan(): Client {
   const client = inject(CLIENT_KEY, null);
   if (client === null) throw new Error("useMizan(): call provideMizan() in an ancestor component");
   return client;
+}
+
+/**
+ * The push connection's status (`idle`, `connecting`, `connected`,
+ * `reconnecting`, `unauthorized`) as a ref, followed until the scope ends.
+ */
+export function useMizanStatus(): Readonly<Ref<MizanConnectionStatus>> {
+  const client = useMizan();
+  const status = shallowRef(client.connectionStatus);
+  const unsubscribe = client.subscribeStatus(() => {
+    status.value = client.connectionStatus;
+  });
+  onScopeDispose(unsubscribe);
+  return status;
 }
 
 /** What a context or member composable returns. */

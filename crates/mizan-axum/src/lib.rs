@@ -46,7 +46,7 @@ pub use auth::{AuthOutcome, Authenticator, BearerAuthenticator, MwtAuthenticator
 pub use error::Error;
 pub use push_bus::{PUSH_CHANNEL, RedisPushBus};
 pub use router::router;
-pub use state::{DEFAULT_BODY_LIMIT, MizanState, MizanStateBuilder};
+pub use state::{DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, MizanState, MizanStateBuilder};
 
 /// `X-Mizan-Invalidate` (lower case, as `http` header names are).
 pub const INVALIDATE_HEADER: &str = "x-mizan-invalidate";

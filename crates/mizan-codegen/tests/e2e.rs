@@ -1,8 +1,10 @@
 //! End to end against a live `afi-server` (package `afi-app`): the
-//! generated TypeScript client under Node (`tests/node/e2e/kernel.e2e.test.mjs`)
-//! and a React page built from the generated hooks, driven in headless
-//! Chromium (`tests/node/e2e/react.e2e.test.mjs`; screenshot in
-//! `target/test-output/codegen-react-e2e.png`).
+//! generated TypeScript client under Node (`tests/node/e2e/kernel.e2e.test.mjs`),
+//! its pushes and uploads against servers the script starts, kills and
+//! restarts itself (`tests/node/e2e/push.e2e.test.mjs`, under Node 20's
+//! `--experimental-websocket`), and a React page built from the generated
+//! hooks, driven in headless Chromium (`tests/node/e2e/react.e2e.test.mjs`;
+//! screenshots in `target/test-output/codegen-react-e2e*.png`).
 //!
 //! Needs `target/<profile>/afi-server` (`cargo build -p afi-app`; `cargo
 //! test --workspace` builds it), `tests/node/node_modules` and
@@ -16,7 +18,7 @@ use std::process::Command;
 
 use common::{copy_files, fixture, link_node_modules, node_bin, root, run_ok, write_targets};
 use mizan_codegen::Target;
-use support::AfiServer;
+use support::{AfiServer, afi_server_exe};
 
 /// Generated ts + react for AFI, the e2e scripts, `node_modules`, and the
 /// two bundles (`mizan.mjs` for Node, `app.js` for the browser).
@@ -59,6 +61,23 @@ fn generated_ts_client_against_afi_server() {
         .env("MIZAN_BASE_URL", &server.base_url)
         .args(["--test", "kernel.e2e.test.mjs"]);
     let out = run_ok(node, "node --test kernel.e2e.test.mjs");
+    assert!(out.contains("# fail 0"), "{out}");
+}
+
+/// Pushes between clients, a server-side hook, a server restart, auth on
+/// the socket, websocket calls and uploads (SPEC §3.1, §3.2).
+#[test]
+fn generated_ts_client_pushes_and_uploads_against_afi_server() {
+    let exe = afi_server_exe();
+    let dir = workspace();
+    let mut node = Command::new("node");
+    node.current_dir(dir.path()).env("MIZAN_AFI_SERVER", &exe).args([
+        "--experimental-websocket",
+        "--no-warnings=ExperimentalWarning",
+        "--test",
+        "push.e2e.test.mjs",
+    ]);
+    let out = run_ok(node, "node --test push.e2e.test.mjs");
     assert!(out.contains("# fail 0"), "{out}");
 }
 

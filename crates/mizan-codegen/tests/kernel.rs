@@ -1,7 +1,10 @@
 //! Runs the Node unit tests of the generated TypeScript kernel
 //! (`tests/node/kernel/*.test.mjs`) against the AFI client: batching, scoped
-//! and broad invalidation, merges, retries, both transports. The generated
-//! TypeScript is bundled with esbuild; no server is needed.
+//! and broad invalidation, merges, retries, both transports
+//! (`kernel.test.mjs`); pushes, the WebSocket (a fake one), reconnection,
+//! status, client ids, uploads and the Tauri push channel
+//! (`push.test.mjs`). The generated TypeScript is bundled with esbuild; no
+//! server is needed (`e2e.rs` runs the same features against a live one).
 //!
 //! Needs `tests/node/node_modules` (`scripts/setup`); fails when missing.
 
@@ -34,7 +37,8 @@ fn kernel_unit_tests_pass_under_node() {
     )
     .expect("merge table");
     let mut node = Command::new("node");
-    node.current_dir(dir.path()).args(["--test", "kernel.test.mjs"]);
-    let out = run_ok(node, "node --test kernel.test.mjs");
+    node.current_dir(dir.path())
+        .args(["--test", "kernel.test.mjs", "push.test.mjs"]);
+    let out = run_ok(node, "node --test kernel.test.mjs push.test.mjs");
     assert!(out.contains("# fail 0"), "{out}");
 }

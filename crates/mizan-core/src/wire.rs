@@ -56,6 +56,10 @@ pub enum IpcEnvelope {
         /// Arguments.
         #[serde(default)]
         args: Map<String, Value>,
+        /// The calling client's id (SPEC §3.1): pushes the call causes
+        /// carry it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
     },
     /// Fetch a context.
     Fetch {

@@ -1,8 +1,10 @@
-//! The plugin's one command, `plugin:mizan|mizan_invoke`. It only turns the
-//! IPC payload into an [`IpcEnvelope`] and hands it to [`Mizan::invoke`];
-//! a payload that is not `{"envelope": <call or fetch envelope>}` is
-//! rejected with `BAD_REQUEST`, never a panic or Tauri's own argument error.
-//! (Whether the webview may call the command at all is Tauri's ACL: the
+//! The plugin's commands. `plugin:mizan|mizan_invoke` only turns the IPC
+//! payload into an [`IpcEnvelope`] and hands it to [`Mizan::invoke`]; a
+//! payload that is not `{"envelope": <call or fetch envelope>}` is rejected
+//! with `BAD_REQUEST`, never a panic or Tauri's own argument error.
+//! `plugin:mizan|mizan_subscribe` opens a push subscription delivering the
+//! SPEC §3.1 push objects to a Tauri channel; `mizan_unsubscribe` closes
+//! it. (Whether the webview may call them at all is Tauri's ACL: the
 //! `mizan:default` permission.)
 
 use crate::MizanExt;
@@ -10,7 +12,7 @@ use crate::models::{ErrorBody, IpcEnvelope, IpcResponse};
 use mizan::MizanError;
 use serde::Deserialize;
 use serde_json::Value;
-use tauri::ipc::{InvokeBody, Request};
+use tauri::ipc::{Channel, InvokeBody, InvokeResponseBody, Request};
 use tauri::{AppHandle, Runtime};
 
 /// `invoke("plugin:mizan|mizan_invoke", {envelope})`: calls a function or
@@ -31,6 +33,34 @@ pub(crate) async fn mizan_invoke<R: Runtime>(
         return Err(MizanError::internal("the mizan plugin is not set up").body());
     };
     mizan.invoke(envelope).await.map_err(|e| e.body())
+}
+
+/// `invoke("plugin:mizan|mizan_subscribe", {channel, watch?})`: every push
+/// the webview's principal may read (only for the `watch`ed contexts when
+/// given) arrives on `channel` as `{"op": "push", ...}`. Resolves with the
+/// subscription id.
+#[tauri::command]
+pub(crate) async fn mizan_subscribe<R: Runtime>(
+    app: AppHandle<R>,
+    channel: Channel<InvokeResponseBody>,
+    watch: Option<Vec<String>>,
+) -> Result<u64, ErrorBody> {
+    let Some(mizan) = app.mizan() else {
+        return Err(MizanError::internal("the mizan plugin is not set up").body());
+    };
+    Ok(mizan.subscribe(watch, move |frame| {
+        channel.send(InvokeResponseBody::Json(frame.to_owned())).is_ok()
+    }))
+}
+
+/// `invoke("plugin:mizan|mizan_unsubscribe", {id})`: closes a
+/// subscription; resolves with whether it was open.
+#[tauri::command]
+pub(crate) async fn mizan_unsubscribe<R: Runtime>(app: AppHandle<R>, id: u64) -> Result<bool, ErrorBody> {
+    let Some(mizan) = app.mizan() else {
+        return Err(MizanError::internal("the mizan plugin is not set up").body());
+    };
+    Ok(mizan.unsubscribe(id))
 }
 
 /// Reads `{"envelope": {...}}` from a JSON body, or from raw bytes holding
@@ -64,7 +94,9 @@ mod tests {
     #[test]
     fn call_and_fetch_envelopes_parse() {
         let call = parse(json!({"envelope": {"op": "call", "fn": "add", "args": {"a": 1}}})).unwrap();
-        assert!(matches!(call, IpcEnvelope::Call { ref function, ref args } if function == "add" && args["a"] == 1));
+        assert!(
+            matches!(call, IpcEnvelope::Call { ref function, ref args, .. } if function == "add" && args["a"] == 1)
+        );
         let fetch = parse(json!({"envelope": {"op": "fetch", "context": "user"}})).unwrap();
         assert!(
             matches!(fetch, IpcEnvelope::Fetch { ref context, ref params } if context == "user" && params.is_empty())

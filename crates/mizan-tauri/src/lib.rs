@@ -43,11 +43,15 @@ pub mod models;
 pub use error::Error;
 pub use mizan::{Extensions, MizanError, Principal, Registry};
 
-use mizan::{Origin, RequestHandle};
+use futures::StreamExt;
+use mizan::{Audience, Origin, PushHub, RequestHandle};
+use mizan_core::invalidation::{Invalidation, MergeEntry};
 use models::{IpcEnvelope, IpcResponse};
 use std::any::Any;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::Mutex;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -175,7 +179,11 @@ impl<R: Runtime> Builder<R> {
             principal,
         } = self;
         tauri::plugin::Builder::new(PLUGIN_NAME)
-            .invoke_handler(tauri::generate_handler![commands::mizan_invoke])
+            .invoke_handler(tauri::generate_handler![
+                commands::mizan_invoke,
+                commands::mizan_subscribe,
+                commands::mizan_unsubscribe
+            ])
             .setup(move |app, _api| {
                 let registry = match registry {
                     Some(registry) => registry,
@@ -186,10 +194,14 @@ impl<R: Runtime> Builder<R> {
                     })?),
                 };
                 extensions.insert(app.clone());
+                let extensions = Arc::new(extensions);
+                let hub = PushHub::attach(&registry, extensions.clone());
                 app.manage(Mizan {
                     registry,
                     extensions,
                     principal,
+                    hub,
+                    subscriptions: Mutex::default(),
                     app: app.clone(),
                 });
                 Ok(())
@@ -202,8 +214,12 @@ impl<R: Runtime> Builder<R> {
 /// like the webview does.
 pub struct Mizan<R: Runtime> {
     registry: Arc<Registry>,
-    extensions: Extensions,
+    extensions: Arc<Extensions>,
     principal: Option<Box<PrincipalResolver<R>>>,
+    /// Pushes to the webviews' channels.
+    hub: Arc<PushHub>,
+    /// Open `mizan_subscribe` channels, by id.
+    subscriptions: Mutex<HashMap<u64, tauri::async_runtime::JoinHandle<()>>>,
     app: AppHandle<R>,
 }
 
@@ -228,6 +244,57 @@ impl<R: Runtime> Mizan<R> {
         &self.extensions
     }
 
+    /// The push hub the webviews' channels subscribe to.
+    pub fn hub(&self) -> &Arc<PushHub> {
+        &self.hub
+    }
+
+    /// Tells every subscriber (and the registry's other hooks, such as an
+    /// origin cache) about a change the app's Rust code made outside Mizan.
+    pub async fn publish(&self, invalidate: Vec<Invalidation>, merge: Vec<MergeEntry>) {
+        self.registry.publish(invalidate, merge).await;
+    }
+
+    /// Opens a push subscription that forwards every frame to `deliver`
+    /// until it returns `false` (the channel is gone) or
+    /// [`unsubscribe`](Self::unsubscribe) is called; returns its id. The
+    /// principal is resolved now, as for a call.
+    pub fn subscribe(&self, watch: Option<Vec<String>>, deliver: impl Fn(&str) -> bool + Send + 'static) -> u64 {
+        let principal = self.principal.as_ref().and_then(|resolve| resolve(&self.app));
+        let mut subscription = self.hub.subscribe(Audience {
+            principal,
+            watch: watch.map(|w| w.into_iter().collect()),
+        });
+        let id = subscription.id();
+        let hub = self.hub.clone();
+        let task = tauri::async_runtime::spawn(async move {
+            while let Some(frame) = subscription.next().await {
+                if !deliver(&frame) {
+                    break;
+                }
+            }
+            hub.unsubscribe(&subscription);
+        });
+        self.lock_subscriptions().insert(id, task);
+        id
+    }
+
+    /// Closes subscription `id`; returns whether it was open.
+    pub fn unsubscribe(&self, id: u64) -> bool {
+        match self.lock_subscriptions().remove(&id) {
+            Some(task) => {
+                task.abort();
+                self.hub.unsubscribe_id(id);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock_subscriptions(&self) -> std::sync::MutexGuard<'_, HashMap<u64, tauri::async_runtime::JoinHandle<()>>> {
+        self.subscriptions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Handles one envelope as `mizan_invoke` does: the caller comes from
     /// the principal resolver and the request's origin is
     /// [`Origin::Ipc`], so private functions are refused here too.
@@ -235,7 +302,13 @@ impl<R: Runtime> Mizan<R> {
         let principal = self.principal.as_ref().and_then(|resolve| resolve(&self.app));
         let req = RequestHandle::new(Origin::Ipc, principal.as_ref(), &self.extensions);
         match envelope {
-            IpcEnvelope::Call { function, args } => {
+            IpcEnvelope::Call { function, args, client } => {
+                if client.as_deref().is_some_and(|c| !mizan::is_valid_client_id(c)) {
+                    return Err(MizanError::bad_request(
+                        "`client` must be 1 to 64 characters of A-Z a-z 0-9 - _ . :",
+                    ));
+                }
+                let req = req.with_client(client.as_deref());
                 self.registry.call(&req, &function, &args).await.map(IpcResponse::Call)
             }
             IpcEnvelope::Fetch { context, params } => self

@@ -155,7 +155,8 @@ impl PushHub {
 
     /// Opens a subscription for `audience`.
     pub fn subscribe(&self, audience: Audience) -> Subscription {
-        let (sender, receiver) = mpsc::channel(self.queue);
+        // A futures channel holds `buffer + senders` messages: one sender.
+        let (sender, receiver) = mpsc::channel(self.queue - 1);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let audience = Arc::new(Mutex::new(audience));
         let dropped = Arc::new(AtomicBool::new(false));
@@ -178,7 +179,12 @@ impl PushHub {
     /// Ends a subscription (adapters call it when the connection closes;
     /// dropping the [`Subscription`] alone is noticed at the next push).
     pub fn unsubscribe(&self, subscription: &Subscription) {
-        self.lock().remove(&subscription.id);
+        self.unsubscribe_id(subscription.id);
+    }
+
+    /// Ends the subscription with this [`Subscription::id`].
+    pub fn unsubscribe_id(&self, id: u64) {
+        self.lock().remove(&id);
     }
 
     /// How many subscriptions are open.
@@ -283,6 +289,11 @@ impl std::fmt::Debug for Subscription {
 }
 
 impl Subscription {
+    /// Its id in the hub.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// From now on, only pushes touching these contexts (`None`: all).
     pub fn watch(&self, contexts: Option<BTreeSet<String>>) {
         self.audience.lock().unwrap_or_else(|p| p.into_inner()).watch = contexts;

@@ -1,8 +1,18 @@
 // A small React page built only from the generated hooks: the profile of
-// user 7, a rename form, and the item list. No hand-written refetch.
+// user 7, a rename form, an avatar upload, the item list and the push
+// connection's status. No hand-written refetch.
 import { useState, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
-import { MizanContext, UserProvider, useItemsList, useRename, useSetItemName, useUserProfile } from "./gen/react.js";
+import {
+  MizanContext,
+  UserProvider,
+  useItemsList,
+  useMizanStatus,
+  useRename,
+  useSetItemName,
+  useUploadAvatar,
+  useUserProfile,
+} from "./gen/react.js";
 
 function Profile(): ReactNode {
   const { data, status, error } = useUserProfile();
@@ -26,6 +36,33 @@ function Profile(): ReactNode {
       {rename.error !== undefined && <p data-testid="rename-error">{rename.error.code}</p>}
     </section>
   );
+}
+
+function Avatar(): ReactNode {
+  const upload = useUploadAvatar();
+  return (
+    <section>
+      <h2>Avatar</h2>
+      <input
+        data-testid="avatar"
+        type="file"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          if (file !== undefined) void upload.mutate({ user_id: 7, file });
+        }}
+      />
+      {upload.data !== undefined && (
+        <p data-testid="receipt">
+          {upload.data.filename} {upload.data.size} {upload.data.sha256}
+        </p>
+      )}
+      {upload.error !== undefined && <p data-testid="upload-error">{upload.error.code}</p>}
+    </section>
+  );
+}
+
+function Connection(): ReactNode {
+  return <p data-testid="connection">push: {useMizanStatus()}</p>;
 }
 
 function Items(): ReactNode {
@@ -52,8 +89,10 @@ function App(): ReactNode {
   return (
     <MizanContext baseUrl="/api/mizan">
       <main style={{ fontFamily: "sans-serif", margin: "2rem" }}>
+        <Connection />
         <UserProvider user_id={7}>
           <Profile />
+          <Avatar />
         </UserProvider>
         <Items />
       </main>

@@ -243,7 +243,7 @@ test("Tauri transport: one plugin command, envelopes, rejections as MizanError",
     assert.deepEqual(await client.call("echo", { text: "hi" }), { message: "hi" });
     await assert.rejects(client.call("ping_admin", {}), (e) => e instanceof MizanError && e.code === "FORBIDDEN");
     assert.deepEqual(seen[0], { cmd: "plugin:mizan|mizan_invoke", args: { envelope: { op: "fetch", context: "stats", params: {} } } });
-    assert.deepEqual(seen[1].args.envelope, { op: "call", fn: "echo", args: { text: "hi" } });
+    assert.deepEqual(seen[1].args.envelope, { op: "call", fn: "echo", args: { text: "hi" }, client: client.clientId });
   } finally {
     delete globalThis.__TAURI_INTERNALS__;
   }

@@ -1,6 +1,7 @@
 // Type-checked against the generated AFI React bindings.
 import type { ReactNode } from "react";
-import { MizanContext, UserProvider, useItemsList, useMizan, useRename, useSetItemName, useUserContext, useUserProfile, useCurrentUser, useBumpCounter } from "./gen/react.js";
+import { MizanContext, UserProvider, useItemsList, useMizan, useMizanStatus, useRename, useSetItemName, useUploadAvatar, useUserContext, useUserProfile, useCurrentUser, useBumpCounter } from "./gen/react.js";
+import type { MizanConnectionStatus } from "./gen/index.js";
 
 function Profile(): ReactNode {
   const { data, status, error } = useUserProfile();
@@ -17,6 +18,20 @@ function Profile(): ReactNode {
       <button onClick={() => void bump.mutate()}>bump</button>
       <button onClick={() => void client.refetch("user")}>refetch</button>
     </div>
+  );
+}
+
+function Connection(): ReactNode {
+  const status: MizanConnectionStatus = useMizanStatus();
+  const upload = useUploadAvatar();
+  // @ts-expect-error: an upload is a File or Blob
+  void upload.mutate({ user_id: 5, file: "a.png" });
+  return (
+    <p>
+      {status === "unauthorized" ? "log in again" : status}
+      <input type="file" onChange={(e) => e.target.files?.[0] && void upload.mutate({ user_id: 5, file: e.target.files[0] })} />
+      {upload.data?.sha256}
+    </p>
   );
 }
 
@@ -45,6 +60,7 @@ export function App(): ReactNode {
         <Profile />
       </UserProvider>
       <Items />
+      <Connection />
     </MizanContext>
   );
 }

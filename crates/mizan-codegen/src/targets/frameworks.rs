@@ -4,9 +4,9 @@
 //!
 //! | target | file | surface |
 //! |---|---|---|
-//! | `react` | `react.tsx` | `<MizanContext>`, `useMizan()`, `<…Provider>` + `use…Context()` per context, a hook per member, `use…()` mutation hooks `{mutate, isPending, error}` |
-//! | `vue` | `vue.ts` | `provideMizan()`, `useMizan()`, `provide…Context()` + `use…Context()` returning refs, member and mutation composables |
-//! | `svelte` | `svelte.svelte.ts` | `setMizanClient()`, `useMizan()`, `set…Context()` + `use…Context()` on `$state`/`$derived`, member and mutation functions |
+//! | `react` | `react.tsx` | `<MizanContext>`, `useMizan()`, `useMizanStatus()`, `<…Provider>` + `use…Context()` per context, a hook per member, `use…()` mutation hooks `{mutate, isPending, error}` |
+//! | `vue` | `vue.ts` | `provideMizan()`, `useMizan()`, `useMizanStatus()` (a ref), `provide…Context()` + `use…Context()` returning refs, member and mutation composables |
+//! | `svelte` | `svelte.svelte.ts` | `setMizanClient()`, `useMizan()`, `useMizanStatus()` (`.current` on `$state`), `set…Context()` + `use…Context()` on `$state`/`$derived`, member and mutation functions |
 
 use askama::Template;
 use mizan_core::ir::Ir;
@@ -47,6 +47,7 @@ pub fn react(ir: &Ir) -> Result<Vec<GeneratedFile>> {
             "MizanContext",
             "MizanContextProps",
             "useMizan",
+            "useMizanStatus",
             "QueryResult",
             "MutationResult",
         ],
@@ -71,7 +72,13 @@ pub fn vue(ir: &Ir) -> Result<Vec<GeneratedFile>> {
     check_names(
         &m,
         "vue",
-        &["provideMizan", "useMizan", "QueryRefs", "MutationRefs"],
+        &[
+            "provideMizan",
+            "useMizan",
+            "useMizanStatus",
+            "QueryRefs",
+            "MutationRefs",
+        ],
         |c| vec![format!("provide{c}Context"), format!("use{c}Context")],
     )?;
     let header = header_comment("//");
@@ -90,6 +97,8 @@ pub fn svelte(ir: &Ir) -> Result<Vec<GeneratedFile>> {
         &[
             "setMizanClient",
             "useMizan",
+            "useMizanStatus",
+            "ConnectionState",
             "MaybeGetter",
             "QueryState",
             "MutationState",

@@ -3,10 +3,11 @@
 //! | file | contents |
 //! |---|---|
 //! | `kernel.ts` | the runtime: reconciled state, subscriptions, batching, merges, retries, `MizanError` (no I/O) |
-//! | `transport.ts` | `httpTransport` and `tauriTransport` |
+//! | `transport.ts` | `httpTransport` (with its WebSocket) and `tauriTransport` (with its push channel) |
+//! | `websocket.ts` | `MizanSocket`: the `{base}/ws/` connection (requests, pushes, auth, reconnection) |
 //! | `types.ts` | the IR's named types |
 //! | `client.ts` | `Args`/`Result`/`Params`/`Data` types, `Api`, `schema`, `createMizanClient`, `call…`, `fetch…Context` |
-//! | `index.ts` | re-exports the other four |
+//! | `index.ts` | re-exports the other five |
 
 use askama::Template;
 use mizan_core::ir::Ir;
@@ -24,6 +25,12 @@ struct KernelTs<'a> {
 #[derive(Template)]
 #[template(path = "ts/transport.ts", escape = "none")]
 struct TransportTs<'a> {
+    header: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "ts/websocket.ts", escape = "none")]
+struct WebsocketTs<'a> {
     header: &'a str,
 }
 
@@ -48,7 +55,7 @@ struct IndexTs<'a> {
     header: &'a str,
 }
 
-/// Renders the five files of the `ts` target.
+/// Renders the six files of the `ts` target.
 pub fn render(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>> {
     let model = TsModel::new(ir)?;
     render_model(&model, options)
@@ -62,6 +69,7 @@ pub(crate) fn render_model(m: &TsModel, options: &Options) -> Result<Vec<Generat
     Ok(vec![
         file("kernel.ts", KernelTs { header }.render().map_err(err)?),
         file("transport.ts", TransportTs { header }.render().map_err(err)?),
+        file("websocket.ts", WebsocketTs { header }.render().map_err(err)?),
         file("types.ts", TypesTs { header, m }.render().map_err(err)?),
         file(
             "client.ts",

@@ -13,14 +13,15 @@
 use std::collections::BTreeMap;
 
 use mizan_core::invalidation::slot_shape;
-use mizan_core::ir::{Context, Function, Ir, Shape, TypeKind};
+use mizan_core::ir::{Context, Function, Ir, Shape, Transport, TypeKind};
 
 use crate::error::{Error, Result};
 
 /// The kernel templates, scanned for the names they export (collision checks).
-const KERNEL_TEMPLATES: [&str; 2] = [
+const KERNEL_TEMPLATES: [&str; 3] = [
     include_str!("../../../../templates/ts/kernel.ts"),
     include_str!("../../../../templates/ts/transport.ts"),
+    include_str!("../../../../templates/ts/websocket.ts"),
 ];
 
 /// Names declared by `client.ts` regardless of the IR.
@@ -214,6 +215,10 @@ pub(crate) struct TsModel {
     pub contexts: Vec<CtxView>,
     /// Identity fields of list slots.
     pub identities: Vec<IdentityView>,
+    /// Callable functions declared `transport websocket`, as JSON strings.
+    pub ws_functions: Vec<String>,
+    /// Contexts whose members are declared `transport websocket`, as JSON strings.
+    pub ws_contexts: Vec<String>,
 }
 
 impl TsModel {
@@ -267,6 +272,19 @@ impl TsModel {
         let mut client_uses = Uses::default();
         let functions = ir.functions.iter().map(|f| fn_view(f, &mut client_uses)).collect();
         let contexts = ir.contexts.iter().map(|c| ctx_view(ir, c, &mut client_uses)).collect();
+        let ws_functions = ir
+            .functions
+            .iter()
+            .filter(|f| f.transport == Transport::Websocket && !f.private)
+            .map(|f| json_str(&f.name))
+            .collect();
+        // Mixing transports in one context is an IR error, so any member decides.
+        let ws_contexts = ir
+            .contexts
+            .iter()
+            .filter(|c| ir.members_of(&c.name).any(|f| f.transport == Transport::Websocket))
+            .map(|c| json_str(&c.name))
+            .collect();
         let model = TsModel {
             types,
             uses,
@@ -274,6 +292,8 @@ impl TsModel {
             functions,
             contexts,
             identities: identities(ir),
+            ws_functions,
+            ws_contexts,
         };
         model.check_names()?;
         Ok(model)
@@ -339,7 +359,7 @@ fn render_error(message: String) -> Error {
     Error::Render { target: "ts", message }
 }
 
-/// The names `kernel.ts` and `transport.ts` export
+/// The names `kernel.ts`, `transport.ts` and `websocket.ts` export
 /// (`export class|function|type|interface|const NAME`).
 pub(crate) fn kernel_exports() -> Vec<String> {
     KERNEL_TEMPLATES

@@ -107,3 +107,18 @@ impl Drop for AfiServer {
         let _ = self.child.wait();
     }
 }
+
+/// The path of `target/<profile>/afi-server`, for tests whose scripts start
+/// (and restart) servers themselves. Fails clearly when it is not built.
+pub fn afi_server_exe() -> std::path::PathBuf {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|test| Some(test.parent()?.parent()?.join("afi-server")))
+        .expect("target dir of the test binary");
+    assert!(
+        exe.exists(),
+        "{} does not exist: build it with `cargo build -p afi-app --bin afi-server` (`cargo test --workspace` does)",
+        exe.display()
+    );
+    exe
+}

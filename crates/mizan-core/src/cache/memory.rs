@@ -74,7 +74,7 @@ impl Generations {
         let until = now.checked_add(ttl).unwrap_or(now);
         self.values.insert(key.to_owned(), (next, until));
         self.bumps += 1;
-        if self.bumps % SWEEP_EVERY == 0 {
+        if self.bumps.is_multiple_of(SWEEP_EVERY) {
             self.values.retain(|_, (_, until)| now < *until);
         }
     }

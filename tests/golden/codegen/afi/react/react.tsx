@@ -8,7 +8,7 @@
 // useSyncExternalStore, and one mutation hook per function.
 
 import { createContext, useCallback, useContext, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
-import { instanceKey, toMizanError, type MizanError, type MizanParams, type MizanState, type MizanStatus } from "./kernel.js";
+import { instanceKey, toMizanError, type MizanConnectionStatus, type MizanError, type MizanParams, type MizanState, type MizanStatus } from "./kernel.js";
 import { createMizanClient, type Api, type ClientOptions, type ArgsOf, type Client, type ContextName, type DataOf, type FunctionName, type ParamsOf, type ResultOf } from "./client.js";
 
 const ClientContext = createContext<Client | null>(null);
@@ -34,6 +34,22 @@ export function useMizan(): Client {
   const client = useContext(ClientContext);
   if (client === null) throw new Error("useMizan(): no <MizanContext> above this component");
   return client;
+}
+
+/**
+ * The push connection's status (`idle`, `connecting`, `connected`,
+ * `reconnecting`, `unauthorized`), re-rendering when it changes.
+ */
+export function useMizanStatus(): MizanConnectionStatus {
+  const client = useMizan();
+  const subscribe = useCallback((onChange: () => void) => client.subscribeStatus(onChange), [client]);
+  const snapshot = useCallback(() => client.connectionStatus, [client]);
+  return useSyncExternalStore(subscribe, snapshot, serverStatus);
+}
+
+/** During server rendering nothing is connected. */
+function serverStatus(): MizanConnectionStatus {
+  return "idle";
 }
 
 /** What a context or member hook returns. */

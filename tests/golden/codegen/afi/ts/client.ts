@@ -4,6 +4,7 @@
 
 import { MizanClient, type MizanClientOptions, type MizanSchema, type MizanTransport } from "./kernel.js";
 import { httpTransport } from "./transport.js";
+import type { MizanTokenSource, MizanWebSocketConstructor } from "./websocket.js";
 import type * as T from "./types.js";
 
 /** Where the backend is mounted unless `createMizanClient({ baseUrl })` says otherwise. */
@@ -125,10 +126,14 @@ export type ParamsOf<C extends ContextName> = Api["contexts"][C]["params"];
 /** The data of context `C`: one entry per member. */
 export type DataOf<C extends ContextName> = Api["contexts"][C]["data"];
 
-/** Identity fields of list slots, used to upsert merged values. */
+/** Identity fields of list slots (to upsert merged values), and what travels over the WebSocket. */
 export const schema: MizanSchema = {
   identities: {
     items: { items_list: "id" },
+  },
+  websocket: {
+    functions: [],
+    contexts: [],
   },
 };
 
@@ -141,15 +146,22 @@ export type ClientOptions = Omit<MizanClientOptions, "transport"> & {
   transport?: MizanTransport | undefined;
   /** Base of the default HTTP transport (default {@link DEFAULT_BASE_URL}). */
   baseUrl?: string | undefined;
+  /** The MWT of the default HTTP transport (`X-Mizan-Token`, and the WebSocket's auth frame). */
+  token?: MizanTokenSource | undefined;
+  /** The WebSocket implementation of the default HTTP transport (default: the global one). */
+  WebSocket?: MizanWebSocketConstructor | undefined;
 };
 
-/** Creates a client for this API (HTTP at {@link DEFAULT_BASE_URL} unless told otherwise). */
+/**
+ * Creates a client for this API (HTTP at {@link DEFAULT_BASE_URL} unless
+ * told otherwise, with pushes over its WebSocket when one is available).
+ */
 export function createMizanClient(options: ClientOptions = {}): Client {
-  const { transport, baseUrl, ...rest } = options;
+  const { transport, baseUrl, token, WebSocket: webSocket, ...rest } = options;
   return new MizanClient<Api>({
     schema,
     ...rest,
-    transport: transport ?? httpTransport({ baseUrl: baseUrl ?? DEFAULT_BASE_URL }),
+    transport: transport ?? httpTransport({ baseUrl: baseUrl ?? DEFAULT_BASE_URL, token, WebSocket: webSocket }),
   });
 }
 

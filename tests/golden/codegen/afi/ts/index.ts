@@ -4,5 +4,6 @@
 
 export * from "./kernel.js";
 export * from "./transport.js";
+export * from "./websocket.js";
 export * from "./types.js";
 export * from "./client.js";

@@ -13,8 +13,14 @@
  *   de-duplicated: one fetch per instance. A failed call changes nothing.
  * - Context fetches retry twice on network errors and 5xx (except 501) with
  *   exponential back-off; calls never retry.
- * - Transports (`transport.ts`: HTTP and Tauri IPC) only move bytes; this
- *   file does no I/O of its own.
+ * - Pushes (SPEC §3.1): while an instance is mounted the client attaches to
+ *   its transport's push source (the WebSocket, a Tauri channel) and applies
+ *   every push like a mutation response, except the ones its own calls
+ *   caused (same client id). After a reconnection every mounted instance is
+ *   refetched (pushes may have been missed); the connection status is
+ *   observable (`connectionStatus`, `subscribeStatus`).
+ * - Transports (`transport.ts`: HTTP and Tauri IPC; `websocket.ts`) only
+ *   move bytes; this file does no I/O of its own.
  *
  * No dependencies: plain TypeScript for browsers, Node 18+ and Tauri
  * webviews.
@@ -75,12 +81,75 @@ export interface MizanCallResponse {
   readonly merge?: readonly MizanMerge[];
 }
 
+/** What the kernel tells its transport about one request. */
+export interface MizanRequestOptions {
+  /** The kernel's client id: `X-Mizan-Client` over HTTP, `"client"` in WebSocket and IPC envelopes. */
+  readonly client?: string | undefined;
+  /** The function (or context) is declared `transport websocket`. */
+  readonly websocket?: boolean | undefined;
+}
+
+/** State of the push connection (SPEC §3.1). */
+export type MizanConnectionStatus =
+  /** No push connection: none configured, push disabled, or nothing mounted. */
+  | "idle"
+  /** Opening the connection (and authenticating). */
+  | "connecting"
+  /** Pushes arrive. */
+  | "connected"
+  /** The connection dropped; retrying with back-off. */
+  | "reconnecting"
+  /** The server refused the credentials (WebSocket close code 4401); no retry until `reconnect()`. */
+  | "unauthorized";
+
+/** A server push: applied exactly like a mutation response. */
+export interface MizanPush {
+  /** Always `"push"`. */
+  readonly op: "push";
+  /** Contexts to refetch. */
+  readonly invalidate?: readonly MizanInvalidation[];
+  /** Slots to patch in place. */
+  readonly merge?: readonly MizanMerge[];
+  /** The mutation that caused it, when it was a call. */
+  readonly fn?: string;
+  /** The client id of the caller, when it sent one. */
+  readonly client?: string;
+}
+
+/** What a push source reports to one attached client. */
+export interface MizanPushReceiver {
+  /** A push arrived. */
+  push(message: MizanPush): void;
+  /** The connection status changed (also called once, at once, when attached). */
+  status(status: MizanConnectionStatus): void;
+}
+
+/** The handle of an attached {@link MizanPushReceiver}. */
+export interface MizanPushAttachment {
+  /** The contexts this receiver holds data of (the server then pushes only those). */
+  watch(contexts: readonly string[]): void;
+  /** Stops delivering to the receiver; the connection closes when nothing needs it. */
+  detach(): void;
+}
+
+/** A connection delivering pushes: the WebSocket (`websocket.ts`) or a Tauri channel. */
+export interface MizanPushSource {
+  /** Attaches a receiver; the connection is kept open while one is attached. */
+  attach(receiver: MizanPushReceiver): MizanPushAttachment;
+  /** Drops the connection and opens it again with fresh credentials (after a login or logout). */
+  reconnect?(): void;
+}
+
 /** What a transport must do; the kernel adds state, batching and retries. */
 export interface MizanTransport {
   /** Calls a function; rejects with a {@link MizanError}. */
-  call(fn: string, args: { readonly [key: string]: unknown }): Promise<MizanCallResponse>;
+  call(fn: string, args: { readonly [key: string]: unknown }, options?: MizanRequestOptions): Promise<MizanCallResponse>;
   /** Fetches a whole context; rejects with a {@link MizanError}. */
-  fetchContext(context: string, params: MizanParams): Promise<{ [member: string]: unknown }>;
+  fetchContext(context: string, params: MizanParams, options?: MizanRequestOptions): Promise<{ [member: string]: unknown }>;
+  /** Server pushes, when the transport can receive them. */
+  readonly push?: MizanPushSource | undefined;
+  /** Closes the transport's connections (they reopen when used again). */
+  close?(): void;
 }
 
 /** Error codes produced by the client itself (the server's are SPEC §3's). */
@@ -117,6 +186,35 @@ export class MizanError extends Error {
     if (this.code === "NETWORK_ERROR") return true;
     return this.status !== undefined && this.status >= 500 && this.status !== 501;
   }
+
+  /**
+   * The error of a wire error envelope (`{"error": {code, message, details?}}`
+   * or the bare `{code, message, details?}`), or `undefined` when `body` is not one.
+   */
+  static fromEnvelope(body: unknown, status?: number): MizanError | undefined {
+    const inner = isObject(body) && isObject(body["error"]) ? body["error"] : body;
+    if (!isObject(inner) || typeof inner["code"] !== "string") return undefined;
+    const code = inner["code"];
+    const message = typeof inner["message"] === "string" ? inner["message"] : code;
+    const details = isObject(inner["details"]) ? inner["details"] : undefined;
+    return new MizanError(code, message, { status, details });
+  }
+}
+
+/** Characters of a client id (SPEC §3.1: 1–64 of `A-Z a-z 0-9 - _ . :`). */
+const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * A fresh random client id: `crypto.randomUUID()` when available, else 32
+ * random hex digits (`crypto.getRandomValues`, else `Math.random`).
+ */
+export function newClientId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
+  if (typeof c?.randomUUID === "function") return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (typeof c?.getRandomValues === "function") c.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Turns anything thrown into a {@link MizanError}. */
@@ -205,6 +303,8 @@ export function paramsMatch(params: MizanParams, scope: { readonly [key: string]
 export interface MizanSchema {
   /** Per context, per list slot: the identity field merge upserts match on. */
   readonly identities: { readonly [context: string]: { readonly [slot: string]: string } };
+  /** The functions and contexts declared `transport websocket`. */
+  readonly websocket?: { readonly functions: readonly string[]; readonly contexts: readonly string[] } | undefined;
 }
 
 /** The typed surface of an API: generated as `Api` in `client.ts`. */
@@ -223,6 +323,16 @@ export interface MizanClientOptions {
   retry?: { retries?: number | undefined; delayMs?: number | undefined } | undefined;
   /** How long an unmounted instance keeps its data (default 5 minutes). */
   gcTimeMs?: number | undefined;
+  /** Apply server pushes when the transport offers them (default `true`). */
+  push?: boolean | undefined;
+  /**
+   * How long the push connection stays attached after the last instance
+   * unmounts (default 1000 ms), so a remount (navigation, React StrictMode)
+   * does not reconnect.
+   */
+  pushLingerMs?: number | undefined;
+  /** This client's id (default: {@link newClientId}); 1–64 of `A-Z a-z 0-9 - _ . :`. */
+  clientId?: string | undefined;
 }
 
 const IDLE: MizanState<never> = Object.freeze({
@@ -253,6 +363,11 @@ function unrefTimer(t: ReturnType<typeof setTimeout>): void {
  * `createMizanClient()` rather than constructing it directly.
  */
 export class MizanClient<A extends MizanApi = MizanApi> {
+  /**
+   * This client's random id, sent with its calls. A push carrying it was
+   * caused by this client, whose own response already applied it: skipped.
+   */
+  readonly clientId: string;
   private readonly transport: MizanTransport;
   private readonly schema: MizanSchema;
   private readonly retries: number;
@@ -261,6 +376,18 @@ export class MizanClient<A extends MizanApi = MizanApi> {
   private readonly instances = new Map<string, Map<string, Instance>>();
   private pending: MizanInvalidation[] = [];
   private flushScheduled = false;
+  private readonly wsFunctions: ReadonlySet<string>;
+  private readonly wsContexts: ReadonlySet<string>;
+  private readonly pushEnabled: boolean;
+  private readonly pushLingerMs: number;
+  /** Instances with at least one listener. */
+  private mountedCount = 0;
+  private attachment: MizanPushAttachment | undefined;
+  private detachTimer: ReturnType<typeof setTimeout> | undefined;
+  private watchScheduled = false;
+  private status: MizanConnectionStatus = "idle";
+  private everConnected = false;
+  private readonly statusListeners = new Set<() => void>();
 
   constructor(options: MizanClientOptions) {
     this.transport = options.transport;
@@ -268,6 +395,42 @@ export class MizanClient<A extends MizanApi = MizanApi> {
     this.retries = Math.max(0, options.retry?.retries ?? 2);
     this.delayMs = Math.max(0, options.retry?.delayMs ?? 300);
     this.gcTimeMs = options.gcTimeMs ?? 5 * 60 * 1000;
+    this.wsFunctions = new Set(this.schema.websocket?.functions ?? []);
+    this.wsContexts = new Set(this.schema.websocket?.contexts ?? []);
+    this.pushEnabled = options.push ?? true;
+    this.pushLingerMs = Math.max(0, options.pushLingerMs ?? 1000);
+    const id = options.clientId ?? newClientId();
+    if (!CLIENT_ID.test(id)) throw new MizanError("BAD_REQUEST", `invalid client id ${JSON.stringify(id)}: 1-64 of A-Z a-z 0-9 - _ . :`);
+    this.clientId = id;
+  }
+
+  /** The push connection's status: `idle` while nothing is mounted or push is off. */
+  get connectionStatus(): MizanConnectionStatus {
+    return this.status;
+  }
+
+  /** Runs `listener` after every change of {@link connectionStatus}; returns the unsubscribe function. */
+  subscribeStatus(listener: () => void): () => void {
+    this.statusListeners.add(listener);
+    return () => {
+      this.statusListeners.delete(listener);
+    };
+  }
+
+  /**
+   * Drops the push connection and opens it again, reading the credentials
+   * anew: after a login or logout, or to leave `unauthorized`.
+   */
+  reconnect(): void {
+    this.transport.push?.reconnect?.();
+  }
+
+  /** Detaches from pushes and closes the transport's connections (e.g. at the end of a script). */
+  close(): void {
+    if (this.detachTimer !== undefined) clearTimeout(this.detachTimer);
+    this.detachTimer = undefined;
+    this.detachPush();
+    this.transport.close?.();
   }
 
   /**
@@ -281,7 +444,10 @@ export class MizanClient<A extends MizanApi = MizanApi> {
   ): Promise<A["functions"][F]["result"]> {
     let response: MizanCallResponse;
     try {
-      response = await this.transport.call(fn, args as { [key: string]: unknown });
+      response = await this.transport.call(fn, args as { [key: string]: unknown }, {
+        client: this.clientId,
+        websocket: this.wsFunctions.has(fn),
+      });
     } catch (e) {
       throw toMizanError(e);
     }
@@ -318,14 +484,18 @@ export class MizanClient<A extends MizanApi = MizanApi> {
     listener: () => void,
   ): () => void {
     const inst = this.instance(context, params as MizanParams);
-    inst.listeners.add(listener);
+    // A listener function may subscribe twice; each subscription counts.
+    const entry = () => listener();
+    inst.listeners.add(entry);
     if (inst.gcTimer !== undefined) {
       clearTimeout(inst.gcTimer);
       inst.gcTimer = undefined;
     }
+    if (inst.listeners.size === 1) this.mounted(1);
     if (inst.state.status === "idle" || inst.stale) void this.load(inst);
     return () => {
-      if (!inst.listeners.delete(listener) || inst.listeners.size > 0) return;
+      if (!inst.listeners.delete(entry) || inst.listeners.size > 0) return;
+      this.mounted(-1);
       inst.gcTimer = setTimeout(() => this.collect(inst), this.gcTimeMs);
       unrefTimer(inst.gcTimer);
     };
@@ -383,6 +553,86 @@ export class MizanClient<A extends MizanApi = MizanApi> {
     }
     this.instances.clear();
     this.pending = [];
+    this.scheduleWatch();
+  }
+
+  /** Applies a push like a mutation response, unless this client's own call caused it. */
+  private onPush(push: MizanPush): void {
+    if (push.client !== undefined && push.client === this.clientId) return;
+    if (Array.isArray(push.merge) && push.merge.length > 0) this.applyMerges(push.merge);
+    if (Array.isArray(push.invalidate) && push.invalidate.length > 0) this.invalidate(push.invalidate);
+  }
+
+  /** Tracks the mounted instances: attached to pushes while there is one (and a while after). */
+  private mounted(delta: 1 | -1): void {
+    this.mountedCount += delta;
+    if (this.mountedCount > 0) {
+      if (this.detachTimer !== undefined) clearTimeout(this.detachTimer);
+      this.detachTimer = undefined;
+      this.attachPush();
+    } else if (this.attachment !== undefined && this.detachTimer === undefined) {
+      this.detachTimer = setTimeout(() => {
+        this.detachTimer = undefined;
+        if (this.mountedCount === 0) this.detachPush();
+      }, this.pushLingerMs);
+      unrefTimer(this.detachTimer);
+    }
+  }
+
+  private attachPush(): void {
+    const source = this.transport.push;
+    if (!this.pushEnabled || source === undefined || this.attachment !== undefined) return;
+    this.attachment = source.attach({
+      push: (message) => this.onPush(message),
+      status: (status) => this.setConnectionStatus(status),
+    });
+    this.attachment.watch(this.watchedContexts());
+  }
+
+  private detachPush(): void {
+    const attachment = this.attachment;
+    if (attachment === undefined) return;
+    this.attachment = undefined;
+    attachment.detach();
+    // Pushes are no longer heard: the next connection resynchronizes.
+    this.setConnectionStatus("idle");
+  }
+
+  private setConnectionStatus(status: MizanConnectionStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    if (status === "connected") {
+      // Pushes may have been missed while the connection was down (or
+      // while detached): refetch what is mounted, mark the rest stale.
+      if (this.everConnected) this.resync();
+      this.everConnected = true;
+    }
+    for (const l of [...this.statusListeners]) l();
+  }
+
+  private resync(): void {
+    for (const byKey of this.instances.values()) {
+      for (const inst of byKey.values()) {
+        if (inst.listeners.size > 0) void this.load(inst);
+        else inst.stale = true;
+      }
+    }
+  }
+
+  /** Contexts this client holds instances of, mounted or cached. */
+  private watchedContexts(): string[] {
+    const out: string[] = [];
+    for (const [context, byKey] of this.instances) if (byKey.size > 0) out.push(context);
+    return out.sort();
+  }
+
+  private scheduleWatch(): void {
+    if (this.attachment === undefined || this.watchScheduled) return;
+    this.watchScheduled = true;
+    queueMicrotask(() => {
+      this.watchScheduled = false;
+      this.attachment?.watch(this.watchedContexts());
+    });
   }
 
   private instance(context: string, params: MizanParams): Instance {
@@ -407,6 +657,7 @@ export class MizanClient<A extends MizanApi = MizanApi> {
         gcTimer: undefined,
       };
       byKey.set(key, inst);
+      if (byKey.size === 1) this.scheduleWatch();
     }
     return inst;
   }
@@ -414,7 +665,12 @@ export class MizanClient<A extends MizanApi = MizanApi> {
   private collect(inst: Instance): void {
     inst.gcTimer = undefined;
     if (inst.listeners.size > 0 || inst.inFlight !== undefined) return;
-    this.instances.get(inst.context)?.delete(inst.key);
+    const byKey = this.instances.get(inst.context);
+    byKey?.delete(inst.key);
+    if (byKey?.size === 0) {
+      this.instances.delete(inst.context);
+      this.scheduleWatch();
+    }
   }
 
   private flush(): void {
@@ -457,7 +713,10 @@ export class MizanClient<A extends MizanApi = MizanApi> {
   private async fetchWithRetry(context: string, params: MizanParams): Promise<{ [member: string]: unknown }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.transport.fetchContext(context, params);
+        return await this.transport.fetchContext(context, params, {
+          client: this.clientId,
+          websocket: this.wsContexts.has(context),
+        });
       } catch (e) {
         const err = toMizanError(e);
         if (!err.retryable || attempt >= this.retries) throw err;
