@@ -86,6 +86,9 @@ async fn open(watch: Option<Vec<String>>) -> Result<PushStream, PushError> {
     }
     match invoke(SUBSCRIBE_COMMAND, &payload).await {
         Ok(subscription) => channel.subscription = Some(subscription),
+        Err(rejection) if rejection.get("code").and_then(Value::as_str) == Some("UNAUTHORIZED") => {
+            return Err(PushError::Unauthorized(rejection.to_string()));
+        }
         Err(rejection) => {
             let text = rejection.to_string();
             // An app whose plugin predates pushes: nothing to reconnect to.
