@@ -47,6 +47,8 @@ type Conn = (Vec<(String, String)>, WebSocketStream<TcpStream>);
 
 /// A WebSocket server handing each accepted connection (with the upgrade
 /// request's headers) to the test. With `refuse`, upgrades get a 401.
+// The handshake callback's signature is tungstenite's.
+#[allow(clippy::result_large_err)]
 async fn server(refuse: bool) -> (String, mpsc::UnboundedReceiver<Conn>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/api/mizan/ws/", listener.local_addr().unwrap());
