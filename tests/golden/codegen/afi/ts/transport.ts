@@ -262,8 +262,9 @@ function tauriInternals(): TauriInternals | undefined {
 /**
  * A channel like `@tauri-apps/api/core`'s `Channel`: a callback registered
  * with `transformCallback`, serialized as `__CHANNEL__:<id>`, whose
- * messages (`{id: index, message}`, then `{id: index, end: true}` when the
- * Rust side drops it) are delivered in index order.
+ * messages (`{index, message}`, then `{index, end: true}` when the Rust
+ * side drops it, as Tauri 2.12 sends them; an `id` in place of `index` is
+ * accepted too) are delivered in index order.
  */
 function tauriChannel(
   transform: TauriTransformCallback,
