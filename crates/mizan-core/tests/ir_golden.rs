@@ -66,7 +66,7 @@ fn afi_fixture_is_canonical_and_clean() {
     assert_eq!(emit(&ir), text, "fixtures/afi/afi.kdl is not canonical");
     let diagnostics = mizan_core::check::check(&ir);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    assert_eq!((ir.functions.len(), ir.contexts.len(), ir.types.len()), (15, 5, 10));
+    assert_eq!((ir.functions.len(), ir.contexts.len(), ir.types.len()), (17, 5, 11));
     // The contexts are exactly what the functions imply.
     let mut derived = ir.clone();
     mizan_core::ir::derive_contexts(&mut derived);
