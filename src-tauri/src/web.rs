@@ -1,0 +1,102 @@
+//! Web mode (`mizan-studio --web ADDR`): the same UI and the same backend
+//! functions, served over HTTP by `mizan-axum` (calls, fetches and pushes on
+//! `/api/mizan`) with the UI's files taken from the assets Tauri embedded
+//! at compile time — no window, for headless browsers and machines without
+//! a display.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use mizan::{Extensions, Registry};
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tauri::utils::assets::{AssetKey, AssetsIter, CspHash};
+use tauri::{Assets, Wry};
+
+/// The UI files embedded in the binary.
+type Ui = Arc<dyn Assets<Wry>>;
+
+/// Takes the embedded assets out of a Tauri context.
+pub fn ui_assets(context: &mut tauri::Context<Wry>) -> Ui {
+    Arc::from(context.set_assets(Box::new(NoAssets)))
+}
+
+/// Serves the studio on `addr` until Ctrl+C / SIGTERM.
+pub async fn serve(addr: SocketAddr, registry: Arc<Registry>, extensions: Arc<Extensions>, ui: Ui) -> anyhow::Result<()> {
+    let state = mizan_axum::MizanState::builder(registry).extensions(extensions).build();
+    let app = axum::Router::new()
+        .nest("/api/mizan", mizan_axum::router(state))
+        .fallback(asset)
+        .with_state(ui);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr()?;
+    println!("Mizan Studio (web mode): http://{bound}/");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn asset(State(ui): State<Ui>, uri: Uri) -> Response {
+    let path = match uri.path() {
+        "/" | "" => "/index.html",
+        p => p,
+    };
+    match ui.get(&AssetKey::from(path)) {
+        Some(bytes) => {
+            let mut response = Response::new(Body::from(bytes.into_owned()));
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        None => (StatusCode::NOT_FOUND, format!("no file {path}")).into_response(),
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// What the Tauri context keeps once its assets were taken for the web.
+struct NoAssets;
+
+impl Assets<Wry> for NoAssets {
+    fn get(&self, _key: &AssetKey) -> Option<Cow<'_, [u8]>> {
+        None
+    }
+
+    fn iter(&self) -> Box<AssetsIter<'_>> {
+        Box::new(std::iter::empty())
+    }
+
+    fn csp_hashes(&self, _html_path: &AssetKey) -> Box<dyn Iterator<Item = CspHash<'_>> + '_> {
+        Box::new(std::iter::empty())
+    }
+}
