@@ -53,7 +53,10 @@ fn registry() -> Arc<Registry> {
 async fn touch(registry: &Registry, client: Option<&str>) {
     let ext = Extensions::new();
     let req = RequestHandle::new(Origin::Http, None, &ext).with_client(client);
-    registry.call(&req, "touch_all", &serde_json::Map::new()).await.expect("call");
+    registry
+        .call(&req, "touch_all", &serde_json::Map::new())
+        .await
+        .expect("call");
 }
 
 fn contexts(frame: &str) -> Vec<String> {
@@ -87,7 +90,10 @@ async fn each_subscriber_sees_only_what_its_principal_may_read() {
     for sub in &mut subs {
         let frame = sub.next().await.unwrap();
         let v: Value = serde_json::from_str(&frame).unwrap();
-        assert_eq!((v["op"].clone(), v["fn"].clone(), v["client"].clone()), (json!("push"), json!("touch_all"), json!("tab-9")));
+        assert_eq!(
+            (v["op"].clone(), v["fn"].clone(), v["client"].clone()),
+            (json!("push"), json!("touch_all"), json!("tab-9"))
+        );
         seen.push(contexts(&frame));
     }
     assert_eq!(seen[0], ["open"]);
@@ -156,5 +162,9 @@ async fn local_commits_go_to_the_bus_and_remote_ones_are_delivered_locally_only(
     hub.deliver(&remote);
     let frame: Value = serde_json::from_str(&sub.next().await.unwrap()).unwrap();
     assert_eq!(frame["fn"], "elsewhere");
-    assert_eq!(bus.0.lock().unwrap().len(), 1, "a remote push is not sent back to the bus");
+    assert_eq!(
+        bus.0.lock().unwrap().len(),
+        1,
+        "a remote push is not sent back to the bus"
+    );
 }
