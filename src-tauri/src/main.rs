@@ -16,8 +16,9 @@
 mod web;
 
 use mizan::{Extensions, Registry};
+use mizan_studio_backend::{Studio, StudioOptions};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What the command line asked for.
@@ -69,7 +70,41 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
 }
 
 fn registry() -> anyhow::Result<Arc<Registry>> {
+    // The backend's functions reach the binary only through the linker's
+    // distributed slices: keep them.
+    mizan_studio_backend::link();
     Ok(Arc::new(Registry::from_linked()?))
+}
+
+/// Where the recent list and per-project settings persist:
+/// `MIZAN_STUDIO_SETTINGS` (tests point it at a temp file), else
+/// `$XDG_CONFIG_HOME/mizan-studio/settings.json` (`~/.config/...`).
+fn settings_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("MIZAN_STUDIO_SETTINGS") {
+        return Some(PathBuf::from(path));
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
+    Some(config.join("mizan-studio").join("settings.json"))
+}
+
+/// The studio's state, attached to `registry` (its pushes go through the
+/// registry's push hub), with `project` opened when given. Must run inside
+/// a tokio runtime. A project that cannot be opened is reported and the
+/// studio starts empty (the UI offers to open another).
+async fn studio(registry: &Arc<Registry>, project: Option<&Path>) -> Arc<Studio> {
+    let studio = Studio::new(StudioOptions {
+        settings_path: settings_path(),
+        ..StudioOptions::default()
+    });
+    studio.attach(registry);
+    if let Some(dir) = project
+        && let Err(e) = studio.open(dir).await
+    {
+        eprintln!("mizan-studio: cannot open {}: {e}", dir.display());
+    }
+    studio
 }
 
 fn main() {
@@ -92,14 +127,22 @@ fn run(mode: Mode) -> anyhow::Result<()> {
             print!("{}", registry()?.ir_text());
             Ok(())
         }
-        Mode::Web { addr, project: _ } => {
+        Mode::Web { addr, project } => {
             let mut context = tauri::generate_context!();
             let ui = web::ui_assets(&mut context);
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(web::serve(addr, registry()?, Arc::new(Extensions::new()), ui))
+            let registry = registry()?;
+            runtime.block_on(async {
+                let mut extensions = Extensions::new();
+                extensions.insert(studio(&registry, project.as_deref()).await);
+                web::serve(addr, registry, Arc::new(extensions), ui).await
+            })
         }
-        Mode::Window { project: _ } => {
-            let plugin = mizan_tauri::Builder::new().registry(registry()?).build();
+        Mode::Window { project } => {
+            let registry = registry()?;
+            // Tauri's own tokio runtime runs the watcher and the jobs.
+            let studio = tauri::async_runtime::block_on(studio(&registry, project.as_deref()));
+            let plugin = mizan_tauri::Builder::new().registry(registry).extension(studio).build();
             tauri::Builder::default()
                 .plugin(plugin)
                 .run(tauri::generate_context!())

@@ -1,16 +1,97 @@
-//! The studio shell. For now a single placeholder screen; pages for
-//! browsing a project, the invalidation graph, client previews, cache
-//! debugging and replay (SPEC §11) will be routed from here.
+//! The studio shell: connects the generated client (`provide_mizan`),
+//! mounts the views every screen needs (the open project, activity), and
+//! lays out the top bar, the screen (no project open / the workspace) and
+//! the status bar.
 
 use leptos::prelude::*;
+
+use crate::api::{self, ContextState, LoadState};
+use crate::backend;
+use crate::components::status_bar::StatusBar;
+use crate::components::top_bar::TopBar;
+use crate::pages::open_project::OpenProject;
+use crate::pages::workspace::Workspace;
+use crate::state::Ui;
+
+/// Contexts mounted for the whole app (the top and status bars read them).
+#[derive(Clone, Copy)]
+pub struct AppViews {
+    /// The open project, its IR source and the recent list.
+    pub project: ContextState<api::ProjectData>,
+    /// The running job, the watcher and the last regenerate.
+    pub activity: ContextState<api::ActivityData>,
+}
+
+/// The app's views, from any component.
+pub fn use_app() -> AppViews {
+    expect_context::<AppViews>()
+}
+
+/// Which screen shows: only changes when a project opens or closes, so a
+/// broken save (ready → failed) never rebuilds the workspace.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// The first answer has not arrived.
+    Starting,
+    /// No project open.
+    Closed,
+    /// A project is open (loading, ready or failed).
+    Open,
+}
 
 /// Root component of the studio.
 #[component]
 pub fn App() -> impl IntoView {
+    api::provide_mizan(backend::client());
+    let views = AppViews {
+        project: api::use_project_context(),
+        activity: api::use_activity_context(),
+    };
+    provide_context(views);
+    provide_context(Ui::new());
+
+    let screen = Memo::new(move |_| {
+        views
+            .project
+            .data
+            .with(|d| match d.as_ref().map(|d| d.project_info.state) {
+                None => Screen::Starting,
+                Some(LoadState::Closed) => Screen::Closed,
+                Some(_) => Screen::Open,
+            })
+    });
+    let error = move || views.project.error.get().map(|e| e.message);
+
     view! {
-        <main class="studio" data-testid="studio-root">
-            <h1 data-testid="studio-title">"Mizan Studio"</h1>
-            <p data-testid="studio-hint">"Open a project folder to begin"</p>
-        </main>
+        <div class="app" data-testid="studio-root">
+            <TopBar/>
+            <div class="screen">
+                {move || match screen.get() {
+                    Screen::Starting => {
+                        view! {
+                            <div class="starting" data-testid="starting">
+                                {move || match error() {
+                                    Some(message) => {
+                                        view! {
+                                            <div class="card notice">
+                                                <h2>"Cannot reach the studio backend"</h2>
+                                                <p class="muted">{message}</p>
+                                                <p class="muted">"It retries by itself; the view fills in once it answers."</p>
+                                            </div>
+                                        }
+                                            .into_any()
+                                    }
+                                    None => view! { <div class="skeleton wide"></div> }.into_any(),
+                                }}
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Screen::Closed => view! { <OpenProject/> }.into_any(),
+                    Screen::Open => view! { <Workspace/> }.into_any(),
+                }}
+            </div>
+            <StatusBar/>
+        </div>
     }
 }

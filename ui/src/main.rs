@@ -1,9 +1,22 @@
 //! Entry point of the Mizan Studio UI: mounts [`app::App`] on `<body>`.
 //!
-//! Everything visible lives in `app.rs` (shell and routes), `pages/` (one
-//! file per screen) and `components/`; this file only boots the app.
+//! `app.rs` is the shell; `pages/` holds the two screens (no project open,
+//! the workspace); `components/` their pieces; `backend.rs` is the one
+//! module that connects to the studio's backend, through the client in
+//! `api/` that our own `leptos` codegen target generates from the backend's
+//! IR (`ui/mizan.toml`; never edit it by hand).
 
+// Generated (never formatted or edited by hand): the whole API is there
+// whether or not the UI uses it yet.
+#[rustfmt::skip]
+#[allow(dead_code, unused_imports, clippy::all)]
+mod api;
 mod app;
+mod backend;
+mod components;
+mod fuzzy;
+mod pages;
+mod state;
 
 fn main() {
     // Panics show up in the webview console instead of as "unreachable".

@@ -1,0 +1,501 @@
+//! The right pane: details of the selection (a context, a function, a
+//! mutation with its what-if, a type), or the project's overview with what
+//! `mizan generate` would write when nothing is selected.
+
+use leptos::prelude::*;
+
+use crate::api::{ContextView, FunctionView, MutationView, SourceLocation, TypeView};
+use crate::app::use_app;
+use crate::components::top_bar::folder_name;
+use crate::components::whatif::WhatIf;
+use crate::pages::workspace::use_workspace;
+use crate::state::{ctx_id, fn_id, name_of, use_ui};
+
+/// The inspector, following the selection.
+#[component]
+pub fn Inspector() -> impl IntoView {
+    let ui = use_ui();
+    let views = use_workspace();
+    // Only the selection decides which panel shows; each panel reads its
+    // item reactively, so a refetch updates it in place.
+    let which = Memo::new(move |_| ui.selected.get());
+    view! {
+        <div class="inspector" data-testid="inspector">
+            {move || {
+                let Some(id) = which.get() else {
+                    return view! { <ProjectOverview/> }.into_any();
+                };
+                let name = name_of(&id).to_owned();
+                if id.starts_with("ctx:") {
+                    view! { <ContextPanel name=name/> }.into_any()
+                } else if id.starts_with("type:") {
+                    view! { <TypePanel name=name/> }.into_any()
+                } else {
+                    let is_mutation = views.browse.data.with(|d| {
+                        d.as_ref().is_some_and(|d| d.list_mutations.iter().any(|m| m.name == name))
+                    });
+                    if is_mutation {
+                        view! { <MutationPanel name=name/> }.into_any()
+                    } else {
+                        view! { <FunctionPanel name=name/> }.into_any()
+                    }
+                }
+            }}
+        </div>
+    }
+}
+
+/// A button selecting `id`.
+#[component]
+fn Link(id: String, #[prop(into)] text: String) -> impl IntoView {
+    let ui = use_ui();
+    view! {
+        <button class="link mono" on:click=move |_| ui.select(id.clone())>
+            {text}
+        </button>
+    }
+}
+
+/// `api.kdl:12:5`.
+fn location_text(location: Option<SourceLocation>) -> Option<String> {
+    let app = use_app();
+    let file = app
+        .project
+        .data
+        .with_untracked(|d| d.as_ref().and_then(|d| d.project_info.ir_path.clone()))
+        .map(|p| folder_name(&p).to_owned())
+        .unwrap_or_else(|| "IR".to_owned());
+    location.map(|l| format!("{file}:{}:{}", l.line, l.column))
+}
+
+/// The panel header: kind, name, location, doc.
+#[component]
+fn Header(kind: &'static str, name: String, doc: Option<String>, location: Option<SourceLocation>) -> impl IntoView {
+    view! {
+        <header class=format!("panel-header kind-{kind}")>
+            <div class="panel-kind">{kind}</div>
+            <h2 class="panel-name mono" data-testid="inspector-name">{name}</h2>
+            {location_text(location).map(|l| view! { <div class="panel-location mono muted">{l}</div> })}
+            {doc.map(|d| view! { <p class="panel-doc">{d}</p> })}
+        </header>
+    }
+}
+
+fn missing(what: &str, name: &str) -> AnyView {
+    view! { <p class="muted panel-missing">{format!("No {what} `{name}` in the shown IR.")}</p> }.into_any()
+}
+
+/// Diagnostic codes as tags.
+fn diagnostic_tags(codes: Vec<String>) -> impl IntoView {
+    (!codes.is_empty()).then(|| {
+        view! {
+            <div class="tags">
+                {codes.into_iter().map(|c| view! { <span class="tag warn mono">{c}</span> }).collect_view()}
+            </div>
+        }
+    })
+}
+
+#[component]
+fn ContextPanel(name: String) -> impl IntoView {
+    let views = use_workspace();
+    let key = name.clone();
+    let ctx = Memo::new(move |_| {
+        views.browse.data.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.list_contexts.iter().find(|c| c.name == key).cloned())
+        })
+    });
+    move || match ctx.get() {
+        None => missing("context", &name),
+        Some(c) => context_view(c).into_any(),
+    }
+}
+
+fn context_view(c: ContextView) -> impl IntoView {
+    let never = c.reached_by.is_empty();
+    view! {
+        <Header kind="context" name=c.name.clone() doc=c.doc.clone() location=c.location/>
+        {diagnostic_tags(c.diagnostics.clone())}
+        <section class="panel-section">
+            <h3>"Invalidated by"</h3>
+            {if never {
+                view! {
+                    <p class="muted">
+                        "No mutation affects or merges it: its data changes only when the app publishes a change itself."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ul class="rel-list">
+                        {c
+                            .reached_by
+                            .iter()
+                            .map(|r| {
+                                let scope = if r.scoped_by.is_empty() {
+                                    "every instance".to_owned()
+                                } else {
+                                    format!("instances with the same {}", r.scoped_by.join(", "))
+                                };
+                                view! {
+                                    <li>
+                                        <Link id=fn_id(&r.mutation) text=r.mutation.clone()/>
+                                        <span class=format!("tag rel-{}", r.relation)>{r.relation.clone()}</span>
+                                        {r.via.clone().map(|v| view! { <span class="muted">" via "</span><Link id=fn_id(&v) text=v.clone()/> })}
+                                        <div class="muted small">{scope}</div>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+        <section class="panel-section">
+            <h3>"Params"</h3>
+            {if c.params.is_empty() {
+                view! { <p class="muted">"None: one instance for everyone."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="kv">
+                        <tbody>
+                            {c
+                                .params
+                                .iter()
+                                .map(|p| {
+                                    view! {
+                                        <tr>
+                                            <td class="mono">{p.name.clone()}</td>
+                                            <td class="mono muted">{p.shape.clone()}</td>
+                                            <td>
+                                                {if p.required { "shared by all" } else { "optional" }}
+                                                <div class="muted small">{format!("by {}", p.shared_by.join(", "))}</div>
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+        <section class="panel-section">
+            <h3>"Members"</h3>
+            <ul class="rel-list">
+                {c.members.iter().map(|m| view! { <li><Link id=fn_id(m) text=m.clone()/></li> }).collect_view()}
+            </ul>
+        </section>
+        <section class="panel-section">
+            <h3>"Cache"</h3>
+            <table class="kv">
+                <tbody>
+                    <tr><td>"policy"</td><td class="mono">{c.cache.clone()}</td></tr>
+                    <tr><td>"origin cache"</td><td>{c.cache_decision.clone()}</td></tr>
+                    <tr><td>"effective rev"</td><td class="mono">{c.rev}</td></tr>
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn FunctionPanel(name: String) -> impl IntoView {
+    let views = use_workspace();
+    let key = name.clone();
+    let f = Memo::new(move |_| {
+        views.browse.data.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.list_functions.iter().find(|f| f.name == key).cloned())
+        })
+    });
+    move || match f.get() {
+        None => missing("function", &name),
+        Some(f) => function_view(f).into_any(),
+    }
+}
+
+/// `name(a: integer, b?: string) -> Output`.
+fn signature(name: &str, params: &[crate::api::ParamView], output: &str) -> String {
+    let args: Vec<String> = params
+        .iter()
+        .map(|p| format!("{}{}: {}", p.name, if p.required { "" } else { "?" }, p.shape))
+        .collect();
+    format!("{name}({}) → {output}", args.join(", "))
+}
+
+fn function_view(f: FunctionView) -> impl IntoView {
+    view! {
+        <Header kind="function" name=f.name.clone() doc=f.doc.clone() location=f.location/>
+        {diagnostic_tags(f.diagnostics.clone())}
+        <pre class="signature mono">{signature(&f.name, &f.params, &f.output)}</pre>
+        <section class="panel-section">
+            <table class="kv">
+                <tbody>
+                    <tr>
+                        <td>"context"</td>
+                        <td>
+                            {match f.context.clone() {
+                                Some(c) => view! { <Link id=ctx_id(&c) text=c.clone()/> }.into_any(),
+                                None => view! { <span class="muted">"none (a plain call)"</span> }.into_any(),
+                            }}
+                        </td>
+                    </tr>
+                    <tr><td>"auth"</td><td class="mono">{f.auth.clone()}</td></tr>
+                    <tr><td>"transport"</td><td class="mono">{f.transport.clone()}</td></tr>
+                    <tr><td>"cache"</td><td class="mono">{f.cache.clone()}</td></tr>
+                    <tr><td>"rev"</td><td class="mono">{f.rev}</td></tr>
+                    {f.route.clone().map(|r| view! { <tr><td>"route"</td><td class="mono">{r}</td></tr> })}
+                    {f.private.then(|| view! { <tr><td>"private"</td><td>"server-internal"</td></tr> })}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn MutationPanel(name: String) -> impl IntoView {
+    let views = use_workspace();
+    let key = name.clone();
+    let m = Memo::new(move |_| {
+        views.browse.data.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.list_mutations.iter().find(|m| m.name == key).cloned())
+        })
+    });
+    let shown = name.clone();
+    view! {
+        {move || match m.get() {
+            None => missing("mutation", &shown),
+            Some(m) => mutation_view(m).into_any(),
+        }}
+        <WhatIf name=name/>
+    }
+}
+
+fn mutation_view(m: MutationView) -> impl IntoView {
+    let output = use_workspace().browse.data.with_untracked(|d| {
+        d.as_ref()
+            .and_then(|d| {
+                d.list_functions
+                    .iter()
+                    .find(|f| f.name == m.name)
+                    .map(|f| f.output.clone())
+            })
+            .unwrap_or_default()
+    });
+    view! {
+        <Header kind="mutation" name=m.name.clone() doc=m.doc.clone() location=m.location/>
+        <pre class="signature mono">{signature(&m.name, &m.params, &output)}</pre>
+        <section class="panel-section">
+            <h3>"Invalidates"</h3>
+            {if m.affects.is_empty() {
+                view! { <p class="muted">"Nothing."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="rel-list">
+                        {m
+                            .affects
+                            .iter()
+                            .map(|a| {
+                                let scope = if a.scoped_by.is_empty() {
+                                    "every instance".to_owned()
+                                } else {
+                                    format!("scoped by {}", a.scoped_by.join(", "))
+                                };
+                                view! {
+                                    <li>
+                                        <Link id=ctx_id(&a.context) text=a.context.clone()/>
+                                        {a.function.clone().map(|f| view! { <span class="muted">" member "</span><Link id=fn_id(&f) text=f.clone()/> })}
+                                        <div class="muted small">{scope}</div>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+        {(!m.merges.is_empty())
+            .then(|| {
+                view! {
+                    <section class="panel-section">
+                        <h3>"Merges into"</h3>
+                        <ul class="rel-list">
+                            {m
+                                .merges
+                                .iter()
+                                .map(|g| {
+                                    view! {
+                                        <li>
+                                            <Link id=ctx_id(&g.context) text=g.context.clone()/>
+                                            {g.slot.clone().map(|s| view! { <span class="muted mono">{format!(" .{s}")}</span> })}
+                                            <span class="tag">{g.mode.clone()}</span>
+                                            {(!g.scoped_by.is_empty()).then(|| view! { <div class="muted small">{format!("scoped by {}", g.scoped_by.join(", "))}</div> })}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
+    }
+}
+
+#[component]
+fn TypePanel(name: String) -> impl IntoView {
+    let views = use_workspace();
+    let key = name.clone();
+    let t = Memo::new(move |_| {
+        views.browse.data.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.list_types.iter().find(|t| t.name == key).cloned())
+        })
+    });
+    move || match t.get() {
+        None => missing("type", &name),
+        Some(t) => type_view(t).into_any(),
+    }
+}
+
+fn type_view(t: TypeView) -> impl IntoView {
+    view! {
+        <Header kind="type" name=t.name.clone() doc=t.doc.clone() location=t.location/>
+        <section class="panel-section">
+            <div class="muted">
+                {t.kind.clone()}
+                {t.identity.clone().map(|i| format!(" · identity {i}"))}
+                {t.alias_of.clone().map(|a| format!(" of {a}"))}
+            </div>
+            {(!t.fields.is_empty())
+                .then(|| {
+                    view! {
+                        <table class="kv">
+                            <tbody>
+                                {t
+                                    .fields
+                                    .iter()
+                                    .map(|f| {
+                                        view! {
+                                            <tr>
+                                                <td class="mono">{format!("{}{}", f.name, if f.optional { "?" } else { "" })}</td>
+                                                <td class="mono muted">{f.shape.clone()}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                })}
+            {(!t.variants.is_empty())
+                .then(|| view! { <div class="tags">{t.variants.iter().map(|v| view! { <span class="tag mono">{v.clone()}</span> }).collect_view()}</div> })}
+        </section>
+        <section class="panel-section">
+            <h3>"Used by"</h3>
+            <ul class="rel-list">
+                {t.used_by.iter().map(|f| view! { <li><Link id=fn_id(f) text=f.clone()/></li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// Nothing selected: the project, its counts and what Regenerate would
+/// write.
+#[component]
+fn ProjectOverview() -> impl IntoView {
+    let app = use_app();
+    let views = use_workspace();
+    let info = move || app.project.data.with(|d| d.as_ref().map(|d| d.project_info.clone()));
+    let preview = move || views.preview.data.with(|d| d.as_ref().map(|d| d.preview_plan.clone()));
+    view! {
+        {move || {
+            info()
+                .map(|p| {
+                    let name = p.root.as_deref().map(folder_name).unwrap_or("project").to_owned();
+                    view! {
+                        <header class="panel-header">
+                            <div class="panel-kind">"project"</div>
+                            <h2 class="panel-name">{name}</h2>
+                            <p class="panel-doc muted">
+                                "Select a mutation to see what it invalidates, or a context to see what can invalidate it."
+                            </p>
+                        </header>
+                        {p.last_error.clone().map(|e| {
+                            view! {
+                                <section class="panel-section error-box" data-testid="load-error">
+                                    <h3>{if p.showing_last_good { "Last load failed — showing the last good IR" } else { "Load failed" }}</h3>
+                                    <pre class="mono">{e}</pre>
+                                </section>
+                            }
+                        })}
+                        <section class="panel-section">
+                            <div class="counts">
+                                <div><b>{p.counts.functions}</b><span>"functions"</span></div>
+                                <div><b>{p.counts.mutations}</b><span>"mutations"</span></div>
+                                <div><b>{p.counts.contexts}</b><span>"contexts"</span></div>
+                                <div><b>{p.counts.types}</b><span>"types"</span></div>
+                            </div>
+                        </section>
+                        <section class="panel-section">
+                            <table class="kv">
+                                <tbody>
+                                    <tr><td>"source"</td><td class="mono">{p.source.clone().unwrap_or_default()}</td></tr>
+                                    <tr><td>"output"</td><td class="mono">{p.output.clone().unwrap_or_default()}</td></tr>
+                                    <tr>
+                                        <td>"targets"</td>
+                                        <td>{p.targets.iter().map(|t| view! { <span class="tag mono">{t.clone()}</span> }).collect_view()}</td>
+                                    </tr>
+                                    {p.base_url.clone().map(|b| view! { <tr><td>"base url"</td><td class="mono">{b}</td></tr> })}
+                                </tbody>
+                            </table>
+                        </section>
+                    }
+                })
+        }}
+        <section class="panel-section">
+            <h3>"Generated files"</h3>
+            {move || match preview() {
+                None => view! { <div class="skeleton"></div> }.into_any(),
+                Some(v) if v.error.is_some() => view! { <p class="error-text">{v.error.clone()}</p> }.into_any(),
+                Some(v) => {
+                    view! {
+                        <p class="muted small" data-testid="preview-counts">
+                            {format!(
+                                "{} to create · {} to update · {} unchanged · {} to remove{}",
+                                v.create,
+                                v.update,
+                                v.unchanged,
+                                v.remove,
+                                if v.not_ours > 0 { format!(" · {} not ours", v.not_ours) } else { String::new() },
+                            )}
+                        </p>
+                        <ul class="file-list">
+                            {v
+                                .targets
+                                .iter()
+                                .flat_map(|t| t.files.iter().map(move |f| (t.target.clone(), f.clone())))
+                                .chain(v.stale.iter().map(|f| ("stale".to_owned(), f.clone())))
+                                .map(|(target, f)| {
+                                    view! {
+                                        <li class="file-row" data-state=f.state.clone()>
+                                            <span class="mono">{f.path.clone()}</span>
+                                            <span class="muted small">{target}</span>
+                                            <span class=format!("tag state-{}", f.state)>{f.state.clone()}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,233 @@
+//! The left pane: the search box and the lists (contexts, mutations,
+//! functions, types). Clicking an item selects it everywhere (graph,
+//! inspector); the graph's selection highlights it here.
+
+use leptos::ev;
+use leptos::html::Input;
+use leptos::prelude::*;
+
+use crate::api::{BrowseData, NodeKind};
+use crate::fuzzy;
+use crate::pages::workspace::use_workspace;
+use crate::state::{ItemId, ctx_id, fn_id, type_id, use_ui};
+
+/// One row of a list.
+#[derive(Clone, PartialEq)]
+struct Row {
+    id: ItemId,
+    name: String,
+    detail: String,
+    warn: bool,
+}
+
+fn rows(data: &BrowseData, section: Section) -> Vec<Row> {
+    match section {
+        Section::Contexts => data
+            .list_contexts
+            .iter()
+            .map(|c| {
+                let params: Vec<&str> = c.params.iter().map(|p| p.name.as_str()).collect();
+                let members = c.members.len();
+                let mut detail = format!("{members} member{}", if members == 1 { "" } else { "s" });
+                if !params.is_empty() {
+                    detail = format!("{detail} · {}", params.join(", "));
+                }
+                Row {
+                    id: ctx_id(&c.name),
+                    name: c.name.clone(),
+                    detail,
+                    warn: !c.diagnostics.is_empty(),
+                }
+            })
+            .collect(),
+        Section::Mutations => data
+            .list_mutations
+            .iter()
+            .map(|m| {
+                let mut reached: Vec<String> = m
+                    .affects
+                    .iter()
+                    .map(|a| a.function.clone().unwrap_or_else(|| a.context.clone()))
+                    .collect();
+                reached.extend(m.merges.iter().map(|m| format!("{} (merge)", m.context)));
+                Row {
+                    id: fn_id(&m.name),
+                    name: m.name.clone(),
+                    detail: format!("→ {}", reached.join(", ")),
+                    warn: false,
+                }
+            })
+            .collect(),
+        Section::Functions => data
+            .list_functions
+            .iter()
+            .filter(|f| f.kind != NodeKind::Mutation)
+            .map(|f| Row {
+                id: fn_id(&f.name),
+                name: f.name.clone(),
+                detail: f
+                    .context
+                    .clone()
+                    .map_or_else(|| "no context".to_owned(), |c| format!("in {c}")),
+                warn: !f.diagnostics.is_empty(),
+            })
+            .collect(),
+        Section::Types => data
+            .list_types
+            .iter()
+            .map(|t| Row {
+                id: type_id(&t.name),
+                name: t.name.clone(),
+                detail: t.kind.clone(),
+                warn: false,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Section {
+    Contexts,
+    Mutations,
+    Functions,
+    Types,
+}
+
+impl Section {
+    fn title(self) -> &'static str {
+        match self {
+            Section::Contexts => "Contexts",
+            Section::Mutations => "Mutations",
+            Section::Functions => "Functions",
+            Section::Types => "Types",
+        }
+    }
+
+    /// The `data-testid` of its rows (`context-item` is the test contract).
+    fn testid(self) -> &'static str {
+        match self {
+            Section::Contexts => "context-item",
+            Section::Mutations => "mutation-item",
+            Section::Functions => "function-item",
+            Section::Types => "type-item",
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            Section::Contexts => "kind-context",
+            Section::Mutations => "kind-mutation",
+            Section::Functions => "kind-function",
+            Section::Types => "kind-type",
+        }
+    }
+}
+
+/// Search box and the four lists.
+#[component]
+pub fn Sidebar() -> impl IntoView {
+    let ui = use_ui();
+    let search: NodeRef<Input> = NodeRef::new();
+    // `/` focuses the search (unless typing somewhere already).
+    let handle = window_event_listener(ev::keydown, move |e| {
+        let typing = e
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"));
+        if e.key() == "/" && !typing {
+            e.prevent_default();
+            if let Some(input) = search.get() {
+                let _ = input.focus();
+            }
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    view! {
+        <div class="sidebar">
+            <div class="search-wrap">
+                <input
+                    class="input search"
+                    data-testid="search"
+                    type="search"
+                    placeholder="Search   /"
+                    aria-label="Search functions, contexts, mutations and types"
+                    node_ref=search
+                    prop:value=move || ui.query.get()
+                    on:input=move |ev| ui.query.set(event_target_value(&ev))
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            ui.query.set(String::new());
+                        }
+                    }
+                />
+            </div>
+            <div class="lists">
+                <List section=Section::Contexts/>
+                <List section=Section::Mutations/>
+                <List section=Section::Functions/>
+                <List section=Section::Types/>
+            </div>
+        </div>
+    }
+}
+
+/// One collapsible list.
+#[component]
+fn List(section: Section) -> impl IntoView {
+    let ui = use_ui();
+    let views = use_workspace();
+    let all = Memo::new(move |_| views.browse.data.with(|d| d.as_ref().map(|d| rows(d, section))));
+    let shown = Memo::new(move |_| {
+        let query = ui.query.get();
+        all.get().map(|rows| fuzzy::filter(&query, rows, |r| r.name.as_str()))
+    });
+    let count = move || match (shown.get(), all.get()) {
+        (Some(s), Some(a)) if s.len() != a.len() => format!("{}/{}", s.len(), a.len()),
+        (Some(s), _) => s.len().to_string(),
+        _ => String::new(),
+    };
+
+    view! {
+        <details class="list" open=true>
+            <summary class="list-title">
+                <span>{section.title()}</span>
+                <span class="count">{count}</span>
+            </summary>
+            {move || match shown.get() {
+                None => view! {
+                    <div class="skeleton-rows">
+                        <div class="skeleton"></div>
+                        <div class="skeleton"></div>
+                        <div class="skeleton"></div>
+                    </div>
+                }
+                    .into_any(),
+                Some(rows) if rows.is_empty() => view! { <p class="list-empty muted">"none"</p> }.into_any(),
+                Some(rows) => {
+                    rows.into_iter()
+                        .map(|row| {
+                            let id = row.id.clone();
+                            let select_id = row.id.clone();
+                            view! {
+                                <button
+                                    class=format!("list-item {}", section.class())
+                                    class:selected=move || ui.is_selected(&id)
+                                    data-testid=section.testid()
+                                    data-name=row.name.clone()
+                                    on:click=move |_| ui.select(select_id.clone())
+                                >
+                                    <span class="item-glyph" aria-hidden="true"></span>
+                                    <span class="item-name mono">{row.name.clone()}</span>
+                                    {row.warn.then(|| view! { <span class="badge warn" title="has diagnostics">"!"</span> })}
+                                    <span class="item-detail muted">{row.detail.clone()}</span>
+                                </button>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                }
+            }}
+        </details>
+    }
+}

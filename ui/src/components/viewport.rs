@@ -1,0 +1,121 @@
+//! Zoom and pan of the graph as plain arithmetic on the SVG `viewBox`
+//! (shown with `preserveAspectRatio="xMidYMid meet"`), so it is tested on
+//! the host and the component only forwards mouse and keys.
+
+/// The visible part of the drawing, in drawing units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ViewBox {
+    /// Left.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
+}
+
+/// Space kept around the drawing when fitting.
+const FIT_MARGIN: f64 = 32.0;
+/// Closest zoom: a box this wide fills the view.
+const MIN_WIDTH: f64 = 120.0;
+/// Farthest zoom, relative to the drawing.
+const MAX_FACTOR: f64 = 8.0;
+
+impl ViewBox {
+    /// The whole `width`×`height` drawing with a margin.
+    pub fn fit(width: f64, height: f64) -> Self {
+        ViewBox {
+            x: -FIT_MARGIN,
+            y: -FIT_MARGIN,
+            w: width.max(1.0) + 2.0 * FIT_MARGIN,
+            h: height.max(1.0) + 2.0 * FIT_MARGIN,
+        }
+    }
+
+    /// The `viewBox` attribute.
+    pub fn attr(&self) -> String {
+        format!("{:.1} {:.1} {:.1} {:.1}", self.x, self.y, self.w, self.h)
+    }
+
+    /// Drawing units per screen pixel, and the offset `meet` centres the
+    /// drawing by, for an element of `pw`×`ph` pixels.
+    fn scale(&self, pw: f64, ph: f64) -> (f64, f64, f64) {
+        let s = (pw / self.w).min(ph / self.h).max(1e-9);
+        ((pw - self.w * s) / 2.0, (ph - self.h * s) / 2.0, s)
+    }
+
+    /// The drawing point under pixel (`px`, `py`) of the element.
+    pub fn to_drawing(&self, px: f64, py: f64, pw: f64, ph: f64) -> (f64, f64) {
+        let (ox, oy, s) = self.scale(pw, ph);
+        (self.x + (px - ox) / s, self.y + (py - oy) / s)
+    }
+
+    /// Zoomed by `factor` (< 1 closer) keeping drawing point (`cx`, `cy`)
+    /// where it is; clamped between a close-up and 8× the drawing.
+    pub fn zoom(&self, factor: f64, cx: f64, cy: f64, drawing: (f64, f64)) -> Self {
+        let max_w = (drawing.0.max(drawing.1) + 2.0 * FIT_MARGIN) * MAX_FACTOR;
+        let w = (self.w * factor).clamp(MIN_WIDTH, max_w.max(MIN_WIDTH));
+        let f = w / self.w;
+        ViewBox {
+            x: cx - (cx - self.x) * f,
+            y: cy - (cy - self.y) * f,
+            w,
+            h: self.h * f,
+        }
+    }
+
+    /// Moved by (`dx`, `dy`) pixels of an element of `pw`×`ph` (a drag:
+    /// the drawing follows the mouse).
+    pub fn pan_pixels(&self, dx: f64, dy: f64, pw: f64, ph: f64) -> Self {
+        let (_, _, s) = self.scale(pw, ph);
+        ViewBox {
+            x: self.x - dx / s,
+            y: self.y - dy / s,
+            ..*self
+        }
+    }
+
+    /// Centred on (`cx`, `cy`), same zoom.
+    pub fn centre_on(&self, cx: f64, cy: f64) -> Self {
+        ViewBox {
+            x: cx - self.w / 2.0,
+            y: cy - self.h / 2.0,
+            ..*self
+        }
+    }
+
+    /// Whether the rectangle is fully visible.
+    pub fn contains(&self, x: f64, y: f64, w: f64, h: f64) -> bool {
+        x >= self.x && y >= self.y && x + w <= self.x + self.w && y + h <= self.y + self.h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_mouse() {
+        let v = ViewBox::fit(1000.0, 500.0);
+        let (cx, cy) = v.to_drawing(300.0, 200.0, 800.0, 600.0);
+        let z = v.zoom(0.5, cx, cy, (1000.0, 500.0));
+        let (cx2, cy2) = z.to_drawing(300.0, 200.0, 800.0, 600.0);
+        assert!((cx - cx2).abs() < 1e-6 && (cy - cy2).abs() < 1e-6);
+        assert!((z.w - v.w / 2.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn zoom_is_clamped() {
+        let v = ViewBox::fit(100.0, 100.0);
+        assert_eq!(v.zoom(0.0001, 0.0, 0.0, (100.0, 100.0)).w, MIN_WIDTH);
+        assert!(v.zoom(1e6, 0.0, 0.0, (100.0, 100.0)).w <= (100.0 + 64.0) * MAX_FACTOR);
+    }
+
+    #[test]
+    fn dragging_moves_the_drawing_with_the_mouse() {
+        let v = ViewBox::fit(800.0, 600.0);
+        let p = v.pan_pixels(10.0, 0.0, 864.0, 664.0);
+        assert!((p.x - (v.x - 10.0)).abs() < 1e-6);
+    }
+}

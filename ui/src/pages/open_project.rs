@@ -1,0 +1,137 @@
+//! The screen with no project open: "Open a project folder", a path field
+//! and the recent list (persisted by the backend).
+
+use leptos::prelude::*;
+
+use crate::api::{self, OpenProjectArgs};
+use crate::app::use_app;
+
+/// "Open a project folder" with the recent list.
+#[component]
+pub fn OpenProject() -> impl IntoView {
+    let views = use_app();
+    let open = api::use_open_project();
+    let forget = api::use_forget_recent();
+    let path = RwSignal::new(String::new());
+    let submit = move || {
+        let p = path.get_untracked().trim().to_owned();
+        if !p.is_empty() {
+            open.dispatch(OpenProjectArgs { path: p });
+        }
+    };
+    let recent = move || {
+        views
+            .project
+            .data
+            .with(|d| d.as_ref().map(|d| d.recent_projects.clone()).unwrap_or_default())
+    };
+    let outcome = move || open.value().get();
+
+    view! {
+        <div class="open-project">
+            <div class="card open-card">
+                <h1>"Open a project folder"</h1>
+                <p class="muted">
+                    "A folder with a " <code>"mizan.toml"</code>
+                    " (or a folder with one below it). The studio loads its IR, draws what invalidates what and regenerates the clients."
+                </p>
+                <form
+                    class="open-form"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        submit();
+                    }
+                >
+                    <input
+                        class="input mono"
+                        data-testid="open-path"
+                        type="text"
+                        placeholder="/path/to/project"
+                        autofocus=true
+                        prop:value=move || path.get()
+                        on:input=move |ev| path.set(event_target_value(&ev))
+                    />
+                    <button class="button primary" type="submit" data-testid="open-button" disabled=move || open.pending().get()>
+                        "Open"
+                    </button>
+                </form>
+                {move || match outcome() {
+                    Some(Err(e)) => view! { <p class="error-text" data-testid="open-error">{e.message}</p> }.into_any(),
+                    Some(Ok(o)) if !o.candidates.is_empty() => {
+                        view! {
+                            <div class="candidates">
+                                <p class="muted">"Several projects below that folder; pick one:"</p>
+                                <ul class="plain-list">
+                                    {o
+                                        .candidates
+                                        .into_iter()
+                                        .map(|c| {
+                                            let target = c.clone();
+                                            view! {
+                                                <li>
+                                                    <button
+                                                        class="link mono"
+                                                        on:click=move |_| {
+                                                            open.dispatch(OpenProjectArgs { path: target.clone() });
+                                                        }
+                                                    >
+                                                        {c}
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    _ => ().into_any(),
+                }}
+                <h2 class="section-title">"Recent"</h2>
+                {move || {
+                    let list = recent();
+                    if list.is_empty() {
+                        return view! { <p class="muted">"No recent projects yet."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="recent-list">
+                            {list
+                                .into_iter()
+                                .map(|r| {
+                                    let (open_path, forget_path) = (r.path.clone(), r.path.clone());
+                                    view! {
+                                        <li class="recent-item" data-testid="recent-item" class:missing=!r.exists>
+                                            <button
+                                                class="recent-open"
+                                                disabled=!r.exists
+                                                on:click=move |_| {
+                                                    open.dispatch(OpenProjectArgs { path: open_path.clone() });
+                                                }
+                                            >
+                                                <span class="recent-name">{r.name.clone()}</span>
+                                                <span class="recent-path mono muted">{r.path.clone()}</span>
+                                                {(!r.exists).then(|| view! { <span class="tag warn">"missing"</span> })}
+                                            </button>
+                                            <button
+                                                class="icon-button"
+                                                title="Remove from the list"
+                                                aria-label="Remove from the list"
+                                                on:click=move |_| {
+                                                    forget.dispatch(api::ForgetRecentArgs { path: forget_path.clone() });
+                                                }
+                                            >
+                                                "×"
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }}
+            </div>
+        </div>
+    }
+}
