@@ -19,7 +19,10 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn studio_exe() -> PathBuf {
@@ -46,7 +49,10 @@ fn shots_dir() -> PathBuf {
 /// A temp copy of the example project (its files, not `generated/`).
 fn example_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    for entry in std::fs::read_dir(root().join("fixtures/example")).expect("fixtures/example").flatten() {
+    for entry in std::fs::read_dir(root().join("fixtures/example"))
+        .expect("fixtures/example")
+        .flatten()
+    {
         if entry.path().is_file() {
             std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
         }
@@ -109,7 +115,10 @@ fn node_modules() -> PathBuf {
 
 #[test]
 fn web_mode_in_chromium() {
-    assert!(Path::new("/usr/bin/chromium").exists(), "/usr/bin/chromium is missing: run scripts/setup");
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is missing: run scripts/setup"
+    );
     node_modules();
     let cli = mizan_cli();
     let project = example_copy();
@@ -126,8 +135,9 @@ fn web_mode_in_chromium() {
         .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
     assert!(
-        out.status.success() && stdout.contains("# fail 0"),
+        out.status.success() && stdout.contains("# pass 7") && stdout.contains("# fail 0"),
         "node --test studio.e2e.test.mjs failed ({}):\n{stdout}\n{stderr}",
         out.status
     );

@@ -11,35 +11,48 @@ use crate::components::whatif::WhatIf;
 use crate::pages::workspace::use_workspace;
 use crate::state::{ctx_id, fn_id, name_of, use_ui};
 
+/// Which panel the inspector shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    Context,
+    Function,
+    Mutation,
+    Type,
+}
+
 /// The inspector, following the selection.
 #[component]
 pub fn Inspector() -> impl IntoView {
     let ui = use_ui();
     let views = use_workspace();
-    // Only the selection decides which panel shows; each panel reads its
-    // item reactively, so a refetch updates it in place.
-    let which = Memo::new(move |_| ui.selected.get());
+    // Only the selection (and whether it is a mutation) decides which
+    // panel shows; each panel reads its item reactively, so a refetch
+    // updates it in place and never resets the what-if.
+    let panel = Memo::new(move |_| {
+        let id = ui.selected.get()?;
+        let name = name_of(&id).to_owned();
+        let kind = if id.starts_with("ctx:") {
+            Panel::Context
+        } else if id.starts_with("type:") {
+            Panel::Type
+        } else if views.browse.data.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| d.list_mutations.iter().any(|m| m.name == name))
+        }) {
+            Panel::Mutation
+        } else {
+            Panel::Function
+        };
+        Some((kind, name))
+    });
     view! {
         <div class="inspector" data-testid="inspector">
-            {move || {
-                let Some(id) = which.get() else {
-                    return view! { <ProjectOverview/> }.into_any();
-                };
-                let name = name_of(&id).to_owned();
-                if id.starts_with("ctx:") {
-                    view! { <ContextPanel name=name/> }.into_any()
-                } else if id.starts_with("type:") {
-                    view! { <TypePanel name=name/> }.into_any()
-                } else {
-                    let is_mutation = views.browse.data.with(|d| {
-                        d.as_ref().is_some_and(|d| d.list_mutations.iter().any(|m| m.name == name))
-                    });
-                    if is_mutation {
-                        view! { <MutationPanel name=name/> }.into_any()
-                    } else {
-                        view! { <FunctionPanel name=name/> }.into_any()
-                    }
-                }
+            {move || match panel.get() {
+                None => view! { <ProjectOverview/> }.into_any(),
+                Some((Panel::Context, name)) => view! { <ContextPanel name=name/> }.into_any(),
+                Some((Panel::Type, name)) => view! { <TypePanel name=name/> }.into_any(),
+                Some((Panel::Mutation, name)) => view! { <MutationPanel name=name/> }.into_any(),
+                Some((Panel::Function, name)) => view! { <FunctionPanel name=name/> }.into_any(),
             }}
         </div>
     }
