@@ -119,7 +119,12 @@ mod tests {
     #[test]
     fn the_command_line() {
         assert_eq!(args(&[]), Ok(Mode::Window { project: None }));
-        assert_eq!(args(&["p"]), Ok(Mode::Window { project: Some("p".into()) }));
+        assert_eq!(
+            args(&["p"]),
+            Ok(Mode::Window {
+                project: Some("p".into())
+            })
+        );
         assert_eq!(args(&["--print-ir"]), Ok(Mode::PrintIr));
         assert_eq!(
             args(&["--web", "127.0.0.1:7766", "p"]),
@@ -128,7 +133,11 @@ mod tests {
                 project: Some("p".into())
             })
         );
-        assert!(args(&["--web", "0.0.0.0:1"]).unwrap_err().contains("not a loopback address"));
+        assert!(
+            args(&["--web", "0.0.0.0:1"])
+                .unwrap_err()
+                .contains("not a loopback address")
+        );
         assert!(args(&["--web", "0.0.0.0:1", "--public"]).is_ok());
         assert!(args(&["--web", "localhost:1"]).unwrap_err().contains("HOST:PORT"));
         assert!(args(&["--web"]).is_err());

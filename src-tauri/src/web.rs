@@ -24,7 +24,12 @@ pub fn ui_assets(context: &mut tauri::Context<Wry>) -> Ui {
 }
 
 /// Serves the studio on `addr` until Ctrl+C / SIGTERM.
-pub async fn serve(addr: SocketAddr, registry: Arc<Registry>, extensions: Arc<Extensions>, ui: Ui) -> anyhow::Result<()> {
+pub async fn serve(
+    addr: SocketAddr,
+    registry: Arc<Registry>,
+    extensions: Arc<Extensions>,
+    ui: Ui,
+) -> anyhow::Result<()> {
     let state = mizan_axum::MizanState::builder(registry).extensions(extensions).build();
     let app = axum::Router::new()
         .nest("/api/mizan", mizan_axum::router(state))
