@@ -203,6 +203,7 @@ fn ir_graph(path: &str, format: GraphFormat) -> Result<(), Failure> {
     match format {
         GraphFormat::Dot => print!("{}", graph.to_dot()),
         GraphFormat::Json => println!("{}", serde_json::to_string_pretty(&graph.to_json()).unwrap_or_default()),
+        GraphFormat::Mermaid => print!("{}", graph.to_mermaid(&parsed.ir)),
     }
     Ok(())
 }

@@ -110,6 +110,8 @@ enum IrCommand {
 enum GraphFormat {
     Dot,
     Json,
+    /// A Mermaid flowchart (for pull requests and Markdown).
+    Mermaid,
 }
 
 /// What identifies one context request's cache entry (shared by

@@ -47,7 +47,15 @@ fn check_prints_the_summary() {
     let o = mizan(&["ir", "check", AFI]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "ok: 17 functions, 5 contexts, 11 types\n");
-    assert_eq!(stderr(&o), "");
+    // AFI's `global` (`current_user`, cached forever) is invalidated by no
+    // mutation: the one warning, on purpose (the studio shows it).
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("fixtures/afi/afi.kdl:2:5: warning[never-invalidated]: context `global`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -128,6 +136,29 @@ fn graph_formats() {
         &serde_json::json!({"from": "fn:set_item_name", "to": "ctx:items", "kind": "merges", "scoped_by": []})
     ));
     assert!(edges.contains(&serde_json::json!({"from": "fn:place_order", "to": "fn:user_orders", "kind": "affects", "scoped_by": ["user_id"]})));
+    let mermaid = mizan(&["ir", "graph", AFI, "--format", "mermaid"]);
+    assert_eq!(mermaid.status.code(), Some(0), "{}", stderr(&mermaid));
+    let golden = root().join("tests/golden/graph/afi.mmd");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &mermaid.stdout).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).expect("tests/golden/graph/afi.mmd (UPDATE_GOLDEN=1)");
+    assert_eq!(stdout(&mermaid), expected);
+    // One Mermaid node per graph node, one edge line per graph edge.
+    let nodes = graph["nodes"].as_array().unwrap().len();
+    let arrows = expected
+        .lines()
+        .filter(|l| l.contains("-->|") || l.contains("-.->|") || l.contains("==>|"))
+        .count();
+    assert_eq!(arrows, edges.len());
+    let defined = expected
+        .lines()
+        .filter(|l| l.trim_start().starts_with("fn_") || l.trim_start().starts_with("ctx_"))
+        .filter(|l| !l.contains('|'))
+        .count();
+    assert_eq!(defined, nodes);
+    assert!(expected.contains("|\"affects (user_id)\"|"), "{expected}");
     let dot = stdout(&mizan(&["ir", "graph", AFI]));
     assert!(dot.starts_with("digraph mizan {"));
     assert!(
@@ -343,7 +374,9 @@ fn bad_arguments_exit_2_with_one_line() {
         let o = mizan(&args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: not one line:\n{err}");
+        // IR warnings (AFI's `never-invalidated`) come first; the error is one line.
+        let errors = err.lines().filter(|l| !l.contains(": warning[")).count();
+        assert_eq!(errors, 1, "{args:?}: not one line:\n{err}");
         assert!(!err.contains("panicked"), "{args:?}");
     }
 }
@@ -442,5 +475,7 @@ fn ir_check_previous_reports_changed_cache_fingerprints() {
         "--previous",
         afi.to_str().unwrap(),
     ]);
-    assert!(stderr(&same).is_empty(), "{}", stderr(&same));
+    // Only AFI's own warning: no fingerprint changed.
+    assert!(!stderr(&same).contains("cache:"), "{}", stderr(&same));
+    assert_eq!(stderr(&same).lines().count(), 1, "{}", stderr(&same));
 }

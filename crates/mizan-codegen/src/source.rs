@@ -6,7 +6,7 @@
 //! module never writes files.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
 use mizan_core::check::{Diagnostic, check_parsed};
 use mizan_core::ir::{Ir, parse_with_locations};
@@ -28,15 +28,30 @@ pub struct LoadedIr {
 
 /// Reads the IR text of `source` (nothing is parsed yet).
 pub fn read_text(source: &Source) -> Result<String> {
-    match source {
-        Source::Kdl(path) => std::fs::read_to_string(path).map_err(|e| Error::Source {
-            source_desc: source.describe(),
-            message: e.to_string(),
-        }),
+    match command(source)? {
+        None => match source {
+            Source::Kdl(path) => std::fs::read_to_string(path).map_err(|e| Error::Source {
+                source_desc: source.describe(),
+                message: e.to_string(),
+            }),
+            _ => unreachable!("only kdl sources have no command"),
+        },
+        Some(cmd) => run(source, cmd),
+    }
+}
+
+/// The command that prints the IR of `source` (`None` for a KDL file),
+/// configured (arguments, folder, environment) but not started, so a caller
+/// that must stream its output or cancel it (the studio) runs it itself
+/// under the same conventions. Pass its exit status and stderr to
+/// [`failure_message`] to report a failure the way [`read_text`] does.
+pub fn command(source: &Source) -> Result<Option<Command>> {
+    let cmd = match source {
+        Source::Kdl(_) => return Ok(None),
         Source::Command { argv, cwd, env } => {
             let mut cmd = Command::new(&argv[0]);
             cmd.args(&argv[1..]).current_dir(cwd).envs(env);
-            run(source, cmd)
+            cmd
         }
         Source::Cargo {
             manifest_path,
@@ -60,7 +75,7 @@ pub fn read_text(source: &Source) -> Result<String> {
             if let Some(dir) = manifest_path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 cmd.current_dir(dir);
             }
-            run(source, cmd)
+            cmd
         }
         Source::Django { manage_path, command } => {
             let mut cmd = Command::new(&command[0]);
@@ -69,15 +84,33 @@ pub fn read_text(source: &Source) -> Result<String> {
             if let Some(dir) = manage_path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 cmd.current_dir(dir);
             }
-            run(source, cmd)
+            cmd
         }
         Source::Fastapi { module, cwd, command } => {
             let mut cmd = Command::new(&command[0]);
             cmd.args(&command[1..])
                 .args(["-m", "mizan_fastapi", "export-ir", module])
                 .current_dir(cwd);
-            run(source, cmd)
+            cmd
         }
+    };
+    Ok(Some(cmd))
+}
+
+/// The message of a failed source command: its exit status and the last
+/// lines of its stderr.
+pub fn failure_message(status: ExitStatus, stderr: &[u8]) -> String {
+    let stderr = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = stderr.trim_end().lines().collect();
+    let tail = &lines[lines.len().saturating_sub(STDERR_LINES)..];
+    let status = match status.code() {
+        Some(code) => format!("exited with status {code}"),
+        None => "was killed by a signal".to_string(),
+    };
+    if tail.is_empty() {
+        format!("{status} (no stderr)")
+    } else {
+        format!("{status}; stderr:\n{}", tail.join("\n"))
     }
 }
 
@@ -133,18 +166,7 @@ fn run(source: &Source, mut cmd: Command) -> Result<String> {
         .output()
         .map_err(|e| fail(format!("cannot run it: {e}")))?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let lines: Vec<&str> = stderr.trim_end().lines().collect();
-        let tail = &lines[lines.len().saturating_sub(STDERR_LINES)..];
-        let status = match out.status.code() {
-            Some(code) => format!("exited with status {code}"),
-            None => "was killed by a signal".to_string(),
-        };
-        return Err(fail(if tail.is_empty() {
-            format!("{status} (no stderr)")
-        } else {
-            format!("{status}; stderr:\n{}", tail.join("\n"))
-        }));
+        return Err(fail(failure_message(out.status, &out.stderr)));
     }
     String::from_utf8(out.stdout).map_err(|_| fail("printed output that is not UTF-8".into()))
 }

@@ -72,59 +72,156 @@ impl Plan {
     }
 }
 
+/// What one path of the output folder is, compared with what the targets
+/// generate (what the studio's preview shows per file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileState {
+    /// Generated, not on disk yet.
+    Create,
+    /// Generated, on disk with other contents (and our header).
+    Update,
+    /// Generated, on disk byte for byte.
+    Unchanged,
+    /// On disk with our header, no longer generated: would be removed.
+    Remove,
+    /// Generated, but the path holds something Mizan did not write (no
+    /// header, or a folder): never touched, and [`Survey::plan`] fails.
+    NotOurs,
+}
+
+impl FileState {
+    /// `create`, `update`, `unchanged`, `remove`, `not-ours`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileState::Create => "create",
+            FileState::Update => "update",
+            FileState::Unchanged => "unchanged",
+            FileState::Remove => "remove",
+            FileState::NotOurs => "not-ours",
+        }
+    }
+}
+
+/// One path of a [`Survey`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyEntry {
+    /// The absolute (output-joined) path.
+    pub path: PathBuf,
+    /// The path relative to the output folder, `/`-separated.
+    pub relative: String,
+    /// What it is.
+    pub state: FileState,
+    /// The generated contents (`None` for [`FileState::Remove`]).
+    pub contents: Option<String>,
+}
+
+/// Every generated path and every stale generated file of an output
+/// folder, with its state: the planner's view before it decides anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// The output folder.
+    pub output: PathBuf,
+    /// Generated files in generation order, then stale files by path.
+    pub entries: Vec<SurveyEntry>,
+}
+
+impl Survey {
+    /// The plan: fails on the first path that is not ours, else every
+    /// create, update and remove sorted by path.
+    pub fn plan(&self) -> Result<Plan> {
+        let mut changes = Vec::new();
+        let mut unchanged = 0;
+        for e in &self.entries {
+            let kind = match e.state {
+                FileState::NotOurs => return Err(Error::NotOurs { path: e.path.clone() }),
+                FileState::Unchanged => {
+                    unchanged += 1;
+                    continue;
+                }
+                FileState::Create => ChangeKind::Create,
+                FileState::Update => ChangeKind::Update,
+                FileState::Remove => ChangeKind::Remove,
+            };
+            changes.push(Change {
+                kind,
+                path: e.path.clone(),
+                contents: e.contents.clone(),
+            });
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Plan {
+            output: self.output.clone(),
+            changes,
+            unchanged,
+        })
+    }
+}
+
 /// Compares `files` (paths relative to `output`) with the folder. Fails if a
 /// path is produced twice or would overwrite a file Mizan did not generate.
 pub fn plan(output: &Path, files: &[GeneratedFile]) -> Result<Plan> {
+    survey(output, files)?.plan()
+}
+
+/// The state of every generated path and every stale generated file under
+/// `output` (nothing is decided or written). Fails only if a path is
+/// produced twice or the folder cannot be read.
+pub fn survey(output: &Path, files: &[GeneratedFile]) -> Result<Survey> {
     let mut seen = BTreeSet::new();
-    let mut changes = Vec::new();
-    let mut unchanged = 0;
+    let mut entries = Vec::new();
     for f in files {
         if !seen.insert(f.path.as_str()) {
             return Err(Error::DuplicatePath { path: f.path.clone() });
         }
         let path = output.join(&f.path);
-        match fs::symlink_metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => changes.push(Change {
-                kind: ChangeKind::Create,
-                path,
-                contents: Some(f.contents.clone()),
-            }),
+        let state = match fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Create,
             Err(e) => return Err(Error::io(path, e)),
-            Ok(meta) if !meta.is_file() => return Err(Error::NotOurs { path }),
+            Ok(meta) if !meta.is_file() => FileState::NotOurs,
             Ok(_) => {
                 let existing = fs::read(&path).map_err(|e| Error::io(&path, e))?;
                 if existing == f.contents.as_bytes() {
-                    unchanged += 1;
-                    continue;
-                }
-                if !has_header(&String::from_utf8_lossy(
+                    FileState::Unchanged
+                } else if has_header(&String::from_utf8_lossy(
                     &existing[..existing.len().min(HEADER_PROBE_BYTES as usize)],
                 )) {
-                    return Err(Error::NotOurs { path });
+                    FileState::Update
+                } else {
+                    FileState::NotOurs
                 }
-                changes.push(Change {
-                    kind: ChangeKind::Update,
-                    path,
-                    contents: Some(f.contents.clone()),
-                });
             }
-        }
+        };
+        entries.push(SurveyEntry {
+            path,
+            relative: f.path.clone(),
+            state,
+            contents: Some(f.contents.clone()),
+        });
     }
     let wanted: BTreeSet<PathBuf> = files.iter().map(|f| output.join(&f.path)).collect();
-    for path in generated_files_under(output)? {
-        if !wanted.contains(&path) {
-            changes.push(Change {
-                kind: ChangeKind::Remove,
-                path,
-                contents: None,
-            });
-        }
+    let mut stale: Vec<PathBuf> = generated_files_under(output)?
+        .into_iter()
+        .filter(|p| !wanted.contains(p))
+        .collect();
+    stale.sort();
+    for path in stale {
+        let relative = path
+            .strip_prefix(output)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        entries.push(SurveyEntry {
+            path,
+            relative,
+            state: FileState::Remove,
+            contents: None,
+        });
     }
-    changes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Plan {
+    Ok(Survey {
         output: output.to_path_buf(),
-        changes,
-        unchanged,
+        entries,
     })
 }
 

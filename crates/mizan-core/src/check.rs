@@ -21,12 +21,13 @@
 //! | `unknown-identity` | error | a struct's identity field does not exist |
 //! | `private-without-affects` | warning | a private function invalidates nothing |
 //! | `global-required-params` | warning | `global` has required params |
+//! | `never-invalidated` | warning | a context cached `forever` that no mutation affects or merges |
 //! | `unreachable-type` | warning | a type no function uses |
 
-use crate::graph::InvalidationGraph;
+use crate::graph::{GraphEdge, InvalidationGraph};
 use crate::invalidation::{MergeSlot, merge_slot, uncovered_params};
 use crate::ir::derive::{derived_params, reachable_types};
-use crate::ir::{GLOBAL_CONTEXT, Ir, Location, ParsedIr, Shape, SourceMap, Target, Transport, TypeKind};
+use crate::ir::{CachePolicy, GLOBAL_CONTEXT, Ir, Location, ParsedIr, Shape, SourceMap, Target, Transport, TypeKind};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -129,6 +130,7 @@ fn run(ir: &Ir, map: Option<&SourceMap>, text: Option<&str>) -> Vec<Diagnostic> 
     let graph = InvalidationGraph::build(ir);
     targets(&mut c, &graph);
     contexts(&mut c, &graph);
+    never_invalidated(&mut c, &graph);
     types(&mut c);
     functions(&mut c);
     let mut out: Vec<Diagnostic> = c
@@ -451,6 +453,37 @@ fn contexts(c: &mut Checker, graph: &InvalidationGraph) {
                 ),
             );
         }
+    }
+}
+
+/// A context whose entries are kept `forever` (its effective cache policy)
+/// while no mutation affects it — directly or through one of its members —
+/// or merges into it: a cached instance could only ever go stale.
+fn never_invalidated(c: &mut Checker, graph: &InvalidationGraph) {
+    let ir = c.ir;
+    for (i, ctx) in ir.contexts.iter().enumerate() {
+        let Some(node) = graph.context(&ctx.name) else { continue };
+        if ir.members_of(&ctx.name).next().is_none() || ir.effective_cache(&ctx.name) != CachePolicy::Forever {
+            continue;
+        }
+        let reached = |n| {
+            graph
+                .graph
+                .edges_directed(n, petgraph::Direction::Incoming)
+                .any(|e| matches!(e.weight(), GraphEdge::Affects { .. } | GraphEdge::Merges { .. }))
+        };
+        if reached(node) || graph.members(node).any(reached) {
+            continue;
+        }
+        c.warn(
+            "never-invalidated",
+            Anchor::Context(i),
+            vec![ctx.name.clone()],
+            format!(
+                "context `{}` is cached forever but no mutation affects or merges it, so its cached entries can only go stale (add it to a mutation's `affects`, or give a member a `cache` TTL)",
+                ctx.name
+            ),
+        );
     }
 }
 

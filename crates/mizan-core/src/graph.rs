@@ -1,6 +1,6 @@
 //! The invalidation graph: functions and contexts as `petgraph` nodes,
 //! `member-of`, `affects` and `merges` edges. The checker walks it, the CLI
-//! prints it (DOT or JSON), the studio draws it. Targets that name nothing
+//! prints it (DOT, JSON or Mermaid), the studio draws it. Targets that name nothing
 //! get no edge; they are listed in [`InvalidationGraph::dangling`].
 
 use crate::ir::{Ir, Target};
@@ -244,6 +244,78 @@ impl InvalidationGraph {
             .collect();
         json!({"nodes": nodes, "edges": edges, "dangling": dangling})
     }
+}
+
+impl InvalidationGraph {
+    /// A Mermaid flowchart (for pull requests and Markdown docs):
+    /// contexts as stadiums, mutations as hexagons, other functions as
+    /// boxes; `member-of` dotted, `affects` solid, `merges` thick, each
+    /// labelled with its auto-scoped params. Node ids are `ctx_N` / `fn_N`
+    /// (names may hold characters Mermaid ids cannot); labels are quoted
+    /// with `"` escaped as `#quot;`. Deterministic: build order.
+    pub fn to_mermaid(&self, ir: &Ir) -> String {
+        let mut out = String::from("flowchart LR\n");
+        let id = |ix: NodeIndex| match &self.graph[ix] {
+            GraphNode::Function(_) => format!("fn_{}", ix.index()),
+            GraphNode::Context(_) => format!("ctx_{}", ix.index()),
+        };
+        for ix in self.graph.node_indices() {
+            let name = mermaid_text(self.graph[ix].name());
+            let node = match &self.graph[ix] {
+                GraphNode::Context(_) => format!("([\"{name}\"])"),
+                GraphNode::Function(f) if ir.function(f).is_some_and(|f| f.is_mutation()) => {
+                    format!("{{{{\"{name}\"}}}}")
+                }
+                GraphNode::Function(_) => format!("[\"{name}\"]"),
+            };
+            let _ = writeln!(out, "    {}{node}", id(ix));
+        }
+        for e in self.graph.edge_references() {
+            let (arrow, label) = match e.weight() {
+                GraphEdge::MemberOf => ("-.->", "member-of".to_owned()),
+                GraphEdge::Affects { scoped_by } => ("-->", edge_label("affects", scoped_by)),
+                GraphEdge::Merges { scoped_by } => ("==>", edge_label("merges", scoped_by)),
+            };
+            let _ = writeln!(
+                out,
+                "    {} {arrow}|\"{}\"| {}",
+                id(e.source()),
+                mermaid_text(&label),
+                id(e.target())
+            );
+        }
+        let classes = [
+            ("context", "fill:#e8f1fb,stroke:#3b73b9"),
+            ("mutation", "fill:#fdf0e6,stroke:#c2651a"),
+            ("function", "fill:#f4f4f4,stroke:#777"),
+        ];
+        for (class, style) in classes {
+            let members: Vec<String> = self
+                .graph
+                .node_indices()
+                .filter(|&ix| match &self.graph[ix] {
+                    GraphNode::Context(_) => class == "context",
+                    GraphNode::Function(f) => {
+                        let mutation = ir.function(f).is_some_and(|f| f.is_mutation());
+                        class == if mutation { "mutation" } else { "function" }
+                    }
+                })
+                .map(id)
+                .collect();
+            if !members.is_empty() {
+                let _ = writeln!(out, "    classDef {class} {style}");
+                let _ = writeln!(out, "    class {} {class}", members.join(","));
+            }
+        }
+        out
+    }
+}
+
+/// Text inside a quoted Mermaid label: `"` is the one character that
+/// cannot appear; Mermaid's entity codes stand in for it (and for `#`,
+/// which starts one).
+fn mermaid_text(s: &str) -> String {
+    s.replace('#', "#35;").replace('"', "#quot;")
 }
 
 fn edge_label(kind: &str, scoped_by: &[String]) -> String {

@@ -1,0 +1,157 @@
+//! The studio's performance targets (issue #9), measured through the
+//! dispatcher in a release build (`cargo bench -p mizan-studio-backend`):
+//!
+//! * open the 2,000-function IR (`fixtures/large/large.kdl`) → graph
+//!   computed (the default view, and the full layout on request) ≤ 2 s;
+//! * AFI example: KDL saved → regenerated files on disk ≤ 300 ms (watch,
+//!   debounce included), median and worst of several saves.
+
+use mizan::{Extensions, Origin, PushHub, Registry, RequestHandle};
+use mizan_studio_backend::{Studio, StudioOptions};
+use serde_json::{Map, Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+struct App {
+    registry: Arc<Registry>,
+    extensions: Arc<Extensions>,
+    _hub: Arc<PushHub>,
+}
+
+impl App {
+    fn new() -> App {
+        mizan_studio_backend::link();
+        let registry = Arc::new(Registry::from_linked().unwrap());
+        let studio = Studio::new(StudioOptions::default());
+        studio.attach(&registry);
+        let mut ext = Extensions::new();
+        ext.insert(studio);
+        let extensions = Arc::new(ext);
+        let hub = PushHub::attach(&registry, extensions.clone());
+        App {
+            registry,
+            extensions,
+            _hub: hub,
+        }
+    }
+
+    async fn call(&self, f: &str, args: Value) -> Value {
+        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
+        let args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
+        self.registry.call(&req, f, &args).await.unwrap().result
+    }
+
+    async fn fetch(&self, c: &str, params: Value) -> Value {
+        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
+        let params: Map<String, Value> = params.as_object().cloned().unwrap_or_default();
+        serde_json::to_value(self.registry.fetch(&req, c, &params).await.unwrap()).unwrap()
+    }
+}
+
+async fn large() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mizan.toml"),
+        format!(
+            "output = \"generated\"\ntargets = [\"ts\"]\n[source]\nkdl = {:?}\n",
+            root().join("fixtures/large/large.kdl").display().to_string()
+        ),
+    )
+    .unwrap();
+    for run in 0..3 {
+        let app = App::new();
+        let t = Instant::now();
+        app.call("open_project", json!({"path": dir.path()})).await;
+        let opened = t.elapsed();
+        let g = app.fetch("graph", json!({})).await;
+        let default_view = t.elapsed();
+        let full = app.fetch("graph", json!({"full": true})).await;
+        let full_view = t.elapsed();
+        let focus = app.fetch("graph", json!({"focus": "ctx:ctx_000"})).await;
+        let focus_view = t.elapsed();
+        println!(
+            "large run {run}: open {:.0} ms; + default graph ({}, {} nodes) {:.0} ms; + full graph ({} nodes, {} edges) {:.0} ms; + focus ({} nodes) {:.0} ms",
+            ms(opened),
+            g["graph_view"]["mode"],
+            g["graph_view"]["nodes"].as_array().map_or(0, Vec::len),
+            ms(default_view),
+            full["graph_view"]["nodes"].as_array().map_or(0, Vec::len),
+            full["graph_view"]["edges"].as_array().map_or(0, Vec::len),
+            ms(full_view),
+            focus["graph_view"]["nodes"].as_array().map_or(0, Vec::len),
+            ms(focus_view),
+        );
+    }
+}
+
+async fn save_to_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["mizan.toml", "api.kdl"] {
+        std::fs::copy(root().join("fixtures/example").join(f), dir.path().join(f)).unwrap();
+    }
+    let app = App::new();
+    app.call("open_project", json!({"path": dir.path()})).await;
+    app.call("regenerate", json!({})).await;
+    let kdl = dir.path().join("api.kdl");
+    let client = dir.path().join("generated/client.ts");
+    let original = std::fs::read_to_string(&kdl).unwrap();
+    let mut times = Vec::new();
+    for i in 0..12 {
+        let name = format!("bench_fn_{i}");
+        let text = original.replacen(
+            "    function set_bio {",
+            &format!("    function {name} {{\n        param text string\n        returns EchoReply\n    }}\n    function set_bio {{"),
+            1,
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let t = Instant::now();
+        std::fs::write(&kdl, text).unwrap();
+        let camel = format!("benchFn{i}");
+        loop {
+            if std::fs::read_to_string(&client).is_ok_and(|c| c.contains(&camel) || c.contains(&name)) {
+                break;
+            }
+            if t.elapsed() > Duration::from_secs(10) {
+                panic!("not regenerated");
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "AFI example, KDL saved -> regenerated files on disk (debounce {} ms included): median {:.0} ms, worst {:.0} ms over {} saves",
+        StudioOptions::default().debounce.as_millis(),
+        ms(times[times.len() / 2]),
+        ms(*times.last().unwrap()),
+        times.len()
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    // `cargo test --benches` runs benches with `--bench`-less args: skip.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        large().await;
+        save_to_disk().await;
+    });
+}

@@ -1,0 +1,189 @@
+//! Client previews and regeneration through the codegen's own planner and
+//! writer (`mizan_codegen::writer::survey` / `plan` / `apply`): same rules
+//! as `mizan generate` — a file without the generated-file header is never
+//! touched, writes are atomic, stale generated files are removed.
+
+use crate::error::StudioError;
+use crate::highlight::Highlighter;
+use crate::models::{DiffHunk, DiffLine, FilePreview, PreviewFile, PreviewView, RegenerateSummary, TargetPreview};
+use crate::project::Snapshot;
+use mizan_codegen::writer::{self, FileState, Survey};
+use mizan_codegen::{Config, GeneratedFile};
+use similar::{ChangeTag, TextDiff};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Lines of context around each diff hunk.
+const CONTEXT_LINES: usize = 3;
+
+fn survey(snapshot: &Snapshot, config: &Config) -> Result<(Survey, HashMap<String, String>), StudioError> {
+    let rendered = snapshot.rendered(config).map_err(StudioError::NoIr)?;
+    let mut owner = HashMap::new();
+    let mut files: Vec<GeneratedFile> = Vec::new();
+    for (target, fs) in rendered {
+        for f in fs {
+            owner.insert(f.path.clone(), target.name().to_owned());
+            files.push(f.clone());
+        }
+    }
+    Ok((writer::survey(&config.output, &files)?, owner))
+}
+
+/// What `mizan generate` would do, per target.
+pub fn preview(snapshot: &Snapshot, config: &Config) -> PreviewView {
+    let mut view = PreviewView {
+        output: Some(config.output.display().to_string()),
+        ..PreviewView::default()
+    };
+    let (survey, owner) = match survey(snapshot, config) {
+        Ok(s) => s,
+        Err(e) => {
+            view.error = Some(e.to_string());
+            return view;
+        }
+    };
+    let mut by_target: Vec<TargetPreview> = config
+        .targets
+        .iter()
+        .map(|t| TargetPreview {
+            target: t.name().to_owned(),
+            files: Vec::new(),
+        })
+        .collect();
+    for e in &survey.entries {
+        let bytes = match &e.contents {
+            Some(c) => c.len() as i64,
+            None => std::fs::metadata(&e.path).map(|m| m.len() as i64).unwrap_or(0),
+        };
+        let file = PreviewFile {
+            path: e.relative.clone(),
+            state: e.state.as_str().to_owned(),
+            bytes,
+        };
+        match e.state {
+            FileState::Create => view.create += 1,
+            FileState::Update => view.update += 1,
+            FileState::Unchanged => view.unchanged += 1,
+            FileState::Remove => view.remove += 1,
+            FileState::NotOurs => view.not_ours += 1,
+        }
+        match owner
+            .get(&e.relative)
+            .and_then(|t| by_target.iter_mut().find(|p| &p.target == t))
+        {
+            Some(target) if e.state != FileState::Remove => target.files.push(file),
+            _ => view.stale.push(file),
+        }
+    }
+    view.targets = by_target;
+    view
+}
+
+/// One file, highlighted, with its diff against disk.
+pub fn file_preview(
+    snapshot: &Snapshot,
+    config: &Config,
+    highlighter: &Highlighter,
+    target: &str,
+    path: &str,
+) -> Result<FilePreview, StudioError> {
+    let (survey, owner) = survey(snapshot, config)?;
+    let entry = survey
+        .entries
+        .iter()
+        .find(|e| e.relative == path && (owner.get(path).is_some_and(|t| t == target) || e.state == FileState::Remove))
+        .ok_or_else(|| StudioError::Unknown {
+            what: "file",
+            name: format!("{target}/{path}"),
+        })?;
+    let on_disk = match entry.state {
+        FileState::Update | FileState::Remove | FileState::NotOurs => std::fs::read(&entry.path)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        _ => None,
+    };
+    let shown = entry.contents.clone().or_else(|| on_disk.clone()).unwrap_or_default();
+    let new_lines = highlighter.lines(path, &shown);
+    let mut hunks = Vec::new();
+    let (mut added, mut removed) = (0, 0);
+    if let (Some(old), Some(new)) = (&on_disk, &entry.contents) {
+        let old_lines = highlighter.lines(path, old);
+        let diff = TextDiff::from_lines(old.as_str(), new.as_str());
+        for group in diff.grouped_ops(CONTEXT_LINES) {
+            let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                continue;
+            };
+            let (o, n) = (first.old_range().start, first.new_range().start);
+            let (o_end, n_end) = (last.old_range().end, last.new_range().end);
+            let mut lines = Vec::new();
+            for op in &group {
+                for change in diff.iter_changes(op) {
+                    let (tag, html) = match change.tag() {
+                        ChangeTag::Equal => ("equal", change.new_index().and_then(|i| new_lines.get(i))),
+                        ChangeTag::Insert => {
+                            added += 1;
+                            ("insert", change.new_index().and_then(|i| new_lines.get(i)))
+                        }
+                        ChangeTag::Delete => {
+                            removed += 1;
+                            ("delete", change.old_index().and_then(|i| old_lines.get(i)))
+                        }
+                    };
+                    lines.push(DiffLine {
+                        tag: tag.into(),
+                        old_line: change.old_index().map(|i| i as i64 + 1),
+                        new_line: change.new_index().map(|i| i as i64 + 1),
+                        html: html.cloned().unwrap_or_default(),
+                    });
+                }
+            }
+            hunks.push(DiffHunk {
+                header: format!("@@ -{},{} +{},{} @@", o + 1, o_end - o, n + 1, n_end - n),
+                lines,
+            });
+        }
+    }
+    Ok(FilePreview {
+        target: owner.get(path).cloned().unwrap_or_else(|| target.to_owned()),
+        path: path.to_owned(),
+        state: entry.state.as_str().to_owned(),
+        language: highlighter.language(path),
+        html: new_lines.join("\n"),
+        hunks,
+        added,
+        removed,
+    })
+}
+
+/// Writes the plan (refusing, like `mizan generate`, when a path is not
+/// ours): created, updated, removed, unchanged and the time taken.
+pub fn regenerate(snapshot: &Snapshot, config: &Config, trigger: &str) -> Result<RegenerateSummary, StudioError> {
+    let started = Instant::now();
+    let (survey, _) = survey(snapshot, config)?;
+    let plan = survey.plan()?;
+    writer::apply(&plan)?;
+    let count = |k: writer::ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count() as i64;
+    let created = count(writer::ChangeKind::Create);
+    let updated = count(writer::ChangeKind::Update);
+    Ok(RegenerateSummary {
+        written: created + updated,
+        created,
+        updated,
+        removed: count(writer::ChangeKind::Remove),
+        unchanged: plan.unchanged as i64,
+        paths: plan
+            .changes
+            .iter()
+            .map(|c| {
+                c.path
+                    .strip_prefix(&plan.output)
+                    .unwrap_or(&c.path)
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect(),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        trigger: trigger.to_owned(),
+        error: None,
+    })
+}

@@ -1,0 +1,360 @@
+//! The studio's backend through the dispatcher, as the UI will drive it:
+//! open the example, browse, graph, what-if, preview, regenerate, trace,
+//! recent projects, candidates, command sources (streamed, cancelled,
+//! failing).
+
+mod common;
+
+use common::*;
+use mizan_core::graph::InvalidationGraph;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_browse_graph_whatif_preview_regenerate() {
+    let app = app();
+    let dir = example_copy();
+    let opened = app.call("open_project", json!({"path": dir.path()})).await.unwrap();
+    assert_eq!(opened.result["state"], "ready", "{}", opened.result);
+    // The mutation says what the UI refetches.
+    let invalidated: BTreeSet<String> = opened.invalidate.iter().map(|i| i.context().to_owned()).collect();
+    for c in ["project", "graph", "browse", "diagnostics", "preview"] {
+        assert!(invalidated.contains(c), "{invalidated:?}");
+    }
+
+    let project = app.fetch("project", json!({})).await;
+    let info = &project["project_info"];
+    assert_eq!(info["targets"], json!(["ts", "react", "python", "leptos"]));
+    assert_eq!(info["counts"]["functions"], 17);
+    assert_eq!(info["source_kind"], "kdl");
+    assert!(project["ir_source"]["html"].as_str().unwrap().contains("<span"));
+    let recent = project["recent_projects"].as_array().unwrap();
+    assert_eq!(recent.len(), 1);
+
+    // Browse: every context, with params, policy and who reaches it.
+    let browse = app.fetch("browse", json!({})).await;
+    let contexts = browse["list_contexts"].as_array().unwrap();
+    let names: Vec<&str> = contexts.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["global", "items", "notifications", "stats", "user"]);
+    let user = &contexts[4];
+    assert_eq!(user["rev"], 2);
+    assert_eq!(user["cache"], "forever");
+    let user_id = user["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "user_id")
+        .unwrap();
+    assert_eq!(user_id["required"], true);
+    assert_eq!(user_id["shared_by"], json!(["user_orders", "user_profile"]));
+    let reached: Vec<&str> = user["reached_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["mutation"].as_str().unwrap())
+        .collect();
+    assert!(
+        reached.contains(&"rename") && reached.contains(&"place_order"),
+        "{reached:?}"
+    );
+    let items = &contexts[1];
+    assert_eq!(items["ttl_secs"], 60);
+    assert_eq!(items["reached_by"][0]["relation"], "merges");
+    let types = browse["list_types"].as_array().unwrap();
+    let profile = types.iter().find(|t| t["name"] == "Profile").unwrap();
+    assert!(profile["used_by"].as_array().unwrap().contains(&json!("rename")));
+    assert!(profile["location"]["line"].as_i64().unwrap() > 1);
+    let mutations = browse["list_mutations"].as_array().unwrap();
+    let place = mutations.iter().find(|m| m["name"] == "place_order").unwrap();
+    assert_eq!(place["auto_scoped_params"], json!(["user_id"]));
+    assert_eq!(place["affects"][0]["function"], "user_orders");
+
+    // Diagnostics: AFI's one warning, on its node.
+    let diags = app.fetch("diagnostics", json!({})).await;
+    let d = &diags["diagnostic_list"];
+    assert_eq!(d["errors"], 0);
+    assert_eq!(d["items"][0]["code"], "never-invalidated");
+    assert_eq!(d["items"][0]["node"], "ctx:global");
+
+    // Graph: the full view of a small project is exactly `mizan ir graph
+    // --format json`'s nodes and edges, laid out.
+    let text = std::fs::read_to_string(dir.path().join("api.kdl")).unwrap();
+    let json_graph = InvalidationGraph::build(&mizan_core::ir::parse(&text).unwrap()).to_json();
+    let graph = app.fetch("graph", json!({})).await;
+    let g = &graph["graph_view"];
+    assert_eq!(g["mode"], "full");
+    let nodes = g["nodes"].as_array().unwrap();
+    let edges = g["edges"].as_array().unwrap();
+    assert_eq!(nodes.len(), json_graph["nodes"].as_array().unwrap().len());
+    assert_eq!(edges.len(), json_graph["edges"].as_array().unwrap().len());
+    let ids: BTreeSet<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let expected: BTreeSet<&str> = json_graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected);
+    for n in nodes {
+        assert!(
+            n["width"].as_f64().unwrap() > 0.0 && n["x"].as_f64().unwrap() >= 0.0,
+            "{n}"
+        );
+    }
+    // No two boxes overlap.
+    for (i, a) in nodes.iter().enumerate() {
+        for b in &nodes[i + 1..] {
+            let f = |n: &Value, k: &str| n[k].as_f64().unwrap();
+            let apart = f(a, "x") + f(a, "width") <= f(b, "x")
+                || f(b, "x") + f(b, "width") <= f(a, "x")
+                || f(a, "y") + f(a, "height") <= f(b, "y")
+                || f(b, "y") + f(b, "height") <= f(a, "y");
+            assert!(apart, "{a} overlaps {b}");
+        }
+    }
+    let rename = edges.iter().find(|e| e["from"] == "fn:rename").unwrap();
+    assert_eq!(rename["label"], "affects (user_id)");
+    assert_eq!(rename["points"].as_array().unwrap().len(), 2);
+    let global = nodes.iter().find(|n| n["id"] == "ctx:global").unwrap();
+    assert_eq!(global["badges"][0]["code"], "never-invalidated");
+
+    // Focus: rename, what it reaches and what reaches that; nothing else.
+    let focus = app.fetch("graph", json!({"focus": "rename"})).await;
+    let shown: BTreeSet<&str> = focus["graph_view"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert!(shown.contains("fn:rename") && shown.contains("ctx:user"));
+    assert!(
+        !shown.contains("ctx:items") && !shown.contains("fn:set_bio"),
+        "{shown:?}"
+    );
+    let filtered = app.fetch("graph", json!({"in_context": "items"})).await;
+    let shown: BTreeSet<&str> = filtered["graph_view"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        BTreeSet::from(["ctx:items", "fn:items_list", "fn:set_item_name"])
+    );
+
+    // Trace with reasons.
+    let trace = app
+        .fetch("trace", json!({"from": "place_order", "to": "ctx:user"}))
+        .await;
+    let t = &trace["trace_path"];
+    assert_eq!(t["found"], true);
+    assert_eq!(t["directed"], true);
+    assert_eq!(t["steps"].as_array().unwrap().len(), 2);
+    assert!(t["steps"][0]["reason"].as_str().unwrap().contains("user_orders"), "{t}");
+
+    // What-if: exactly the core's resolution and header.
+    let w = app
+        .ok(
+            "whatif",
+            json!({"mutation": "rename", "args": {"user_id": 5, "name": "x"}}),
+        )
+        .await;
+    assert_eq!(w["invalidate"], json!([{"context": "user", "params": {"user_id": 5}}]));
+    assert_eq!(w["merge"], json!([]));
+    assert_eq!(w["header"], "user;user_id=5");
+    assert_eq!(w["reached"], json!([{"node": "ctx:user", "how": "invalidated"}]));
+    let merged = app
+        .ok(
+            "whatif",
+            json!({"mutation": "set_item_name", "args": {"id": 1, "name": "n"}, "result": {"id": 1, "name": "n"}}),
+        )
+        .await;
+    assert_eq!(merged["merge"][0]["slot"], "items_list");
+    assert_eq!(merged["reached"], json!([{"node": "ctx:items", "how": "merged"}]));
+    assert!(
+        app.call("whatif", json!({"mutation": "add"})).await.is_err(),
+        "add is no mutation"
+    );
+
+    // Preview: everything new; one file highlighted.
+    let preview = app.fetch("preview", json!({})).await;
+    let p = &preview["preview_plan"];
+    assert_eq!(p["update"], 0);
+    let total = p["create"].as_i64().unwrap();
+    assert!(total >= 15, "{p}");
+    let targets: Vec<&str> = p["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["ts", "react", "python", "leptos"]);
+    let file = app
+        .fetch("preview_file", json!({"target": "react", "path": "react.tsx"}))
+        .await;
+    let f = &file["file_preview"];
+    assert_eq!(f["state"], "create");
+    assert!(
+        f["language"].as_str().unwrap().starts_with("TypeScript"),
+        "{}",
+        f["language"]
+    );
+    assert!(f["html"].as_str().unwrap().contains("<span class=\""));
+
+    // Regenerate writes; `mizan generate --check` is then clean.
+    let r = app.call("regenerate", json!({})).await.unwrap();
+    assert_eq!(r.result["written"], total, "{}", r.result);
+    assert!(r.invalidate.iter().any(|i| i.context() == "preview"));
+    let generation = mizan_codegen::prepare(&dir.path().join("mizan.toml")).unwrap();
+    assert!(generation.plan.is_clean(), "{:?}", generation.plan.changes);
+    let again = app.fetch("preview", json!({})).await;
+    assert_eq!(again["preview_plan"]["unchanged"], total);
+
+    // A hand edit of a generated file shows as a diff; a file that is not
+    // ours blocks regenerate and is never touched.
+    let client = dir.path().join("generated/client.ts");
+    let edited = std::fs::read_to_string(&client)
+        .unwrap()
+        .replacen("export", "// hand edit\nexport", 1);
+    std::fs::write(&client, &edited).unwrap();
+    let file = app
+        .fetch("preview_file", json!({"target": "ts", "path": "client.ts"}))
+        .await;
+    assert_eq!(file["file_preview"]["state"], "update");
+    assert_eq!(file["file_preview"]["removed"], 1);
+    let kernel = dir.path().join("generated/kernel.ts");
+    std::fs::write(&kernel, "mine\n").unwrap();
+    let preview = app.fetch("preview", json!({})).await;
+    assert_eq!(preview["preview_plan"]["not_ours"], 1);
+    assert!(app.call("regenerate", json!({})).await.is_err());
+    assert_eq!(std::fs::read_to_string(&kernel).unwrap(), "mine\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_missing_projects_and_persisted_recent_list() {
+    let settings = tempfile::tempdir().unwrap();
+    let options = mizan_studio_backend::StudioOptions {
+        settings_path: Some(settings.path().join("studio.json")),
+        ..Default::default()
+    };
+    let app = app_with(options.clone());
+    let parent = tempfile::tempdir().unwrap();
+    for name in ["a", "b"] {
+        let d = parent.path().join(name);
+        std::fs::create_dir(&d).unwrap();
+        for f in ["mizan.toml", "api.kdl"] {
+            std::fs::copy(root().join("fixtures/example").join(f), d.join(f)).unwrap();
+        }
+    }
+    let both = app.ok("open_project", json!({"path": parent.path()})).await;
+    assert_eq!(both["opened"], Value::Null);
+    assert_eq!(both["candidates"].as_array().unwrap().len(), 2);
+    let empty = tempfile::tempdir().unwrap();
+    let err = app
+        .call("open_project", json!({"path": empty.path()}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, mizan_core::wire::ErrorCode::NotFound);
+    let one = app
+        .ok("open_project", json!({"path": parent.path().join("b/mizan.toml")}))
+        .await;
+    assert!(one["opened"].as_str().unwrap().ends_with("/b"), "{one}");
+    app.ok("set_watch", json!({"on": false})).await;
+
+    // A second studio on the same settings sees the list and the toggle.
+    let other = app_with(options);
+    let project = other.fetch("project", json!({})).await;
+    assert_eq!(project["project_info"]["state"], "closed");
+    assert_eq!(project["recent_projects"][0]["name"], "b");
+    other.ok("open_project", json!({"path": parent.path().join("b")})).await;
+    let project = other.fetch("project", json!({})).await;
+    assert_eq!(project["project_info"]["watch"], false);
+    other
+        .ok("forget_recent", json!({"path": project["project_info"]["root"]}))
+        .await;
+    assert_eq!(other.fetch("project", json!({})).await["recent_projects"], json!([]));
+}
+
+fn command_project(command: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mizan.toml"),
+        format!("output = \"generated\"\ntargets = [\"ts\"]\n[source]\ncommand = [\"sh\", \"-c\", {command:?}]\n"),
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_sources_run_off_the_request_stream_output_and_cancel() {
+    let app = app();
+    // Slow: the open answers at once, the job streams and is cancelled.
+    let dir = command_project("echo compiling >&2; sleep 30; cat api.kdl");
+    let opened = app.ok("open_project", json!({"path": dir.path()})).await;
+    assert_eq!(opened["state"], "loading");
+    let studio = app.studio.clone();
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            studio
+                .activity()
+                .job
+                .is_some_and(|j| j.status == "running" && j.output == ["compiling"])
+        })
+        .await,
+        "{:?}",
+        studio.activity()
+    );
+    assert_eq!(app.ok("cancel_job", json!({})).await, true);
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            studio.project_view().state == mizan_studio_backend::models::LoadState::Failed
+        })
+        .await
+    );
+    assert_eq!(studio.activity().job.unwrap().status, "cancelled");
+
+    // Failing: stderr and exit status are shown.
+    let dir = command_project("echo boom >&2; exit 3");
+    app.ok("open_project", json!({"path": dir.path()})).await;
+    assert!(
+        wait_until(Duration::from_secs(10), || studio.project_view().state
+            == mizan_studio_backend::models::LoadState::Failed)
+        .await
+    );
+    let error = studio.project_view().last_error.unwrap();
+    assert!(
+        error.contains("exited with status 3") && error.contains("boom"),
+        "{error}"
+    );
+    let d = app.fetch("diagnostics", json!({})).await;
+    assert_eq!(d["diagnostic_list"]["items"][0]["code"], "source-failed");
+
+    // Working: the IR arrives and the views fill.
+    let dir = command_project("echo exporting >&2; cat \"$0\"");
+    std::fs::write(
+        dir.path().join("mizan.toml"),
+        format!(
+            "output = \"generated\"\ntargets = [\"ts\"]\n[source]\ncommand = [\"sh\", \"-c\", \"echo exporting >&2; cat {}\"]\n",
+            root().join("fixtures/afi/afi.kdl").display()
+        ),
+    )
+    .unwrap();
+    app.ok("open_project", json!({"path": dir.path()})).await;
+    assert!(
+        wait_until(Duration::from_secs(10), || studio.project_view().state
+            == mizan_studio_backend::models::LoadState::Ready)
+        .await,
+        "{:?}",
+        studio.project_view()
+    );
+    assert_eq!(studio.activity().job.unwrap().output, ["exporting"]);
+    assert_eq!(
+        app.fetch("browse", json!({})).await["list_functions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        17
+    );
+}
