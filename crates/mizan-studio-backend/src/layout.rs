@@ -19,12 +19,16 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// Height of every node box.
 const NODE_HEIGHT: f64 = 36.0;
-/// Space between boxes (added around each by the layout).
-const SPACING: f64 = 36.0;
+/// Space between boxes stacked in one layer (added around each by the
+/// layout).
+const SPACING: f64 = 20.0;
+/// Extra room between layers, for the edge labels (scoping args).
+const LAYER_GAP: f64 = 64.0;
 /// Space between disconnected parts.
 const COMPONENT_GAP: f64 = 48.0;
-/// Width of a row of disconnected parts before wrapping.
-const ROW_WIDTH: f64 = 1600.0;
+/// Width/height the packing of disconnected parts aims for (a graph pane
+/// is wider than tall).
+const TARGET_ASPECT: f64 = 1.6;
 
 /// Which nodes to show.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -234,6 +238,10 @@ pub fn graph_view(
         }
     }
     let sizes: Vec<(f64, f64)> = nodes.iter().map(|&n| (node_width(g[n].name()), NODE_HEIGHT)).collect();
+    // Layers run left to right (mutations, then functions, then contexts):
+    // boxes with long names stack in a column instead of making one very
+    // wide row. So the layout sees each box turned a quarter, its length
+    // (plus room for the edge labels) across the layer.
     let config = rust_sugiyama::configure::Config {
         vertex_spacing: SPACING,
         ..Default::default()
@@ -241,15 +249,15 @@ pub fn graph_view(
     let components = if nodes.is_empty() {
         Vec::new()
     } else {
-        rust_sugiyama::from_graph(&lg, &|_, &i| sizes[i], &config)
+        rust_sugiyama::from_graph(&lg, &|_, &i| (sizes[i].1, sizes[i].0 + LAYER_GAP), &config)
     };
 
-    // Each component: normalise to its bounding box, then pack in rows
-    // (largest first, so singletons end up together at the bottom).
-    let mut boxes: Vec<(Vec<(usize, f64, f64)>, f64, f64)> = components
+    // Each component: turned back (x = layer, y = place in it), normalised
+    // to its bounding box; then the components packed.
+    let boxes: Vec<(Vec<(usize, f64, f64)>, f64, f64)> = components
         .into_iter()
         .map(|(coords, _, _)| {
-            let placed: Vec<(usize, f64, f64)> = coords.into_iter().map(|(ix, (x, y))| (lg[ix], x, y)).collect();
+            let placed: Vec<(usize, f64, f64)> = coords.into_iter().map(|(ix, (x, y))| (lg[ix], y, x)).collect();
             let min_x = placed
                 .iter()
                 .map(|&(i, x, _)| x - sizes[i].0 / 2.0)
@@ -270,24 +278,20 @@ pub fn graph_view(
             (local, max_x - min_x, max_y - min_y)
         })
         .collect();
-    boxes.sort_by(|a, b| (b.0.len(), b.1 as i64).cmp(&(a.0.len(), a.1 as i64)));
-    let row_width = boxes.iter().map(|b| b.1).fold(ROW_WIDTH, f64::max);
+    let corners = pack(
+        &boxes.iter().map(|b| (b.1, b.2)).collect::<Vec<_>>(),
+        COMPONENT_GAP,
+        TARGET_ASPECT,
+    );
     let mut centers = vec![(0.0, 0.0); nodes.len()];
-    let (mut x, mut y, mut row_height, mut width) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    for (placed, w, h) in boxes {
-        if x > 0.0 && x + w > row_width {
-            x = 0.0;
-            y += row_height + COMPONENT_GAP;
-            row_height = 0.0;
-        }
+    let (mut width, mut height) = (0.0f64, 0.0f64);
+    for ((placed, w, h), (x, y)) in boxes.into_iter().zip(corners) {
         for (i, cx, cy) in placed {
             centers[i] = (x + cx, y + cy);
         }
-        x += w + COMPONENT_GAP;
-        width = width.max(x - COMPONENT_GAP);
-        row_height = row_height.max(h);
+        width = width.max(x + w);
+        height = height.max(y + h);
     }
-    let height = if nodes.is_empty() { 0.0 } else { y + row_height };
 
     let mut badges: BTreeMap<String, Vec<Badge>> = BTreeMap::new();
     for d in &snapshot.diagnostics {
@@ -353,25 +357,73 @@ pub fn graph_view(
     })
 }
 
+/// Top-left corners for boxes of the given sizes, none overlapping (`gap`
+/// apart), greedily keeping the bounding box close to `aspect`: largest
+/// first, each at the candidate corner (right of or below a placed box)
+/// that grows the bounding box least.
+fn pack(sizes: &[(f64, f64)], gap: f64, aspect: f64) -> Vec<(f64, f64)> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| {
+        (sizes[b].0 * sizes[b].1)
+            .total_cmp(&(sizes[a].0 * sizes[a].1))
+            .then(a.cmp(&b))
+    });
+    let mut corners = vec![(0.0, 0.0); sizes.len()];
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let (mut bw, mut bh) = (0.0f64, 0.0f64);
+    for i in order {
+        let (w, h) = sizes[i];
+        let mut best: Option<(f64, f64, f64)> = None;
+        let candidates: Vec<(f64, f64)> = if placed.is_empty() {
+            vec![(0.0, 0.0)]
+        } else {
+            placed
+                .iter()
+                .flat_map(|&(x, y, pw, ph)| [(x + pw + gap, y), (x, y + ph + gap)])
+                .collect()
+        };
+        for (x, y) in candidates {
+            let clear = placed.iter().all(|&(px, py, pw, ph)| {
+                x >= px + pw + gap || px >= x + w + gap || y >= py + ph + gap || py >= y + h + gap
+            });
+            if !clear {
+                continue;
+            }
+            let cost = (bw.max(x + w) / aspect).max(bh.max(y + h));
+            if best.is_none_or(|(c, bx, by)| cost < c - 1e-9 || (cost < c + 1e-9 && (y, x) < (by, bx))) {
+                best = Some((cost, x, y));
+            }
+        }
+        // Some corner is always clear (right of the rightmost box).
+        let (_, x, y) = best.unwrap_or((0.0, 0.0, bh + gap));
+        corners[i] = (x, y);
+        placed.push((x, y, w, h));
+        bw = bw.max(x + w);
+        bh = bh.max(y + h);
+    }
+    corners
+}
+
 fn round(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// From the border of box `a` to the border of box `b`: bottom to top when
-/// `b` is below, top to bottom when above, side to side on one layer.
+/// From the border of box `a` to the border of box `b`: right side to left
+/// side when `b` is in a later layer, left to right when earlier, bottom
+/// to top (or top to bottom) within one layer.
 fn connect(a: (f64, f64), sa: (f64, f64), b: (f64, f64), sb: (f64, f64)) -> Vec<Point> {
     let p = |x: f64, y: f64| Point {
         x: round(x),
         y: round(y),
     };
-    if b.1 - a.1 > (sa.1 + sb.1) / 4.0 {
-        vec![p(a.0, a.1 + sa.1 / 2.0), p(b.0, b.1 - sb.1 / 2.0)]
-    } else if a.1 - b.1 > (sa.1 + sb.1) / 4.0 {
-        vec![p(a.0, a.1 - sa.1 / 2.0), p(b.0, b.1 + sb.1 / 2.0)]
-    } else if b.0 >= a.0 {
+    if b.0 - a.0 > (sa.0 + sb.0) / 4.0 {
         vec![p(a.0 + sa.0 / 2.0, a.1), p(b.0 - sb.0 / 2.0, b.1)]
-    } else {
+    } else if a.0 - b.0 > (sa.0 + sb.0) / 4.0 {
         vec![p(a.0 - sa.0 / 2.0, a.1), p(b.0 + sb.0 / 2.0, b.1)]
+    } else if b.1 >= a.1 {
+        vec![p(a.0, a.1 + sa.1 / 2.0), p(b.0, b.1 - sb.1 / 2.0)]
+    } else {
+        vec![p(a.0, a.1 - sa.1 / 2.0), p(b.0, b.1 + sb.1 / 2.0)]
     }
 }
 
@@ -477,5 +529,35 @@ fn reason(snapshot: &Snapshot, s: &GraphNode, t: &GraphNode, kind: EdgeKind, sco
             t.name(),
             scope(t.name())
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pack;
+
+    #[test]
+    fn packed_parts_never_overlap_and_stay_near_the_aspect() {
+        let sizes = [
+            (568.0, 392.0),
+            (350.0, 168.0),
+            (330.0, 112.0),
+            (330.0, 56.0),
+            (72.0, 36.0),
+            (72.0, 36.0),
+            (106.0, 36.0),
+        ];
+        let corners = pack(&sizes, 48.0, 1.6);
+        for i in 0..sizes.len() {
+            for j in i + 1..sizes.len() {
+                let ((ax, ay), (aw, ah)) = (corners[i], sizes[i]);
+                let ((bx, by), (bw, bh)) = (corners[j], sizes[j]);
+                assert!(ax + aw + 48.0 <= bx || bx + bw + 48.0 <= ax || ay + ah + 48.0 <= by || by + bh + 48.0 <= ay);
+            }
+        }
+        let w = corners.iter().zip(&sizes).map(|(c, s)| c.0 + s.0).fold(0.0, f64::max);
+        let h = corners.iter().zip(&sizes).map(|(c, s)| c.1 + s.1).fold(0.0, f64::max);
+        // Side by side, not one tall stack or one long row.
+        assert!(w / h > 1.0 && w / h < 2.5, "{w}x{h}");
     }
 }

@@ -304,12 +304,13 @@ pub fn Graph() -> impl IntoView {
                         })
                 }}
                 <span class="spacer"></span>
-                <span class="muted small">"drag to pan · wheel to zoom · double-click to focus"</span>
+                <Legend/>
             </div>
             <div
                 class="graph-canvas"
                 node_ref=wrap
                 tabindex="0"
+                title="Drag to pan · wheel or +/− to zoom · 0 fits · double-click a node to focus · Esc clears"
                 on:wheel=on_wheel
                 on:mousedown=on_down
                 on:mousemove=on_move
@@ -379,7 +380,6 @@ pub fn Graph() -> impl IntoView {
                         }}
                     </g>
                 </svg>
-                <Legend/>
             </div>
         </div>
     }
@@ -491,13 +491,15 @@ fn Legend() -> impl IntoView {
             <span class="legend-item"><span class="swatch function"></span>"function"</span>
             <span class="legend-item"><span class="swatch context"></span>"context"</span>
             <span class="legend-sep"></span>
-            <span class="legend-item"><span class="line affects"></span>"affects"</span>
+            <span class="legend-item" title="Edge labels name the mutation's args that scope it; `all` refetches every instance">
+                <span class="line affects"></span>
+                "affects"
+            </span>
             <span class="legend-item"><span class="line merges"></span>"merges"</span>
-            <span class="legend-item"><span class="line member-of"></span>"member of"</span>
+            <span class="legend-item"><span class="line member-of"></span>"member"</span>
             <span class="legend-sep"></span>
             <span class="legend-item"><span class="swatch hl-invalidated"></span>"invalidated"</span>
             <span class="legend-item"><span class="swatch hl-merged"></span>"merged"</span>
-            <span class="legend-item muted">"labels: args that scope it"</span>
         </div>
     }
 }
