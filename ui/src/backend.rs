@@ -21,6 +21,7 @@ pub fn transport_name() -> &'static str {
 }
 
 /// The typed client of the studio's API over the right transport.
+#[cfg(target_arch = "wasm32")]
 pub fn client() -> api::Client {
     let kernel = if in_tauri_window() {
         MizanClient::tauri()
@@ -33,4 +34,13 @@ pub fn client() -> api::Client {
         }
     };
     api::Client::new(kernel)
+}
+
+/// The host build only exists for the UI's unit tests: HTTP, no window.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn client() -> api::Client {
+    match MizanClient::http(api::DEFAULT_BASE_URL) {
+        Ok(kernel) => api::Client::new(kernel),
+        Err(e) => panic!("no HTTP client on this host: {e}"),
+    }
 }

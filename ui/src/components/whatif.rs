@@ -26,16 +26,16 @@ fn example(shape: &str) -> Value {
     }
 }
 
-/// `{"user_id": 1, "name": ""}` from the params.
+/// `{"user_id": 1, "name": ""}` from the params, in their order.
 fn template(params: &[ParamView]) -> String {
-    let mut map = Map::new();
-    for p in params {
-        map.insert(p.name.clone(), p.default.clone().unwrap_or_else(|| example(&p.shape)));
-    }
-    Value::Object(map)
-        .to_string()
-        .replace("\":", "\": ")
-        .replace(",\"", ", \"")
+    let fields: Vec<String> = params
+        .iter()
+        .map(|p| {
+            let value = p.default.clone().unwrap_or_else(|| example(&p.shape));
+            format!("{}: {value}", Value::String(p.name.clone()))
+        })
+        .collect();
+    format!("{{{}}}", fields.join(", "))
 }
 
 /// `user_id=5, name=x`.
