@@ -30,6 +30,10 @@ const COMPONENT_GAP: f64 = 48.0;
 /// is wider than tall).
 const TARGET_ASPECT: f64 = 1.6;
 
+/// A laid-out connected part: its nodes (index, centre relative to the
+/// part's top-left corner), width and height.
+type Part = (Vec<(usize, f64, f64)>, f64, f64);
+
 /// Which nodes to show.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Selection {
@@ -254,7 +258,7 @@ pub fn graph_view(
 
     // Each component: turned back (x = layer, y = place in it), normalised
     // to its bounding box; then the components packed.
-    let boxes: Vec<(Vec<(usize, f64, f64)>, f64, f64)> = components
+    let boxes: Vec<Part> = components
         .into_iter()
         .map(|(coords, _, _)| {
             let placed: Vec<(usize, f64, f64)> = coords.into_iter().map(|(ix, (x, y))| (lg[ix], y, x)).collect();

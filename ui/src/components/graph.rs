@@ -16,6 +16,9 @@ use crate::components::viewport::ViewBox;
 use crate::pages::workspace::use_workspace;
 use crate::state::use_ui;
 
+/// Fitting never magnifies beyond this (pixels per drawing unit).
+const MAX_FIT_SCALE: f64 = 1.25;
+
 /// `context`, `function`, `mutation`.
 pub fn node_kind_name(kind: NodeKind) -> &'static str {
     match kind {
@@ -154,7 +157,8 @@ pub fn Graph() -> impl IntoView {
     let drawing = move || graph.with_untracked(|g| g.as_ref().map_or((800.0, 500.0), |g| (g.width, g.height)));
     let fit = move || {
         let (w, h) = drawing();
-        view_box.set(ViewBox::fit(w, h));
+        let (_, _, pw, ph) = size();
+        view_box.set(ViewBox::fit_capped(w, h, pw, ph, MAX_FIT_SCALE));
     };
 
     // Fit when the drawing changes shape (another view, nodes added).

@@ -33,6 +33,24 @@ impl ViewBox {
         }
     }
 
+    /// [`ViewBox::fit`], but never magnified beyond `max_scale` pixels per
+    /// unit in an element of `pw`×`ph` pixels (a small graph stays at a
+    /// readable size, centred, instead of filling the pane with huge boxes).
+    pub fn fit_capped(width: f64, height: f64, pw: f64, ph: f64, max_scale: f64) -> Self {
+        let fit = Self::fit(width, height);
+        let (_, _, s) = fit.scale(pw, ph);
+        if s <= max_scale {
+            return fit;
+        }
+        let (w, h) = (pw / max_scale, ph / max_scale);
+        ViewBox {
+            x: fit.x + fit.w / 2.0 - w / 2.0,
+            y: fit.y + fit.h / 2.0 - h / 2.0,
+            w,
+            h,
+        }
+    }
+
     /// The `viewBox` attribute.
     pub fn attr(&self) -> String {
         format!("{:.1} {:.1} {:.1} {:.1}", self.x, self.y, self.w, self.h)
@@ -103,6 +121,17 @@ mod tests {
         let (cx2, cy2) = z.to_drawing(300.0, 200.0, 800.0, 600.0);
         assert!((cx - cx2).abs() < 1e-6 && (cy - cy2).abs() < 1e-6);
         assert!((z.w - v.w / 2.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn small_drawings_are_not_blown_up() {
+        let v = ViewBox::fit_capped(200.0, 100.0, 800.0, 600.0, 1.25);
+        assert!((v.w - 640.0).abs() < 1e-6 && (v.h - 480.0).abs() < 1e-6);
+        assert!((v.x + v.w / 2.0 - 100.0).abs() < 1e-6);
+        assert_eq!(
+            ViewBox::fit_capped(2000.0, 1000.0, 800.0, 600.0, 1.25),
+            ViewBox::fit(2000.0, 1000.0)
+        );
     }
 
     #[test]
