@@ -366,6 +366,11 @@ pub fn graph_view(
 /// first, each at the candidate corner (right of or below a placed box)
 /// that grows the bounding box least.
 fn pack(sizes: &[(f64, f64)], gap: f64, aspect: f64) -> Vec<(f64, f64)> {
+    // The corner search is cubic in the number of parts: above a few
+    // hundred (an IR of many unrelated functions), rows instead.
+    if sizes.len() > MAX_CORNER_PACKED {
+        return pack_rows(sizes, gap, aspect);
+    }
     let mut order: Vec<usize> = (0..sizes.len()).collect();
     order.sort_by(|&a, &b| {
         (sizes[b].0 * sizes[b].1)
@@ -404,6 +409,33 @@ fn pack(sizes: &[(f64, f64)], gap: f64, aspect: f64) -> Vec<(f64, f64)> {
         placed.push((x, y, w, h));
         bw = bw.max(x + w);
         bh = bh.max(y + h);
+    }
+    corners
+}
+
+/// Parts beyond which [`pack`] lays rows.
+const MAX_CORNER_PACKED: usize = 120;
+
+/// Rows of parts (largest first) as wide as the bounding box of `aspect`
+/// needs for their total area.
+fn pack_rows(sizes: &[(f64, f64)], gap: f64, aspect: f64) -> Vec<(f64, f64)> {
+    let area: f64 = sizes.iter().map(|(w, h)| (w + gap) * (h + gap)).sum();
+    let widest = sizes.iter().map(|s| s.0).fold(0.0, f64::max);
+    let row_width = widest.max((area * aspect).sqrt());
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| sizes[b].1.total_cmp(&sizes[a].1).then(a.cmp(&b)));
+    let mut corners = vec![(0.0, 0.0); sizes.len()];
+    let (mut x, mut y, mut row_height) = (0.0f64, 0.0f64, 0.0f64);
+    for i in order {
+        let (w, h) = sizes[i];
+        if x > 0.0 && x + w > row_width {
+            x = 0.0;
+            y += row_height + gap;
+            row_height = 0.0;
+        }
+        corners[i] = (x, y);
+        x += w + gap;
+        row_height = row_height.max(h);
     }
     corners
 }
@@ -562,6 +594,17 @@ mod tests {
         let w = corners.iter().zip(&sizes).map(|(c, s)| c.0 + s.0).fold(0.0, f64::max);
         let h = corners.iter().zip(&sizes).map(|(c, s)| c.1 + s.1).fold(0.0, f64::max);
         // Side by side, not one tall stack or one long row.
+        assert!(w / h > 1.0 && w / h < 2.5, "{w}x{h}");
+    }
+
+    #[test]
+    fn many_parts_are_packed_in_rows_quickly() {
+        let sizes: Vec<(f64, f64)> = (0..2000).map(|i| (72.0 + (i % 7) as f64 * 10.0, 36.0)).collect();
+        let started = std::time::Instant::now();
+        let corners = pack(&sizes, 48.0, 1.6);
+        assert!(started.elapsed().as_millis() < 200);
+        let w = corners.iter().zip(&sizes).map(|(c, s)| c.0 + s.0).fold(0.0, f64::max);
+        let h = corners.iter().zip(&sizes).map(|(c, s)| c.1 + s.1).fold(0.0, f64::max);
         assert!(w / h > 1.0 && w / h < 2.5, "{w}x{h}");
     }
 }
