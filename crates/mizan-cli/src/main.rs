@@ -244,6 +244,14 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
+    // `mizan ir graph big.kdl | head` must end quietly when `head` closes
+    // the pipe, like any Unix tool, not panic in `print!`.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal at startup,
+    // before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -479,3 +479,20 @@ fn ir_check_previous_reports_changed_cache_fingerprints() {
     assert!(!stderr(&same).contains("cache:"), "{}", stderr(&same));
     assert_eq!(stderr(&same).lines().count(), 1, "{}", stderr(&same));
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let large = root().join("fixtures/large/large.kdl");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} ir graph {} | head -c 10 >/dev/null",
+            env!("CARGO_BIN_EXE_mizan"),
+            large.display()
+        ))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
