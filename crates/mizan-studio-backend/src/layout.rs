@@ -165,38 +165,14 @@ fn select(snapshot: &Snapshot, selection: &Selection) -> Result<(Vec<NodeIndex>,
             Ok((ordered(&keep), all_edges(&keep)))
         }
         Selection::Overview => {
+            // A large graph opens on its contexts alone (mutations would
+            // outnumber them and draw one unreadable column); selecting one
+            // shows what reaches it (`Selection::Context`).
             let keep: HashSet<NodeIndex> = g
                 .node_indices()
-                .filter(|&n| kind_of(snapshot, &g[n]) != NodeKind::Function)
+                .filter(|&n| kind_of(snapshot, &g[n]) == NodeKind::Context)
                 .collect();
-            let mut edges = Vec::new();
-            let mut seen = HashSet::new();
-            for e in g.edge_references() {
-                if !keep.contains(&e.source()) {
-                    continue;
-                }
-                let (kind, scoped_by) = edge_kind(e.weight());
-                // A function target is drawn onto its context.
-                let to = match &g[e.target()] {
-                    GraphNode::Context(_) => e.target(),
-                    GraphNode::Function(f) => {
-                        let ctx = snapshot.parsed.ir.function(f).and_then(|f| f.context.as_deref());
-                        match ctx.and_then(|c| snapshot.graph.context(c)) {
-                            Some(c) => c,
-                            None => continue,
-                        }
-                    }
-                };
-                if keep.contains(&to) && seen.insert((e.source(), to, kind)) {
-                    edges.push(PlainEdge {
-                        from: e.source(),
-                        to,
-                        kind,
-                        scoped_by,
-                    });
-                }
-            }
-            Ok((ordered(&keep), edges))
+            Ok((ordered(&keep), Vec::new()))
         }
     }
 }
