@@ -31,6 +31,15 @@ pub fn name_of(id: &str) -> &str {
     id.split_once(':').map_or(id, |(_, name)| name)
 }
 
+/// The center pane's tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CenterTab {
+    /// The invalidation graph with the problems panel.
+    Graph,
+    /// What `mizan generate` would write.
+    Clients,
+}
+
 /// Shared UI state. `Copy`, like the signals inside.
 #[derive(Clone, Copy)]
 pub struct Ui {
@@ -48,6 +57,8 @@ pub struct Ui {
     /// The last what-if answer (the graph highlights what it reached while
     /// its mutation is selected).
     pub whatif: RwSignal<Option<WhatIf>>,
+    /// The center pane's tab.
+    pub tab: RwSignal<CenterTab>,
 }
 
 impl Ui {
@@ -60,12 +71,14 @@ impl Ui {
             full: RwSignal::new(false),
             reveal: RwSignal::new(0),
             whatif: RwSignal::new(None),
+            tab: RwSignal::new(CenterTab::Graph),
         }
     }
 
     /// Selects `id` and asks the graph to show it.
     pub fn select(&self, id: ItemId) {
         self.selected.set(Some(id));
+        self.tab.set(CenterTab::Graph);
         self.reveal.update(|n| *n += 1);
     }
 

@@ -2,7 +2,9 @@
 //! its pure-Rust regex engine with bat's grammars from `two-face`
 //! (TypeScript/TSX, Vue, Svelte, Python, Rust, TOML, KDL, JSON, ...).
 //!
-//! Output is *classed* HTML (`<span class="source ts">`), one
+//! Output is *classed* HTML (`<span class="hl-source hl-ts">`: every
+//! class has the `hl-` prefix, so a theme's `.string` or `.code` rules can
+//! never style the app's own elements), one
 //! self-contained line per input line — every line re-opens the spans still
 //! open from the previous one — so the UI can show any line alone (a diff)
 //! and theme it with CSS for light and dark ([`Highlighter::theme_css`]).
@@ -19,6 +21,10 @@ const KDL_SYNTAX: &str = include_str!("kdl.sublime-syntax");
 /// Lines longer than this are shown plain (minified output would stall
 /// the regex engine).
 const MAX_LINE: usize = 4000;
+
+/// Prefix of every highlighting class (the theme's base class is `hl-code`).
+const CLASS_PREFIX: &str = "hl-";
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: CLASS_PREFIX };
 
 /// The loaded grammars (loading takes a moment: build one per studio).
 pub struct Highlighter {
@@ -86,11 +92,16 @@ impl Highlighter {
             let mut html = String::new();
             // Re-open what is still open from the previous lines.
             for scope in stack.as_slice() {
-                let _ = write!(html, "<span class=\"{}\">", scope.build_string().replace('.', " "));
+                let classes: Vec<String> = scope
+                    .build_string()
+                    .split('.')
+                    .map(|atom| format!("{CLASS_PREFIX}{atom}"))
+                    .collect();
+                let _ = write!(html, "<span class=\"{}\">", classes.join(" "));
             }
             let open_before = stack.len() as isize;
             let ops = state.parse_line(line, &self.syntaxes).unwrap_or_default();
-            match line_tokens_to_classed_spans(shown, &clip_ops(ops, shown.len()), ClassStyle::Spaced, &mut stack) {
+            match line_tokens_to_classed_spans(shown, &clip_ops(ops, shown.len()), CLASS_STYLE, &mut stack) {
                 Ok((spans, delta)) => {
                     html.push_str(&spans);
                     for _ in 0..(open_before + delta).max(0) {
@@ -114,7 +125,7 @@ impl Highlighter {
     pub fn theme_css() -> (String, String) {
         use two_face::theme::EmbeddedThemeName;
         let themes = two_face::theme::extra();
-        let css = |name| css_for_theme_with_class_style(themes.get(name), ClassStyle::Spaced).unwrap_or_default();
+        let css = |name| css_for_theme_with_class_style(themes.get(name), CLASS_STYLE).unwrap_or_default();
         (css(EmbeddedThemeName::Github), css(EmbeddedThemeName::OneHalfDark))
     }
 }
@@ -173,5 +184,26 @@ mod tests {
         }
         assert!(lines[1].starts_with("<span"), "the comment goes on: {}", lines[1]);
         assert!(lines[2].contains("&lt;y&gt;"));
+        // Every class, re-opened ones included, carries the prefix.
+        for l in &lines {
+            for class in l.split("class=\"").skip(1).filter_map(|c| c.split('"').next()) {
+                assert!(class.split(' ').all(|c| c.starts_with(CLASS_PREFIX)), "{class} in {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_theme_only_styles_prefixed_classes() {
+        let (light, dark) = Highlighter::theme_css();
+        for css in [light, dark] {
+            assert!(css.contains(".hl-code {"), "{css}");
+            for rule in css.lines().filter(|l| l.trim_end().ends_with('{')) {
+                for selector in rule.trim_end_matches('{').split(',') {
+                    for class in selector.split('.').skip(1) {
+                        assert!(class.starts_with(CLASS_PREFIX), "{class} in {rule}");
+                    }
+                }
+            }
+        }
     }
 }

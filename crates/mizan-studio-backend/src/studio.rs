@@ -536,6 +536,7 @@ impl Studio {
         {
             let summary = self.regenerate_snapshot(snapshot, config, "watch").await;
             lock(&self.state).last_regenerate = Some(summary);
+            self.watch_new_output();
         }
         self.publish(&ALL_CONTEXTS).await;
     }
@@ -554,6 +555,7 @@ impl Studio {
         }
         let summary = self.regenerate_snapshot(snapshot, config, "manual").await;
         lock(&self.state).last_regenerate = Some(summary.clone());
+        self.watch_new_output();
         match &summary.error {
             Some(e) => Err(StudioError::Invalid(e.clone())),
             None => Ok(summary),
@@ -626,6 +628,16 @@ impl Studio {
         }
     }
 
+    /// Restarts the watcher when a regenerate created the output folder it
+    /// could not watch before.
+    fn watch_new_output(self: &Arc<Self>) {
+        let restart = lock(&self.watcher).as_ref().is_some_and(|w| !w.watches_output)
+            && lock(&self.state).project.as_ref().is_some_and(|p| p.config.output.is_dir());
+        if restart {
+            self.restart_watch();
+        }
+    }
+
     /// (Re)starts or stops the watcher after a project or setting change.
     fn restart_watch(self: &Arc<Self>) {
         let mut watcher = lock(&self.watcher);
@@ -650,7 +662,8 @@ impl Studio {
             }
         };
         let (tx, mut rx) = mpsc::unbounded_channel();
-        match Watcher::start(&spec, self.options.debounce, tx) {
+        let (output_tx, mut output_rx) = mpsc::unbounded_channel();
+        match Watcher::start(&spec, self.options.debounce, tx, output_tx) {
             Ok(w) => {
                 *watcher = Some(w);
                 lock(&self.state).watching = spec.describe();
@@ -661,6 +674,15 @@ impl Studio {
                         while rx.try_recv().is_ok() {}
                         let Some(studio) = me.upgrade() else { break };
                         studio.reload(Trigger::Watch).await;
+                    }
+                });
+                // A generated file changed on disk: only the preview differs.
+                let me = Arc::downgrade(self);
+                self.runtime.spawn(async move {
+                    while output_rx.recv().await.is_some() {
+                        while output_rx.try_recv().is_ok() {}
+                        let Some(studio) = me.upgrade() else { break };
+                        studio.publish(&["preview", "preview_file"]).await;
                     }
                 });
             }

@@ -4,6 +4,10 @@
 //! under the project folder. Changes under the output folder, `target/`,
 //! `.git/` and `node_modules/` never count (regenerating must not trigger
 //! itself). A matching change sends one message; the studio reloads.
+//!
+//! The output folder is watched on its own channel: a generated file
+//! edited by hand (or by a checkout) only changes what the preview shows,
+//! so the studio re-publishes the preview without reloading anything.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use notify::RecursiveMode;
@@ -49,6 +53,8 @@ pub fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
 /// A running watcher; dropping it stops watching.
 pub struct Watcher {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    /// Whether the output folder is watched (it may not exist yet).
+    pub watches_output: bool,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -63,14 +69,24 @@ fn canonical(p: &Path) -> PathBuf {
 
 impl Watcher {
     /// Starts watching; each debounced batch with a relevant change sends
-    /// `()` on `changed`.
-    pub fn start(spec: &WatchSpec, debounce: Duration, changed: UnboundedSender<()>) -> Result<Watcher, String> {
+    /// `()` on `changed`, and one with a change under the output folder
+    /// sends `()` on `output_changed`.
+    pub fn start(
+        spec: &WatchSpec,
+        debounce: Duration,
+        changed: UnboundedSender<()>,
+        output_changed: UnboundedSender<()>,
+    ) -> Result<Watcher, String> {
         let globs = glob_set(&spec.globs)?;
         let root = canonical(&spec.root);
         let output = canonical(&spec.output);
         let kdl = spec.kdl.as_deref().map(canonical);
+        let in_output = {
+            let output = output.clone();
+            move |path: &Path| path.starts_with(&output)
+        };
         let relevant = {
-            let (root, kdl) = (root.clone(), kdl.clone());
+            let (root, kdl, output) = (root.clone(), kdl.clone(), output.clone());
             move |path: &Path| -> bool {
                 let path = match path.parent() {
                     // The file itself may be gone mid-rename: canonicalize its folder.
@@ -92,12 +108,13 @@ impl Watcher {
             }
         };
         let mut debouncer = new_debouncer(debounce, None, move |result: DebounceEventResult| {
-            if let Ok(events) = result
-                && events
-                    .iter()
-                    .any(|e| !e.kind.is_access() && e.paths.iter().any(|p| relevant(p)))
-            {
+            let Ok(events) = result else { return };
+            let writes = || events.iter().filter(|e| !e.kind.is_access());
+            if writes().any(|e| e.paths.iter().any(|p| relevant(p))) {
                 let _ = changed.send(());
+            }
+            if writes().any(|e| e.paths.iter().any(|p| in_output(p))) {
+                let _ = output_changed.send(());
             }
         })
         .map_err(|e| e.to_string())?;
@@ -111,6 +128,12 @@ impl Watcher {
                 .watch(&root, RecursiveMode::Recursive)
                 .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
         }
-        Ok(Watcher { _debouncer: debouncer })
+        // Before the first regenerate there is no output folder to watch;
+        // the studio restarts the watcher once there is.
+        let watches_output = output.is_dir() && debouncer.watch(&output, RecursiveMode::Recursive).is_ok();
+        Ok(Watcher {
+            _debouncer: debouncer,
+            watches_output,
+        })
     }
 }

@@ -125,3 +125,54 @@ async fn a_saved_change_regenerates_and_is_pushed_and_a_broken_save_changes_noth
         mizan_studio_backend::models::LoadState::Failed
     );
 }
+
+/// The contexts a push invalidates.
+fn pushed_contexts(push: &serde_json::Value) -> Vec<String> {
+    push["invalidate"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_file_edited_by_hand_shows_as_changed_without_a_reload() {
+    let app = app();
+    let dir = example_copy();
+    app.ok("open_project", json!({"path": dir.path()})).await;
+    // The first regenerate creates the output folder: from then on it is
+    // watched too.
+    app.ok("regenerate", json!({})).await;
+    let reloads = app.studio.activity().watch.reloads;
+    let mut sub = app.subscribe();
+    let client = dir.path().join("generated/client.ts");
+    let text = std::fs::read_to_string(&client).unwrap();
+    std::fs::write(&client, text.replacen("export", "// edited by hand\nexport", 1)).unwrap();
+
+    let mut pushed = Vec::new();
+    while let Some(push) = next_push(&mut sub, Duration::from_secs(5)).await {
+        let contexts = pushed_contexts(&push);
+        let done = contexts.contains(&"preview".to_owned());
+        pushed.push(contexts);
+        if done {
+            break;
+        }
+    }
+    assert!(pushed.iter().any(|c| c == &["preview", "preview_file"]), "{pushed:?}");
+    let plan = app.fetch("preview", json!({})).await;
+    let files = plan["preview_plan"]["targets"].as_array().unwrap();
+    let state = files
+        .iter()
+        .flat_map(|t| t["files"].as_array().unwrap())
+        .find(|f| f["path"] == "client.ts")
+        .map(|f| f["state"].clone());
+    assert_eq!(state, Some(json!("update")), "{plan:?}");
+    let file = app
+        .fetch("preview_file", json!({"target": "ts", "path": "client.ts"}))
+        .await;
+    assert_eq!(file["file_preview"]["removed"], 1, "{file:?}");
+    assert_eq!(
+        app.studio.activity().watch.reloads,
+        reloads,
+        "an output change reloaded the IR"
+    );
+}

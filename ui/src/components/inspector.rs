@@ -9,7 +9,7 @@ use crate::app::use_app;
 use crate::components::top_bar::folder_name;
 use crate::components::whatif::WhatIf;
 use crate::pages::workspace::use_workspace;
-use crate::state::{ctx_id, fn_id, name_of, use_ui};
+use crate::state::{CenterTab, ctx_id, fn_id, name_of, use_ui};
 
 /// Which panel the inspector shows.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -422,6 +422,7 @@ fn type_view(t: TypeView) -> impl IntoView {
 /// write.
 #[component]
 fn ProjectOverview() -> impl IntoView {
+    let ui = use_ui();
     let app = use_app();
     let views = use_workspace();
     let info = move || app.project.data.with(|d| d.as_ref().map(|d| d.project_info.clone()));
@@ -488,23 +489,9 @@ fn ProjectOverview() -> impl IntoView {
                                 if v.not_ours > 0 { format!(" · {} not ours", v.not_ours) } else { String::new() },
                             )}
                         </p>
-                        <ul class="file-list">
-                            {v
-                                .targets
-                                .iter()
-                                .flat_map(|t| t.files.iter().map(move |f| (t.target.clone(), f.clone())))
-                                .chain(v.stale.iter().map(|f| ("stale".to_owned(), f.clone())))
-                                .map(|(target, f)| {
-                                    view! {
-                                        <li class="file-row" data-state=f.state.clone()>
-                                            <span class="mono">{f.path.clone()}</span>
-                                            <span class="muted small">{target}</span>
-                                            <span class=format!("tag state-{}", f.state)>{f.state.clone()}</span>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
+                        <button class="link" data-testid="show-clients" on:click=move |_| ui.tab.set(CenterTab::Clients)>
+                            "See the files and their diffs →"
+                        </button>
                     }
                         .into_any()
                 }

@@ -1,8 +1,10 @@
 //! Pieces of the screens.
 
+pub mod clients;
 pub mod diagnostics;
 pub mod graph;
 pub mod inspector;
+pub mod job;
 pub mod json;
 pub mod sidebar;
 pub mod status_bar;

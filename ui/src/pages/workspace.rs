@@ -6,11 +6,13 @@ use leptos::prelude::*;
 
 use crate::api::{self, ContextState, GraphParams};
 use crate::app::use_app;
+use crate::components::clients::Clients;
 use crate::components::diagnostics::Problems;
 use crate::components::graph::Graph;
 use crate::components::inspector::Inspector;
+use crate::components::job::JobPanel;
 use crate::components::sidebar::Sidebar;
-use crate::state::use_ui;
+use crate::state::{CenterTab, use_ui};
 
 /// Contexts of the open project, mounted while the workspace shows.
 #[derive(Clone, Copy)]
@@ -67,13 +69,70 @@ pub fn Workspace() -> impl IntoView {
             <aside class="pane left" aria-label="Browse">
                 <Sidebar/>
             </aside>
-            <section class="pane center" aria-label="Invalidation graph">
-                <Graph/>
-                <Problems/>
+            <section class="pane center">
+                <CenterTabs/>
+                <JobPanel/>
+                // The graph stays mounted behind the Clients tab: its zoom
+                // and pan survive a look at the files.
+                <div class="tab-body" role="tabpanel" aria-label="Invalidation graph" hidden=move || ui.tab.get() != CenterTab::Graph>
+                    <Graph/>
+                    <Problems/>
+                </div>
+                <Show when=move || ui.tab.get() == CenterTab::Clients>
+                    <div class="tab-body" role="tabpanel" aria-label="Generated clients">
+                        <Clients/>
+                    </div>
+                </Show>
             </section>
             <aside class="pane right" aria-label="Inspector">
                 <Inspector/>
             </aside>
         </div>
+    }
+}
+
+/// "Graph" and "Clients" (with how many files Regenerate would write).
+#[component]
+fn CenterTabs() -> impl IntoView {
+    let ui = use_ui();
+    let views = use_workspace();
+    let pending = move || {
+        views
+            .preview
+            .data
+            .with(|d| d.as_ref().map(|d| d.preview_plan.create + d.preview_plan.update + d.preview_plan.remove))
+            .unwrap_or(0)
+    };
+    let tab = move |which: CenterTab, label: &'static str, hint: &'static str| {
+        let name = match which {
+            CenterTab::Graph => "graph",
+            CenterTab::Clients => "clients",
+        };
+        view! {
+            <button
+                class="center-tab"
+                role="tab"
+                data-testid="center-tab"
+                data-tab=name
+                title=hint
+                aria-selected=move || (ui.tab.get() == which).to_string()
+                on:click=move |_| ui.tab.set(which)
+            >
+                {label}
+                {(which == CenterTab::Clients)
+                    .then(|| {
+                        move || {
+                            let n = pending();
+                            (n > 0).then(|| view! { <span class="badge accent" title="files Regenerate would write or remove">{n}</span> })
+                        }
+                    })}
+            </button>
+        }
+    };
+    view! {
+        <nav class="center-tabs" role="tablist">
+            {tab(CenterTab::Graph, "Graph", "What invalidates what")}
+            {tab(CenterTab::Clients, "Clients", "What mizan generate would write, with diffs against disk")}
+        </nav>
     }
 }

@@ -1,6 +1,10 @@
 //! The WebSocket frames every push transport shares (SPEC §3.1): the URL,
 //! the client's `auth` and `watch` frames, and the reading of a server
 //! frame. JSON text only; no I/O here.
+//!
+//! A host build without the `ws` feature has no push transport: only
+//! [`ws_url`] is used there.
+#![cfg_attr(not(any(target_arch = "wasm32", feature = "ws")), allow(dead_code))]
 
 use serde_json::{Value, json};
 
