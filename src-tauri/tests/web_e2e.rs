@@ -136,8 +136,13 @@ fn web_mode_in_chromium() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
+    // Every test of the file ran and passed (none skipped by a stray
+    // `only`, none lost to an early crash).
+    let script = std::fs::read_to_string(root().join("tests/node/studio/studio.e2e.test.mjs")).expect("read the test file");
+    let tests = script.lines().filter(|l| l.starts_with("test(")).count();
+    assert!(tests >= 9, "only {tests} tests found in studio.e2e.test.mjs");
     assert!(
-        out.status.success() && stdout.contains("# pass 7") && stdout.contains("# fail 0"),
+        out.status.success() && stdout.contains(&format!("# pass {tests}\n")) && stdout.contains("# fail 0"),
         "node --test studio.e2e.test.mjs failed ({}):\n{stdout}\n{stderr}",
         out.status
     );

@@ -119,6 +119,31 @@ test("selecting a context marks the mutations that reach it", async () => {
   await page.getByTestId("search").fill("");
 });
 
+/** The Clients tab's files: "state path" per item. */
+async function previewItems() {
+  return page.getByTestId("preview-file-item").evaluateAll((els) => els.map((e) => `${e.dataset.state} ${e.dataset.path}`));
+}
+
+test("the Clients tab lists what mizan generate would write, highlighted", async () => {
+  await page.locator('[data-testid="center-tab"][data-tab="clients"]').click();
+  await page.getByTestId("preview-file-item").first().waitFor({ timeout: 10000 });
+  // The same files, in the same state, as the CLI's own dry run says.
+  const [, out] = generateCheck();
+  const cli = [...out.matchAll(/^would create generated\/(.+)$/gm)].map((m) => `create ${m[1]}`).sort();
+  assert.ok(cli.length > 0, out);
+  assert.deepEqual((await previewItems()).sort(), cli);
+  // The first file is shown, highlighted by the backend's grammars.
+  const code = page.getByTestId("preview-code");
+  await code.waitFor();
+  assert.ok((await code.locator('span[class^="hl-"]').count()) > 10, "the file is not highlighted");
+  await page.locator('[data-testid="preview-file-item"][data-path="client.ts"]').click();
+  await page.locator('[data-testid="preview-file"][data-path="client.ts"]').waitFor();
+  assert.match(await page.getByTestId("preview-code").innerText(), /export/);
+  await page.screenshot({ path: join(shots, "studio-web-clients.png") });
+  await page.locator('[data-testid="center-tab"][data-tab="graph"]').click();
+  await page.getByTestId("graph").waitFor({ state: "visible" });
+});
+
 test("regenerate writes the files and mizan generate --check is then clean", async () => {
   const [before] = generateCheck();
   assert.equal(before, 1, "the fresh copy has no generated files yet");
@@ -130,6 +155,28 @@ test("regenerate writes the files and mizan generate --check is then clean", asy
   const [status, out] = generateCheck();
   assert.equal(status, 0, out);
   await page.screenshot({ path: join(shots, "studio-web-regenerated.png") });
+});
+
+test("a generated file edited by hand shows as changed, with its diff; regenerate restores it", async () => {
+  await page.locator('[data-testid="center-tab"][data-tab="clients"]').click();
+  await page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="unchanged"]').waitFor({ timeout: 10000 });
+  const file = join(generated, "client.ts");
+  const text = readFileSync(file, "utf8");
+  writeFileSync(file, text.replace("export", "// edited by hand\nexport"));
+  // The output folder is watched: no click, no reload.
+  const item = page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="update"]');
+  await item.waitFor({ timeout: 10000 });
+  await item.click();
+  const removed = page.getByTestId("preview-diff").locator('tr[data-tag="delete"]');
+  await removed.first().waitFor({ timeout: 10000 });
+  assert.equal(await removed.count(), 1);
+  assert.match(await removed.first().innerText(), /edited by hand/);
+  assert.equal(await page.getByTestId("preview-diff").locator('tr[data-tag="insert"]').count(), 0);
+  await page.screenshot({ path: join(shots, "studio-web-clients-diff.png") });
+  await page.getByTestId("regenerate").click();
+  await page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="unchanged"]').waitFor({ timeout: 10000 });
+  assert.equal(readFileSync(file, "utf8"), text);
+  await page.locator('[data-testid="center-tab"][data-tab="graph"]').click();
 });
 
 test("a saved new function appears and the files regenerate, without a reload", async () => {

@@ -193,7 +193,11 @@ fn FileTree(
                             <h3 class="target-title">
                                 <span class="mono">{title}</span>
                                 <span class="muted small">
-                                    {if changed == 0 { format!("{} files", files.len()) } else { format!("{changed} of {} to write", files.len()) }}
+                                    {match (changed, files.len()) {
+                                        (0, 1) => "1 file".to_owned(),
+                                        (0, n) => format!("{n} files"),
+                                        (c, n) => format!("{c} of {n} to write"),
+                                    }}
                                 </span>
                             </h3>
                             <ul class="tree">
@@ -365,7 +369,7 @@ fn diff_view(hunks: &[DiffHunk]) -> impl IntoView + use<> {
                                             _ => " ",
                                         };
                                         view! {
-                                            <tr class=format!("line {}", l.tag) data-tag=l.tag.clone()>
+                                            <tr class=format!("diff-line {}", l.tag) data-tag=l.tag.clone()>
                                                 <td class="ln">{l.old_line.map(|n| n.to_string())}</td>
                                                 <td class="ln">{l.new_line.map(|n| n.to_string())}</td>
                                                 <td class="mark">{mark}</td>

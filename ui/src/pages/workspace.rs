@@ -65,7 +65,7 @@ pub fn Workspace() -> impl IntoView {
     });
 
     view! {
-        <div class="workspace">
+        <div class="workspace" class:wide-center=move || ui.tab.get() == CenterTab::Clients>
             <aside class="pane left" aria-label="Browse">
                 <Sidebar/>
             </aside>
