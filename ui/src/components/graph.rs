@@ -18,6 +18,9 @@ use crate::state::use_ui;
 
 /// Fitting never magnifies beyond this (pixels per drawing unit).
 const MAX_FIT_SCALE: f64 = 1.25;
+/// The overview of a large graph is never fitted smaller than this: its
+/// labels stay readable (pan for the rest).
+const MIN_OVERVIEW_SCALE: f64 = 0.8;
 
 /// `context`, `function`, `mutation`.
 pub fn node_kind_name(kind: NodeKind) -> &'static str {
@@ -158,8 +161,28 @@ pub fn Graph() -> impl IntoView {
     let fit = move || {
         let (w, h) = drawing();
         let (_, _, pw, ph) = size();
-        view_box.set(ViewBox::fit_capped(w, h, pw, ph, MAX_FIT_SCALE));
+        let overview = graph.with_untracked(|g| g.as_ref().is_some_and(|g| g.mode == "overview"));
+        view_box.set(if overview {
+            ViewBox::fit_readable(w, h, pw, ph, MIN_OVERVIEW_SCALE, MAX_FIT_SCALE)
+        } else {
+            ViewBox::fit_capped(w, h, pw, ph, MAX_FIT_SCALE)
+        });
     };
+
+    // A large graph is explored by focus: selecting a node (here, in a
+    // list, from a diagnostic) shows it with its ancestors and descendants.
+    Effect::new(move |_| {
+        ui.reveal.track();
+        let Some(id) = ui.selected.get_untracked() else {
+            return;
+        };
+        let large = graph.with_untracked(|g| g.as_ref().is_some_and(|g| g.total_nodes > g.focus_threshold))
+            && !ui.full.get_untracked();
+        let node = id.starts_with("ctx:") || id.starts_with("fn:");
+        if large && node && ui.focus.get_untracked().as_deref() != Some(id.as_str()) {
+            ui.focus.set(Some(id));
+        }
+    });
 
     // Fit when the drawing changes shape (another view, nodes added).
     let shape = Memo::new(move |_| {
@@ -300,9 +323,26 @@ pub fn Graph() -> impl IntoView {
                         .filter(|(m, ..)| m == "overview")
                         .map(|(_, total, shown, _)| {
                             view! {
+                                <span
+                                    class="chip"
+                                    data-testid="graph-overview"
+                                    title="A large graph: its contexts alone. Select anything to see it with what it reaches and what reaches it."
+                                >
+                                    {format!("{shown} contexts of {total} nodes")}
+                                    <button class="link" on:click=move |_| ui.full.set(true)>"Show all"</button>
+                                </span>
+                            }
+                        })
+                }}
+                {move || {
+                    (ui.full.get() && ui.focus.get().is_none())
+                        .then(|| {
+                            view! {
                                 <span class="chip">
-                                    {format!("Overview: {shown} of {total} nodes")}
-                                    <button class="link" on:click=move |_| ui.full.set(true)>"show all"</button>
+                                    "Everything"
+                                    <button class="link" title="Back to the overview of the contexts" on:click=move |_| ui.full.set(false)>
+                                        "Overview"
+                                    </button>
                                 </span>
                             }
                         })

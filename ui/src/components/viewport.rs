@@ -51,6 +51,23 @@ impl ViewBox {
         }
     }
 
+    /// [`ViewBox::fit_capped`], but never smaller than `min_scale` pixels
+    /// per unit either: a drawing too large to read whole is shown from its
+    /// top-left corner at a readable size (pan or zoom out for the rest).
+    pub fn fit_readable(width: f64, height: f64, pw: f64, ph: f64, min_scale: f64, max_scale: f64) -> Self {
+        let fit = Self::fit_capped(width, height, pw, ph, max_scale);
+        let (_, _, s) = fit.scale(pw, ph);
+        if s >= min_scale {
+            return fit;
+        }
+        ViewBox {
+            x: -FIT_MARGIN,
+            y: -FIT_MARGIN,
+            w: pw / min_scale,
+            h: ph / min_scale,
+        }
+    }
+
     /// The `viewBox` attribute.
     pub fn attr(&self) -> String {
         format!("{:.1} {:.1} {:.1} {:.1}", self.x, self.y, self.w, self.h)
@@ -131,6 +148,18 @@ mod tests {
         assert_eq!(
             ViewBox::fit_capped(2000.0, 1000.0, 800.0, 600.0, 1.25),
             ViewBox::fit(2000.0, 1000.0)
+        );
+    }
+
+    #[test]
+    fn large_drawings_start_readable_at_the_top_left() {
+        let v = ViewBox::fit_readable(4000.0, 3000.0, 800.0, 600.0, 0.8, 1.25);
+        assert!((v.w - 1000.0).abs() < 1e-6 && (v.h - 750.0).abs() < 1e-6);
+        assert_eq!((v.x, v.y), (-FIT_MARGIN, -FIT_MARGIN));
+        // Readable whole: the plain fit.
+        assert_eq!(
+            ViewBox::fit_readable(700.0, 500.0, 800.0, 600.0, 0.8, 1.25),
+            ViewBox::fit_capped(700.0, 500.0, 800.0, 600.0, 1.25)
         );
     }
 
