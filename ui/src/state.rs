@@ -59,6 +59,8 @@ pub struct Ui {
     pub whatif: RwSignal<Option<WhatIf>>,
     /// The center pane's tab.
     pub tab: RwSignal<CenterTab>,
+    /// The graph shows only this context with what reaches it.
+    pub context_filter: RwSignal<Option<String>>,
 }
 
 impl Ui {
@@ -72,6 +74,7 @@ impl Ui {
             reveal: RwSignal::new(0),
             whatif: RwSignal::new(None),
             tab: RwSignal::new(CenterTab::Graph),
+            context_filter: RwSignal::new(None),
         }
     }
 

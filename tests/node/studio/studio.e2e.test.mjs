@@ -119,6 +119,25 @@ test("selecting a context marks the mutations that reach it", async () => {
   await page.getByTestId("search").fill("");
 });
 
+test("filtering by a context shows it, its members and what reaches them", async () => {
+  await page.getByTestId("context-item").and(page.locator('[data-name="user"]')).click();
+  await page.getByTestId("filter-context").click();
+  await page.getByTestId("graph-context-filter").waitFor();
+  const ir = irGraph();
+  const keep = new Set(["ctx:user"]);
+  for (const e of ir.edges) if (e.to === "ctx:user" && e.kind === "member-of") keep.add(e.from);
+  const inner = [...keep];
+  for (const e of ir.edges) if (inner.includes(e.to)) keep.add(e.from);
+  const svg = page.getByTestId("graph");
+  const shownIds = async () =>
+    (await svg.locator("g[data-node]").evaluateAll((els) => els.map((e) => `${e.dataset.kind === "context" ? "ctx" : "fn"}:${e.dataset.node}`))).sort();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="graph"] g[data-node]').length === n, keep.size, { timeout: 10000 });
+  assert.deepEqual(await shownIds(), [...keep].sort());
+  assert.ok(keep.size < ir.nodes.length, "the filter must leave something out");
+  await page.getByTestId("graph-context-filter").locator("button").click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="graph"] g[data-node]').length === n, ir.nodes.length, { timeout: 10000 });
+});
+
 /** The Clients tab's files: "state path" per item. */
 async function previewItems() {
   return page.getByTestId("preview-file-item").evaluateAll((els) => els.map((e) => `${e.dataset.state} ${e.dataset.path}`));

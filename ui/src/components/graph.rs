@@ -177,7 +177,8 @@ pub fn Graph() -> impl IntoView {
             return;
         };
         let large = graph.with_untracked(|g| g.as_ref().is_some_and(|g| g.total_nodes > g.focus_threshold))
-            && !ui.full.get_untracked();
+            && !ui.full.get_untracked()
+            && ui.context_filter.get_untracked().is_none();
         let node = id.starts_with("ctx:") || id.starts_with("fn:");
         if large && node && ui.focus.get_untracked().as_deref() != Some(id.as_str()) {
             ui.focus.set(Some(id));
@@ -330,6 +331,20 @@ pub fn Graph() -> impl IntoView {
                                 >
                                     {format!("{shown} contexts of {total} nodes")}
                                     <button class="link" on:click=move |_| ui.full.set(true)>"Show all"</button>
+                                </span>
+                            }
+                        })
+                }}
+                {move || {
+                    ui.context_filter
+                        .get()
+                        .map(|c| {
+                            view! {
+                                <span class="chip" data-testid="graph-context-filter">
+                                    "Only context " <span class="mono">{c}</span>
+                                    <button class="chip-close" title="Show every context" on:click=move |_| ui.context_filter.set(None)>
+                                        "×"
+                                    </button>
                                 </span>
                             }
                         })

@@ -126,10 +126,31 @@ fn ContextPanel(name: String) -> impl IntoView {
 }
 
 fn context_view(c: ContextView) -> impl IntoView {
+    let ui = use_ui();
     let never = c.reached_by.is_empty();
+    let name = c.name.clone();
+    let filtered = {
+        let name = name.clone();
+        Memo::new(move |_| ui.context_filter.with(|f| f.as_deref() == Some(name.as_str())))
+    };
     view! {
         <Header kind="context" name=c.name.clone() doc=c.doc.clone() location=c.location/>
         {diagnostic_tags(c.diagnostics.clone())}
+        <div class="panel-actions">
+            <button
+                class="button small"
+                data-testid="filter-context"
+                aria-pressed=move || filtered.get().to_string()
+                title="The graph shows this context, its members and what reaches them; nothing else"
+                on:click=move |_| {
+                    let on = ui.context_filter.with_untracked(|f| f.as_deref() == Some(name.as_str()));
+                    ui.context_filter.set((!on).then(|| name.clone()));
+                    ui.focus.set(None);
+                }
+            >
+                {move || if filtered.get() { "Show every context" } else { "Show only this context" }}
+            </button>
+        </div>
         <section class="panel-section">
             <h3>"Invalidated by"</h3>
             {if never {

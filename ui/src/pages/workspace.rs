@@ -40,7 +40,7 @@ pub fn Workspace() -> impl IntoView {
     let params = Signal::derive(move || GraphParams {
         focus: ui.focus.get(),
         full: ui.full.get().then_some(true),
-        in_context: None,
+        in_context: ui.context_filter.get(),
     });
     provide_context(WorkspaceViews {
         browse: api::use_browse_context(),
@@ -60,6 +60,7 @@ pub fn Workspace() -> impl IntoView {
         if previous.is_some_and(|p| p != now) {
             ui.selected.set(None);
             ui.focus.set(None);
+            ui.context_filter.set(None);
         }
         now
     });
