@@ -113,39 +113,66 @@ fn node_modules() -> PathBuf {
     dir
 }
 
-#[test]
-fn web_mode_in_chromium() {
+/// Runs `tests/node/studio/SCRIPT` against `studio` on `project`, and
+/// asserts that every test of the file ran and passed (none skipped by a
+/// stray `only`, none lost to an early crash).
+fn run_playwright(script: &str, studio: &WebStudio, project: &Path) {
     assert!(
         Path::new("/usr/bin/chromium").exists(),
         "/usr/bin/chromium is missing: run scripts/setup"
     );
     node_modules();
-    let cli = mizan_cli();
-    let project = example_copy();
-    let settings = tempfile::tempdir().expect("tempdir");
-    let studio = WebStudio::start(project.path(), &settings.path().join("settings.json"));
     let out = Command::new("node")
         .current_dir(root().join("tests/node/studio"))
         .env("MIZAN_STUDIO_URL", &studio.url)
-        .env("MIZAN_PROJECT", project.path())
-        .env("MIZAN_CLI", &cli)
+        .env("MIZAN_PROJECT", project)
+        .env("MIZAN_CLI", mizan_cli())
         .env("MIZAN_SHOTS", shots_dir())
-        .args(["--test", "--test-concurrency=1", "studio.e2e.test.mjs"])
+        .args(["--test", "--test-concurrency=1", script])
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
-    // Every test of the file ran and passed (none skipped by a stray
-    // `only`, none lost to an early crash).
-    let script = std::fs::read_to_string(root().join("tests/node/studio/studio.e2e.test.mjs")).expect("read the test file");
-    let tests = script.lines().filter(|l| l.starts_with("test(")).count();
-    assert!(tests >= 9, "only {tests} tests found in studio.e2e.test.mjs");
+    let text = std::fs::read_to_string(root().join("tests/node/studio").join(script)).expect("read the test file");
+    let tests = text.lines().filter(|l| l.starts_with("test(")).count();
+    assert!(tests > 0, "no tests found in {script}");
     assert!(
         out.status.success() && stdout.contains(&format!("# pass {tests}\n")) && stdout.contains("# fail 0"),
-        "node --test studio.e2e.test.mjs failed ({}):\n{stdout}\n{stderr}",
+        "node --test {script} failed ({}):\n{stdout}\n{stderr}",
         out.status
     );
+}
+
+#[test]
+fn web_mode_in_chromium() {
+    let project = example_copy();
+    let settings = tempfile::tempdir().expect("tempdir");
+    let studio = WebStudio::start(project.path(), &settings.path().join("settings.json"));
+    run_playwright("studio.e2e.test.mjs", &studio, project.path());
+}
+
+/// A `command` IR source: its job streams its stderr, Cancel stops it,
+/// Run again runs it; the watch globs are edited and checked.
+#[test]
+fn command_source_in_chromium() {
+    let project = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(root().join("fixtures/example/api.kdl"), project.path().join("api.kdl")).expect("copy api.kdl");
+    // Slow on purpose: it prints a line a second for a few seconds, unless
+    // `fast` exists (the second run).
+    std::fs::write(
+        project.path().join("mizan.toml"),
+        r#"output = "generated"
+targets = ["ts"]
+
+[source]
+command = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do [ -e fast ] && break; echo \"compiling step $i\" >&2; sleep 1; done; cat api.kdl"]
+"#,
+    )
+    .expect("write mizan.toml");
+    let settings = tempfile::tempdir().expect("tempdir");
+    let studio = WebStudio::start(project.path(), &settings.path().join("settings.json"));
+    run_playwright("command-source.e2e.test.mjs", &studio, project.path());
 }
 
 /// The real window (WebKitGTK) under Xvfb on the example project: the

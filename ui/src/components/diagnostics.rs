@@ -29,6 +29,7 @@ pub fn Problems() -> impl IntoView {
             .map(|p| crate::components::top_bar::folder_name(&p).to_owned())
             .unwrap_or_else(|| "IR".to_owned())
     };
+    let last_good = move || app.project.data.with(|d| d.as_ref().is_some_and(|d| d.project_info.showing_last_good));
     let title = move || match list() {
         None => "Problems".to_owned(),
         Some(l) if l.items.is_empty() => "Problems · none".to_owned(),
@@ -57,7 +58,11 @@ pub fn Problems() -> impl IntoView {
                                     .then(|| {
                                         view! {
                                             <p class="problems-banner error-text" data-testid="failed-load">
-                                                "The last load failed: nothing was regenerated and the graph shows the last good IR."
+                                                {if last_good() {
+                                                    "The last load failed: nothing was regenerated and the graph shows the last good IR."
+                                                } else {
+                                                    "The load failed and there is no earlier IR to show: nothing was regenerated."
+                                                }}
                                             </p>
                                         }
                                     })}

@@ -37,6 +37,7 @@ fn status_text(status: &str) -> &'static str {
 pub fn JobPanel() -> impl IntoView {
     let app = use_app();
     let cancel = api::use_cancel_job();
+    let reload = api::use_reload();
     // The id of the finished job the user closed.
     let dismissed = RwSignal::new(None::<i64>);
     let job = Memo::new(move |_| {
@@ -50,7 +51,7 @@ pub fn JobPanel() -> impl IntoView {
     };
     view! {
         <Show when=visible>
-            {move || job.get().map(|j| view! { <JobCard job=j cancel=cancel dismissed=dismissed/> })}
+            {move || job.get().map(|j| view! { <JobCard job=j cancel=cancel reload=reload dismissed=dismissed/> })}
         </Show>
     }
 }
@@ -59,6 +60,7 @@ pub fn JobPanel() -> impl IntoView {
 fn JobCard(
     job: JobView,
     cancel: Action<(), Result<bool, mizan_client::MizanError>>,
+    reload: Action<(), Result<api::ProjectView, mizan_client::MizanError>>,
     dismissed: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let running = job.status == "running";
@@ -77,7 +79,7 @@ fn JobCard(
                 {running.then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
                 <span class=format!("job-status {}", job.status)>{status_text(&job.status)}</span>
                 <span class="mono job-label" title=job.label.clone()>{job.label.clone()}</span>
-                <span class="muted small">{elapsed_text(job.elapsed_ms)}</span>
+                <span class="muted small nowrap">{elapsed_text(job.elapsed_ms)}</span>
                 <span class="spacer"></span>
                 {if running {
                     view! {
@@ -96,6 +98,17 @@ fn JobCard(
                         .into_any()
                 } else {
                     view! {
+                        <button
+                            class="button"
+                            data-testid="job-retry"
+                            disabled=move || reload.pending().get()
+                            title="Run the IR source again"
+                            on:click=move |_| {
+                                reload.dispatch(());
+                            }
+                        >
+                            "Run again"
+                        </button>
                         <button class="icon-button" title="Close" aria-label="Close" on:click=move |_| dismissed.set(Some(id))>
                             "×"
                         </button>

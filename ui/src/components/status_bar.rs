@@ -23,6 +23,7 @@ fn connection_text(s: ConnectionStatus) -> (&'static str, &'static str) {
 pub fn StatusBar() -> impl IntoView {
     let app = use_app();
     let status = api::use_mizan_status();
+    let settings_open = RwSignal::new(false);
     let info = move || app.project.data.with(|d| d.as_ref().map(|d| d.project_info.clone()));
     let watch = move || {
         app.activity
@@ -84,18 +85,137 @@ pub fn StatusBar() -> impl IntoView {
                     .map(|w| {
                         let text = match (&w.error, w.on) {
                             (Some(e), _) => format!("watch failed: {e}"),
+                            (None, true) if w.watching.is_empty() => "watch on · nothing to follow yet".to_owned(),
                             (None, true) => format!("watching {}", w.watching.join(", ")),
                             (None, false) => "watch off".to_owned(),
                         };
                         view! {
-                            <span class="status-item mono" data-testid="status-watch" class:error-text=w.error.is_some()>
+                            <button
+                                class="status-item status-button mono"
+                                data-testid="status-watch"
+                                class:error-text=w.error.is_some()
+                                title="What the watcher follows"
+                                aria-expanded=move || settings_open.get().to_string()
+                                on:click=move |_| settings_open.update(|o| *o = !*o)
+                            >
                                 {text}
                                 {(w.reloads > 0).then(|| format!(" · {} reload{}", w.reloads, plural(w.reloads)))}
-                            </span>
+                            </button>
                         }
                     })
             }}
+            <Show when=move || settings_open.get()>
+                <WatchSettings open=settings_open/>
+            </Show>
         </footer>
+    }
+}
+
+/// Globs from a textarea: one per line, blanks dropped.
+pub fn parse_globs(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+/// What the watcher follows; for `command`/`cargo` sources, the globs
+/// whose changes reload (persisted per project by the backend).
+#[component]
+fn WatchSettings(open: RwSignal<bool>) -> impl IntoView {
+    let app = use_app();
+    let save = api::use_set_watch_globs();
+    let info = move || app.project.data.with(|d| d.as_ref().map(|d| d.project_info.clone()));
+    let watch = move || {
+        app.activity
+            .data
+            .with(|d| d.as_ref().map(|d| d.activity_status.watch.clone()))
+    };
+    let initial = info().map(|p| p.watch_globs.join("\n")).unwrap_or_default();
+    let text = RwSignal::new(initial);
+    let is_kdl = move || info().is_none_or(|p| p.source_kind.as_deref() == Some("kdl"));
+    view! {
+        <div
+            class="popover watch-settings"
+            role="dialog"
+            aria-label="Watch"
+            data-testid="watch-settings"
+            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <header class="popover-head">
+                <h3>"Watch"</h3>
+                <button class="icon-button" aria-label="Close" on:click=move |_| open.set(false)>"×"</button>
+            </header>
+            {move || {
+                watch()
+                    .map(|w| {
+                        view! {
+                            <p class="muted small">
+                                {if w.on {
+                                    "On: a change reloads the IR, re-checks it and regenerates (a broken save writes nothing)."
+                                } else {
+                                    "Off: turn it on with the Watch switch in the top bar."
+                                }}
+                            </p>
+                            {w.error.clone().map(|e| view! { <p class="error-text small">{e}</p> })}
+                            <ul class="plain-list mono small">
+                                {w.watching.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}
+                            </ul>
+                        }
+                    })
+            }}
+            {move || {
+                if is_kdl() {
+                    return view! { <p class="muted small">"The IR is a KDL file: saving it is what counts."</p> }.into_any();
+                }
+                view! {
+                    <form
+                        class="globs-form"
+                        on:submit=move |ev| {
+                            ev.prevent_default();
+                            save.dispatch(api::SetWatchGlobsArgs { globs: parse_globs(&text.get_untracked()) });
+                        }
+                    >
+                        <label class="small" for="watch-globs">
+                            "Reload when these change (globs relative to the project, one per line):"
+                        </label>
+                        <textarea
+                            id="watch-globs"
+                            class="input mono"
+                            data-testid="watch-globs"
+                            rows="4"
+                            placeholder="src/**/*.rs"
+                            prop:value=move || text.get()
+                            on:input=move |ev| text.set(event_target_value(&ev))
+                        ></textarea>
+                        <div class="globs-actions">
+                            {move || match save.value().get() {
+                                Some(Err(e)) => view! { <span class="error-text small">{e.message}</span> }.into_any(),
+                                Some(Ok(_)) if !save.pending().get() => view! { <span class="ok-text small">"Saved"</span> }.into_any(),
+                                _ => ().into_any(),
+                            }}
+                            <span class="spacer"></span>
+                            <button class="button primary small" type="submit" data-testid="watch-globs-save" disabled=move || save.pending().get()>
+                                "Save"
+                            </button>
+                        </div>
+                    </form>
+                }
+                    .into_any()
+            }}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_are_one_per_line_without_blanks() {
+        assert_eq!(parse_globs("src/**/*.rs\n\n  Cargo.toml  \n"), ["src/**/*.rs", "Cargo.toml"]);
+        assert!(parse_globs(" \n").is_empty());
     }
 }
 
