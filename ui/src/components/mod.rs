@@ -1,11 +1,15 @@
 //! Pieces of the screens.
 
 pub mod diagnostics;
+pub mod export;
 pub mod graph;
 pub mod inspector;
 pub mod json;
+pub mod palette;
+pub mod shortcuts;
 pub mod sidebar;
 pub mod status_bar;
 pub mod top_bar;
+pub mod trace;
 pub mod viewport;
 pub mod whatif;
