@@ -1,4 +1,4 @@
-//! The graph toolbar's export buttons (`data-testid="export-svg"`,
+//! The graph's export buttons (over the drawing's corner) (`data-testid="export-svg"`,
 //! `export-mermaid`): the backend renders both (`graph_export`); the
 //! app-wide runner (`commands.rs`) downloads or saves the file.
 
@@ -12,7 +12,7 @@ use crate::commands::use_commands;
 pub fn ExportButtons() -> impl IntoView {
     let commands = use_commands();
     view! {
-        <span class="export-group" role="group" aria-label="Export">
+        <span class="export-group" role="group" aria-label="Export" on:mousedown=|ev| ev.stop_propagation()>
             <span class="muted small">"Export"</span>
             <button
                 class="tool"

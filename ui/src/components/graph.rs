@@ -366,7 +366,6 @@ pub fn Graph() -> impl IntoView {
                         })
                 }}
                 <span class="spacer"></span>
-                <ExportButtons/>
                 <Legend/>
             </div>
             <div
@@ -381,6 +380,7 @@ pub fn Graph() -> impl IntoView {
                 on:mouseleave=on_up
                 on:keydown=on_key
             >
+                <ExportButtons/>
                 {move || {
                     error()
                         .filter(|_| graph.with(|g| g.is_none()))

@@ -47,6 +47,20 @@ fn node_link(id: String) -> impl IntoView {
     }
 }
 
+/// A sentence whose `backticked` names show as code.
+fn with_code(text: &str) -> impl IntoView + use<> {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                view! { <code>{part.to_owned()}</code> }.into_any()
+            } else {
+                part.to_owned().into_any()
+            }
+        })
+        .collect_view()
+}
+
 /// One step: `a —affects→ b` (or `←` walked against the edge) and why.
 fn step_view(step: TraceStep) -> impl IntoView {
     let kind = edge_kind_name(step.kind);
@@ -70,7 +84,7 @@ fn step_view(step: TraceStep) -> impl IntoView {
                 <span class=format!("trace-arrow {kind}")>{arrow}</span>
                 {node_link(right)}
             </div>
-            <div class="muted small">{step.reason.clone()}</div>
+            <div class="muted small trace-reason">{with_code(&step.reason)}</div>
         </li>
     }
 }
