@@ -14,7 +14,9 @@ use leptos::prelude::*;
 use mizan_client::MizanError;
 use wasm_bindgen::JsCast;
 
-use crate::api::{self, ExportFormat, GraphExport, GraphExportArgs, OpenProjectArgs, SaveGraphExportArgs, SetWatchArgs};
+use crate::api::{
+    self, ExportFormat, GraphExport, GraphExportArgs, OpenProjectArgs, SaveGraphExportArgs, SetWatchArgs,
+};
 use crate::app::{AppViews, use_app};
 use crate::backend;
 use crate::components::palette::open_palette;
@@ -96,7 +98,10 @@ pub fn provide_commands() -> Commands {
             commands.reload.value().get().and_then(|r| r.err()),
         ];
         if let Some(e) = failed.into_iter().flatten().next() {
-            ui.notice.set(Some(Notice { text: e.message, error: true }));
+            ui.notice.set(Some(Notice {
+                text: e.message,
+                error: true,
+            }));
         }
     });
     provide_context(commands);

@@ -102,7 +102,10 @@ pub const SHORTCUTS: &[ShortcutGroup] = &[
     (
         "Anywhere",
         &[
-            ("Ctrl K  ·  ⌘ K", "Command palette: functions, contexts, types, mutations, commands"),
+            (
+                "Ctrl K  ·  ⌘ K",
+                "Command palette: functions, contexts, types, mutations, commands",
+            ),
             ("/", "Search the lists"),
             ("?", "This panel"),
             ("Esc", "Close the palette or this panel"),
@@ -120,7 +123,10 @@ pub const SHORTCUTS: &[ShortcutGroup] = &[
         "Palette",
         &[
             ("↑  ↓", "Move"),
-            ("Enter", "Select the item (everywhere, shown in the graph) or run the command"),
+            (
+                "Enter",
+                "Select the item (everywhere, shown in the graph) or run the command",
+            ),
             ("Esc", "Close; the focus goes back where it was"),
         ],
     ),
@@ -141,13 +147,24 @@ mod tests {
     use super::*;
 
     fn key(key: &str) -> Press<'_> {
-        Press { key, ..Press::default() }
+        Press {
+            key,
+            ..Press::default()
+        }
     }
 
     #[test]
     fn ctrl_or_cmd_k_opens_the_palette_even_while_typing() {
-        let ctrl = Press { key: "k", ctrl: true, ..Press::default() };
-        let cmd = Press { key: "K", meta: true, ..Press::default() };
+        let ctrl = Press {
+            key: "k",
+            ctrl: true,
+            ..Press::default()
+        };
+        let cmd = Press {
+            key: "K",
+            meta: true,
+            ..Press::default()
+        };
         assert_eq!(decide(&ctrl, true, false), Some(Shortcut::Palette));
         assert_eq!(decide(&cmd, false, false), Some(Shortcut::Palette));
         assert_eq!(decide(&key("k"), false, false), None);
@@ -159,7 +176,11 @@ mod tests {
         assert_eq!(decide(&key("?"), false, false), Some(Shortcut::Shortcuts));
         assert_eq!(decide(&key("/"), true, false), None);
         assert_eq!(decide(&key("?"), true, false), None);
-        let ctrl_slash = Press { key: "/", ctrl: true, ..Press::default() };
+        let ctrl_slash = Press {
+            key: "/",
+            ctrl: true,
+            ..Press::default()
+        };
         assert_eq!(decide(&ctrl_slash, false, false), None);
     }
 
@@ -189,12 +210,22 @@ mod tests {
         assert_eq!(step(&ids, Some("fn:hidden"), true), Some("ctx:a"));
         assert_eq!(step(&[], None, true), None);
         assert_eq!(list_key(&key("ArrowDown")), Some(ListKey::Down));
-        assert_eq!(list_key(&Press { key: "Enter", ctrl: true, ..Press::default() }), None);
+        assert_eq!(
+            list_key(&Press {
+                key: "Enter",
+                ctrl: true,
+                ..Press::default()
+            }),
+            None
+        );
     }
 
     #[test]
     fn the_panel_lists_every_global_shortcut() {
-        let keys: Vec<&str> = SHORTCUTS.iter().flat_map(|(_, rows)| rows.iter().map(|r| r.0)).collect();
+        let keys: Vec<&str> = SHORTCUTS
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(|r| r.0))
+            .collect();
         for k in ["Ctrl K  ·  ⌘ K", "/", "?", "Esc", "↑  ↓", "Enter"] {
             assert!(keys.contains(&k), "{k} missing");
         }

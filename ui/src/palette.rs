@@ -181,7 +181,11 @@ pub fn rank(query: &str, entries: Vec<Entry>, recent: &[String]) -> Vec<Entry> {
         .filter_map(|(i, e)| {
             let score = fuzzy::score(query, &e.label)?;
             let rec = recency(&e.id);
-            let boost = if rec.is_some() && !query.trim().is_empty() { 2 } else { 0 };
+            let boost = if rec.is_some() && !query.trim().is_empty() {
+                2
+            } else {
+                0
+            };
             Some((score + boost, rec.unwrap_or(usize::MAX), e.kind, i, e))
         })
         .collect();

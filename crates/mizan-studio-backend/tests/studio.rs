@@ -28,7 +28,10 @@ async fn graph_exports_mermaid_from_the_core_and_a_standalone_svg() {
     let svg = app.ok("graph_export", json!({"format": "svg"})).await;
     let svg = svg["text"].as_str().unwrap();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
-    assert!(svg.contains("<style>") && !svg.contains("var(--"), "styles must be inlined");
+    assert!(
+        svg.contains("<style>") && !svg.contains("var(--"),
+        "styles must be inlined"
+    );
     let graph = app.fetch("graph", json!({})).await;
     for n in graph["graph_view"]["nodes"].as_array().unwrap() {
         let id = n["id"].as_str().unwrap();
@@ -44,7 +47,10 @@ async fn graph_exports_mermaid_from_the_core_and_a_standalone_svg() {
     let saved = app.ok("save_graph_export", json!({"format": "mermaid"})).await;
     let path = dir.path().join("mizan-graph.mmd");
     assert_eq!(saved["path"], path.display().to_string());
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), mermaid["text"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        mermaid["text"].as_str().unwrap()
+    );
     // No context changes: nothing to refetch.
     let call = app.call("save_graph_export", json!({"format": "svg"})).await.unwrap();
     assert!(call.invalidate.is_empty());

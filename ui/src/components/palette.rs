@@ -78,7 +78,10 @@ fn project_entries(data: &BrowseData, with_types: bool) -> Vec<Entry> {
             id: fn_id(&f.name),
             label: f.name.clone(),
             kind: Kind::Function,
-            detail: f.context.as_ref().map_or_else(|| "no context".to_owned(), |c| format!("in {c}")),
+            detail: f
+                .context
+                .as_ref()
+                .map_or_else(|| "no context".to_owned(), |c| format!("in {c}")),
         });
     }
     if with_types {
@@ -107,10 +110,10 @@ fn PaletteDialog(mode: PaletteMode) -> impl IntoView {
     let ui = use_ui();
     let app = use_app();
     let commands = use_commands();
-    let project_open = app.project.data.with_untracked(|d| {
-        d.as_ref()
-            .is_some_and(|d| d.project_info.state != LoadState::Closed)
-    });
+    let project_open = app
+        .project
+        .data
+        .with_untracked(|d| d.as_ref().is_some_and(|d| d.project_info.state != LoadState::Closed));
     // The same instance the lists show (already loaded): no extra fetch.
     let browse = (project_open && mode != PaletteMode::OpenProject).then(api::use_browse_context);
     let query = RwSignal::new(String::new());
@@ -138,11 +141,8 @@ fn PaletteDialog(mode: PaletteMode) -> impl IntoView {
             }
             PaletteMode::TraceTo(from) => browse
                 .map(|b| {
-                    b.data.with(|d| {
-                        d.as_ref()
-                            .map(|d| project_entries(d, false))
-                            .unwrap_or_default()
-                    })
+                    b.data
+                        .with(|d| d.as_ref().map(|d| project_entries(d, false)).unwrap_or_default())
                 })
                 .unwrap_or_default()
                 .into_iter()
@@ -158,7 +158,11 @@ fn PaletteDialog(mode: PaletteMode) -> impl IntoView {
                                     id: format!("project:{}", r.path),
                                     label: r.path.clone(),
                                     kind: Kind::Project,
-                                    detail: if r.exists { r.name.clone() } else { format!("{} (gone)", r.name) },
+                                    detail: if r.exists {
+                                        r.name.clone()
+                                    } else {
+                                        format!("{} (gone)", r.name)
+                                    },
                                 })
                                 .collect()
                         })
@@ -239,8 +243,14 @@ fn PaletteDialog(mode: PaletteMode) -> impl IntoView {
 
     let (title, placeholder) = match &mode {
         PaletteMode::Everything => (None, "Search functions, contexts, types, mutations and commands"),
-        PaletteMode::TraceTo(from) => (Some(format!("Trace from {} to…", name_of(from))), "The node to trace to"),
-        PaletteMode::OpenProject => (Some("Open another project".to_owned()), "A recent project, or type a folder path"),
+        PaletteMode::TraceTo(from) => (
+            Some(format!("Trace from {} to…", name_of(from))),
+            "The node to trace to",
+        ),
+        PaletteMode::OpenProject => (
+            Some("Open another project".to_owned()),
+            "A recent project, or type a folder path",
+        ),
     };
     let mode_name = match &mode {
         PaletteMode::Everything => "everything",

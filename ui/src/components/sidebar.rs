@@ -162,7 +162,10 @@ pub fn Sidebar() -> impl IntoView {
                 if let Some(next) = keys::step(&ids, current.as_deref(), action == ListKey::Down) {
                     let next = next.to_owned();
                     ui.select(next.clone());
-                    if let Some(row) = rows.iter().find(|r| r.get_attribute("data-id").as_deref() == Some(&next)) {
+                    if let Some(row) = rows
+                        .iter()
+                        .find(|r| r.get_attribute("data-id").as_deref() == Some(&next))
+                    {
                         if on_row.is_some() {
                             let _ = row.focus();
                         } else {

@@ -32,7 +32,11 @@ pub fn TraceButton(id: ItemId) -> impl IntoView {
 #[component]
 pub fn TracePanel() -> impl IntoView {
     let ui = use_ui();
-    move || ui.trace.get().map(|(from, to)| view! { <TraceResult from=from to=to/> })
+    move || {
+        ui.trace
+            .get()
+            .map(|(from, to)| view! { <TraceResult from=from to=to/> })
+    }
 }
 
 /// A node id as a button selecting it.
@@ -64,7 +68,11 @@ fn with_code(text: &str) -> impl IntoView + use<> {
 /// One step: `a —affects→ b` (or `←` walked against the edge) and why.
 fn step_view(step: TraceStep) -> impl IntoView {
     let kind = edge_kind_name(step.kind);
-    let arrow = if step.reversed { format!("← {kind} —") } else { format!("— {kind} →") };
+    let arrow = if step.reversed {
+        format!("← {kind} —")
+    } else {
+        format!("— {kind} →")
+    };
     let (left, right) = if step.reversed {
         (step.to.clone(), step.from.clone())
     } else {
