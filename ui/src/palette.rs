@@ -190,7 +190,7 @@ pub fn rank(query: &str, entries: Vec<Entry>, recent: &[String]) -> Vec<Entry> {
         })
         .collect();
     if query.trim().is_empty() {
-        scored.sort_by(|a, b| (a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)));
+        scored.sort_by_key(|s| (s.1, s.2, s.3));
     } else {
         scored.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3))));
     }
