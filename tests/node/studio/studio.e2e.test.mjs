@@ -162,6 +162,17 @@ test("Ctrl+K, `rena`, Enter selects rename everywhere; Escape gives the focus ba
   await page.keyboard.press("Escape");
   await palette.waitFor({ state: "detached", timeout: 5000 });
   assert.equal(await focusedTestId(), "search");
+
+  // "Open another project…" turns the palette into a picker of recent
+  // projects (this one is the only one) and typed paths.
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("palette-input").fill("open another");
+  await page.keyboard.press("Enter");
+  await palette.and(page.locator('[data-mode="open-project"]')).waitFor({ timeout: 5000 });
+  const projects = await rows.evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.ok(projects.some((id) => id.startsWith("project:") && id.endsWith(project.split("/").pop())), `${projects}`);
+  await page.keyboard.press("Escape");
+  await palette.waitFor({ state: "detached", timeout: 5000 });
   await page.evaluate(() => document.activeElement?.blur());
 });
 
