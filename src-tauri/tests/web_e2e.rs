@@ -2,7 +2,11 @@
 //! `fixtures/example`, driven in headless Chromium by playwright-core
 //! (`tests/node/studio/studio.e2e.test.mjs`): contexts listed, the graph's
 //! nodes and edges equal `mizan ir graph --format json`, the what-if of
-//! `rename`, Regenerate then a clean `mizan generate --check`, a saved new
+//! `rename`, the command palette (Ctrl+K → `rena` → Enter selects `rename`),
+//! the shortcuts panel, arrow keys in the lists, a trace from `rename` to a
+//! context and back (highlighted, no directed path), Export Mermaid equal to
+//! `mizan ir graph --format mermaid` and a standalone SVG export,
+//! Regenerate then a clean `mizan generate --check`, a saved new
 //! function appearing without a reload (watch + push), a broken save
 //! showing a diagnostic and writing nothing. The Tauri window is
 //! photographed under Xvfb. Screenshots: `target/test-output/studio-*.png`.

@@ -1,12 +1,16 @@
 //! The studio shell: connects the generated client (`provide_mizan`),
 //! mounts the views every screen needs (the open project, activity), and
 //! lays out the top bar, the screen (no project open / the workspace) and
-//! the status bar.
+//! the status bar; the command palette, the shortcuts panel, the global
+//! keymap and the notice line sit above every screen.
 
 use leptos::prelude::*;
 
 use crate::api::{self, ContextState, LoadState};
 use crate::backend;
+use crate::commands::provide_commands;
+use crate::components::palette::CommandPalette;
+use crate::components::shortcuts::{Keymap, NoticeLine, ShortcutsPanel};
 use crate::components::status_bar::StatusBar;
 use crate::components::top_bar::TopBar;
 use crate::pages::open_project::OpenProject;
@@ -48,7 +52,15 @@ pub fn App() -> impl IntoView {
         activity: api::use_activity_context(),
     };
     provide_context(views);
-    provide_context(Ui::new());
+    let ui = Ui::new();
+    provide_context(ui);
+    provide_commands();
+    // What was selected last comes first in the palette.
+    Effect::new(move |_| {
+        if let Some(id) = ui.selected.get() {
+            ui.remember(&id);
+        }
+    });
 
     let screen = Memo::new(move |_| {
         views
@@ -92,6 +104,10 @@ pub fn App() -> impl IntoView {
                 }}
             </div>
             <StatusBar/>
+            <NoticeLine/>
+            <CommandPalette/>
+            <ShortcutsPanel/>
+            <Keymap/>
         </div>
     }
 }

@@ -11,7 +11,7 @@ use crate::api;
 use mizan_client::MizanClient;
 
 /// True inside the Tauri webview (`window.__TAURI_INTERNALS__` exists).
-fn in_tauri_window() -> bool {
+pub fn in_tauri_window() -> bool {
     js_sys::Reflect::has(&js_sys::global(), &"__TAURI_INTERNALS__".into()).unwrap_or(false)
 }
 

@@ -1,7 +1,9 @@
 //! Entry point of the Mizan Studio UI: mounts [`app::App`] on `<body>`.
 //!
 //! `app.rs` is the shell; `pages/` holds the two screens (no project open,
-//! the workspace); `components/` their pieces; `backend.rs` is the one
+//! the workspace); `components/` their pieces (the palette, shortcuts and
+//! trace among them, over the pure `palette.rs` and `keys.rs`;
+//! `commands.rs` runs the studio's commands); `backend.rs` is the one
 //! module that connects to the studio's backend, through the client in
 //! `api/` that our own `leptos` codegen target generates from the backend's
 //! IR (`ui/mizan.toml`; never edit it by hand).
@@ -13,9 +15,12 @@
 mod api;
 mod app;
 mod backend;
+mod commands;
 mod components;
 mod fuzzy;
+mod keys;
 mod pages;
+mod palette;
 mod state;
 
 fn main() {

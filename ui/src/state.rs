@@ -1,15 +1,20 @@
 //! UI state shared by the panes: what is selected (kept in sync between
-//! the lists, the graph and the inspector), the search text and the graph
-//! view (focus). Plain signals, provided once by the workspace; no data
-//! from the backend lives here.
+//! the lists, the graph and the inspector), the search text, the graph
+//! view (focus), the open overlay (command palette, shortcuts) and the
+//! trace. Plain signals, provided once by the app; the only backend data
+//! here are answers the UI asked for on purpose (the last what-if, the
+//! trace shown) so the graph can highlight them.
 
 use leptos::prelude::*;
 
-use crate::api::WhatIf;
+use crate::api::{TraceView, WhatIf};
 
 /// Id of a graph node or a type, as the backend spells graph nodes
 /// (`ctx:NAME`, `fn:NAME`; types are `type:NAME`).
 pub type ItemId = String;
+
+/// How many recently selected items the palette remembers.
+const RECENT: usize = 8;
 
 /// `ctx:NAME`.
 pub fn ctx_id(name: &str) -> ItemId {
@@ -40,6 +45,17 @@ pub enum CenterTab {
     Clients,
 }
 
+/// What the command palette is open for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaletteMode {
+    /// Everything: items and commands.
+    Everything,
+    /// Picking the other end of a trace starting at this node.
+    TraceTo(ItemId),
+    /// Picking a project folder (recent ones, or a typed path).
+    OpenProject,
+}
+
 /// Shared UI state. `Copy`, like the signals inside.
 #[derive(Clone, Copy)]
 pub struct Ui {
@@ -54,6 +70,8 @@ pub struct Ui {
     pub full: RwSignal<bool>,
     /// Bumped to ask the graph to bring the selection into view.
     pub reveal: RwSignal<u64>,
+    /// Bumped to ask the graph to fit the drawing.
+    pub fit: RwSignal<u64>,
     /// The last what-if answer (the graph highlights what it reached while
     /// its mutation is selected).
     pub whatif: RwSignal<Option<WhatIf>>,
@@ -61,6 +79,28 @@ pub struct Ui {
     pub tab: RwSignal<CenterTab>,
     /// The graph shows only this context with what reaches it.
     pub context_filter: RwSignal<Option<String>>,
+    /// Recently selected items, most recent first (the palette's order
+    /// when its query is empty).
+    pub recent: RwSignal<Vec<ItemId>>,
+    /// The open command palette, if any.
+    pub palette: RwSignal<Option<PaletteMode>>,
+    /// The shortcuts panel is open.
+    pub shortcuts: RwSignal<bool>,
+    /// The traced pair (from, to), while a trace shows.
+    pub trace: RwSignal<Option<(ItemId, ItemId)>>,
+    /// The backend's answer for [`Ui::trace`] (the graph highlights it).
+    pub trace_view: RwSignal<Option<TraceView>>,
+    /// A short message about the last command (an export), if any.
+    pub notice: RwSignal<Option<Notice>>,
+}
+
+/// A short message shown at the bottom of the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// It reports a failure.
+    pub error: bool,
 }
 
 impl Ui {
@@ -72,9 +112,16 @@ impl Ui {
             focus: RwSignal::new(None),
             full: RwSignal::new(false),
             reveal: RwSignal::new(0),
+            fit: RwSignal::new(0),
             whatif: RwSignal::new(None),
             tab: RwSignal::new(CenterTab::Graph),
             context_filter: RwSignal::new(None),
+            recent: RwSignal::new(Vec::new()),
+            palette: RwSignal::new(None),
+            shortcuts: RwSignal::new(false),
+            trace: RwSignal::new(None),
+            trace_view: RwSignal::new(None),
+            notice: RwSignal::new(None),
         }
     }
 
@@ -89,9 +136,53 @@ impl Ui {
     pub fn is_selected(&self, id: &str) -> bool {
         self.selected.with(|s| s.as_deref() == Some(id))
     }
+
+    /// Remembers `id` as the most recent selection.
+    pub fn remember(&self, id: &str) {
+        self.recent.update(|r| push_recent(r, id));
+    }
+
+    /// Shows the path between `from` and `to`.
+    pub fn start_trace(&self, from: ItemId, to: ItemId) {
+        self.trace_view.set(None);
+        self.trace.set(Some((from, to)));
+    }
+
+    /// Ends the trace (its highlight goes with it).
+    pub fn end_trace(&self) {
+        self.trace.set(None);
+        self.trace_view.set(None);
+    }
 }
 
-/// The shared state from the workspace.
+/// `id` moved (or added) to the front of `recent`, which keeps at most
+/// [`RECENT`] entries.
+fn push_recent(recent: &mut Vec<ItemId>, id: &str) {
+    recent.retain(|r| r != id);
+    recent.insert(0, id.to_owned());
+    recent.truncate(RECENT);
+}
+
+/// The shared state from the app.
 pub fn use_ui() -> Ui {
     expect_context::<Ui>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_moves_to_front_without_duplicates() {
+        let mut r = Vec::new();
+        for id in ["fn:a", "fn:b", "fn:a"] {
+            push_recent(&mut r, id);
+        }
+        assert_eq!(r, ["fn:a", "fn:b"]);
+        for i in 0..20 {
+            push_recent(&mut r, &format!("fn:{i}"));
+        }
+        assert_eq!(r.len(), RECENT);
+        assert_eq!(r[0], "fn:19");
+    }
 }

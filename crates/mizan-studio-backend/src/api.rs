@@ -12,7 +12,7 @@ use crate::error::StudioError;
 use crate::layout;
 use crate::models::*;
 use crate::studio::{Studio, Trigger};
-use crate::{browse, preview};
+use crate::{browse, export, preview};
 use mizan::{MizanError, RequestHandle};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -212,6 +212,55 @@ pub async fn whatif(
         merge: serde_json::to_value(&resolution.merge).unwrap_or(Value::Null),
         header: (!header.is_empty()).then_some(header),
         reached,
+    })
+}
+
+/// The graph as a file to share: `mermaid` is the core's flowchart of the
+/// whole IR (exactly `mizan ir graph --format mermaid`); `svg` a standalone
+/// drawing (styles inlined) of the view `focus` / `in_context` / `full`
+/// select, as `graph_view` lays it out.
+#[mizan::client]
+pub async fn graph_export(
+    req: &RequestHandle<'_>,
+    format: ExportFormat,
+    focus: Option<String>,
+    in_context: Option<String>,
+    full: Option<bool>,
+) -> Result<GraphExport, MizanError> {
+    let studio = studio(req)?;
+    let (snapshot, _) = studio.snapshot().map_err(fail)?;
+    let view = studio
+        .graph(focus, in_context, full.unwrap_or(false))
+        .await
+        .map_err(fail)?;
+    Ok(export::export(&snapshot, format, &view))
+}
+
+/// Writes `graph_export`'s file into the project folder
+/// (`<project>/mizan-graph.svg` or `.mmd`, replacing it): the desktop
+/// window's webview drops `<a download>` links, so it saves here instead.
+/// Nothing the studio shows changes, so it affects no context.
+#[mizan::client]
+pub async fn save_graph_export(
+    req: &RequestHandle<'_>,
+    format: ExportFormat,
+    focus: Option<String>,
+    in_context: Option<String>,
+    full: Option<bool>,
+) -> Result<SavedExport, MizanError> {
+    let studio = studio(req)?;
+    let (snapshot, _) = studio.snapshot().map_err(fail)?;
+    let view = studio
+        .graph(focus, in_context, full.unwrap_or(false))
+        .await
+        .map_err(fail)?;
+    let file = export::export(&snapshot, format, &view);
+    let path = studio.root().map_err(fail)?.join(&file.file_name);
+    std::fs::write(&path, &file.text).map_err(|e| fail(StudioError::io(&path, e)))?;
+    Ok(SavedExport {
+        format,
+        path: path.display().to_string(),
+        bytes: file.text.len() as i64,
     })
 }
 

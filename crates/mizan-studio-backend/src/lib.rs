@@ -4,7 +4,7 @@
 //! API is a set of `#[mizan::client]` functions ([`api`]) over a [`Studio`]
 //! passed through the request `Extensions` (never a global): the open
 //! project and its load status ([`project`]), the invalidation graph laid
-//! out by a Sugiyama layout ([`layout`]), browse data ([`browse`]),
+//! out by a Sugiyama layout ([`layout`]), browse data ([`browse`]), graph exports (SVG, the core's Mermaid; [`export`]),
 //! client previews and regeneration through the codegen's own planner and
 //! writer ([`preview`]), highlighting ([`highlight`]), watch ([`watch`])
 //! and persisted settings ([`settings`]).
@@ -29,6 +29,7 @@
 pub mod api;
 pub mod browse;
 pub mod error;
+pub mod export;
 pub mod highlight;
 pub mod layout;
 pub mod models;

@@ -672,3 +672,38 @@ pub struct ActivityView {
     /// The last regenerate.
     pub last_regenerate: Option<RegenerateSummary>,
 }
+
+/// What a graph export is written as.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// A standalone SVG of the view shown (styles inlined).
+    Svg,
+    /// The core's Mermaid flowchart of the whole graph (`mizan ir graph
+    /// --format mermaid`).
+    Mermaid,
+}
+
+/// A graph export: the file's text and how to name it.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct GraphExport {
+    /// Its format.
+    pub format: ExportFormat,
+    /// `mizan-graph.svg` or `mizan-graph.mmd`.
+    pub file_name: String,
+    /// `image/svg+xml` or `text/vnd.mermaid`.
+    pub media_type: String,
+    /// The file's contents.
+    pub text: String,
+}
+
+/// A graph export written into the project folder.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SavedExport {
+    /// Its format.
+    pub format: ExportFormat,
+    /// The absolute path written.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: i64,
+}

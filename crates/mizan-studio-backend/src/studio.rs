@@ -187,6 +187,16 @@ impl Studio {
 
     // ---- reading -------------------------------------------------------
 
+    /// The open project's folder.
+    pub fn root(&self) -> Result<PathBuf, StudioError> {
+        let state = lock(&self.state);
+        state
+            .project
+            .as_ref()
+            .map(|p| p.root.clone())
+            .ok_or(StudioError::NoProject)
+    }
+
     /// The shown snapshot and config, or why there is none.
     pub fn snapshot(&self) -> Result<(Arc<Snapshot>, Config), StudioError> {
         let state = lock(&self.state);

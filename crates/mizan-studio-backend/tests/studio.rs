@@ -11,6 +11,52 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+/// Exports: Mermaid is the core's own text (what `mizan ir graph --format
+/// mermaid` prints), SVG a standalone drawing of the view asked for, and
+/// the save variant writes it into the project folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_exports_mermaid_from_the_core_and_a_standalone_svg() {
+    let app = app();
+    let dir = example_copy();
+    app.call("open_project", json!({"path": dir.path()})).await.unwrap();
+    let text = std::fs::read_to_string(dir.path().join("api.kdl")).unwrap();
+    let ir = mizan_core::ir::parse(&text).unwrap();
+    let mermaid = app.ok("graph_export", json!({"format": "mermaid"})).await;
+    assert_eq!(mermaid["file_name"], "mizan-graph.mmd");
+    assert_eq!(mermaid["text"], InvalidationGraph::build(&ir).to_mermaid(&ir));
+
+    let svg = app.ok("graph_export", json!({"format": "svg"})).await;
+    let svg = svg["text"].as_str().unwrap();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
+    assert!(
+        svg.contains("<style>") && !svg.contains("var(--"),
+        "styles must be inlined"
+    );
+    let graph = app.fetch("graph", json!({})).await;
+    for n in graph["graph_view"]["nodes"].as_array().unwrap() {
+        let id = n["id"].as_str().unwrap();
+        assert!(svg.contains(&format!("data-id=\"{id}\"")), "{id} missing");
+    }
+    // A focused view exports only what it shows.
+    let focused = app
+        .ok("graph_export", json!({"format": "svg", "focus": "ctx:items"}))
+        .await;
+    let focused = focused["text"].as_str().unwrap();
+    assert!(focused.contains("data-id=\"fn:set_item_name\"") && !focused.contains("data-id=\"fn:rename\""));
+
+    let saved = app.ok("save_graph_export", json!({"format": "mermaid"})).await;
+    let path = dir.path().join("mizan-graph.mmd");
+    assert_eq!(saved["path"], path.display().to_string());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        mermaid["text"].as_str().unwrap()
+    );
+    // No context changes: nothing to refetch.
+    let call = app.call("save_graph_export", json!({"format": "svg"})).await.unwrap();
+    assert!(call.invalidate.is_empty());
+    assert!(dir.path().join("mizan-graph.svg").is_file());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_browse_graph_whatif_preview_regenerate() {
     let app = app();

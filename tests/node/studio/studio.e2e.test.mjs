@@ -163,6 +163,182 @@ test("the Clients tab lists what mizan generate would write, highlighted", async
   await page.getByTestId("graph").waitFor({ state: "visible" });
 });
 
+/** The `data-testid` of the focused element. */
+const focusedTestId = () => page.evaluate(() => document.activeElement?.dataset?.testid ?? null);
+
+/** Ids of the graph's nodes and edges marked as on the trace. */
+const tracedMarks = () =>
+  page.getByTestId("graph").locator('[data-trace="on"]').evaluateAll((els) => els.map((e) => e.dataset.id ?? e.dataset.edge).sort());
+
+test("Ctrl+K, `rena`, Enter selects rename everywhere; Escape gives the focus back", async () => {
+  await page.getByTestId("search").focus();
+  await page.keyboard.press("Control+k");
+  const palette = page.getByTestId("command-palette");
+  await palette.waitFor({ timeout: 5000 });
+  assert.equal(await focusedTestId(), "palette-input", "the palette's input takes the focus");
+  await page.getByTestId("palette-input").fill("rena");
+  const rows = palette.getByTestId("palette-item");
+  assert.equal(await rows.first().getAttribute("data-id"), "fn:rename");
+  assert.equal(await rows.first().getAttribute("aria-selected"), "true");
+  await page.screenshot({ path: join(shots, "studio-web-palette.png") });
+  await page.keyboard.press("Enter");
+  await palette.waitFor({ state: "detached", timeout: 5000 });
+  assert.equal(await page.getByTestId("inspector-name").innerText(), "rename");
+  const node = page.getByTestId("graph").locator('g[data-id="fn:rename"]');
+  assert.match((await node.getAttribute("class")) ?? "", /\bselected\b/);
+  const item = page.locator('[data-testid="mutation-item"][data-name="rename"]');
+  assert.match((await item.getAttribute("class")) ?? "", /\bselected\b/);
+  assert.equal(await focusedTestId(), "search", "the focus returns where it was");
+
+  // Empty query: the most recent selection first; arrows move; Esc closes.
+  await page.keyboard.press("Control+k");
+  await palette.waitFor();
+  assert.equal(await rows.first().getAttribute("data-id"), "fn:rename");
+  const ids = await rows.evaluateAll((els) => els.map((e) => e.dataset.id));
+  for (const id of ["cmd:regenerate", "cmd:toggle-watch", "cmd:fit", "cmd:toggle-full", "cmd:export-svg", "cmd:export-mermaid", "cmd:shortcuts", "cmd:open-project", "cmd:reload", "ctx:user", "type:Profile"]) {
+    assert.ok(ids.includes(id), `${id} missing from the palette`);
+  }
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await rows.nth(1).getAttribute("aria-selected"), "true");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await rows.last().getAttribute("aria-selected"), "true", "↑ on the first row wraps to the last");
+  await page.keyboard.press("Escape");
+  await palette.waitFor({ state: "detached", timeout: 5000 });
+  assert.equal(await focusedTestId(), "search");
+
+  // "Open another project…" turns the palette into a picker of recent
+  // projects (this one is the only one) and typed paths.
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("palette-input").fill("open another");
+  await page.keyboard.press("Enter");
+  await palette.and(page.locator('[data-mode="open-project"]')).waitFor({ timeout: 5000 });
+  const projects = await rows.evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.ok(projects.some((id) => id.startsWith("project:") && id.endsWith(project.split("/").pop())), `${projects}`);
+  await page.keyboard.press("Escape");
+  await palette.waitFor({ state: "detached", timeout: 5000 });
+  await page.evaluate(() => document.activeElement?.blur());
+});
+
+test("`?` shows every shortcut, never while typing; `/` focuses the search", async () => {
+  await page.keyboard.press("?");
+  const panel = page.getByTestId("shortcuts");
+  await panel.waitFor({ timeout: 5000 });
+  const text = await panel.innerText();
+  for (const words of ["Command palette", "Search the lists", "Select the previous / next visible item", "Focus the selection in the graph", "Zoom", "Fit"]) {
+    assert.ok(text.includes(words), `${words} missing from the shortcuts panel`);
+  }
+  await page.screenshot({ path: join(shots, "studio-web-shortcuts.png") });
+  await page.keyboard.press("Escape");
+  await panel.waitFor({ state: "detached", timeout: 5000 });
+
+  await page.keyboard.press("/");
+  assert.equal(await focusedTestId(), "search");
+  await page.keyboard.type("?");
+  assert.equal(await panel.count(), 0, "`?` typed into the search box opened the panel");
+  assert.equal(await page.getByTestId("search").inputValue(), "?");
+  await page.getByTestId("search").fill("");
+});
+
+test("↑/↓ in the search box move through the visible rows; Enter focuses in the graph", async () => {
+  const search = page.getByTestId("search");
+  await search.focus();
+  await search.fill("user");
+  const visible = await page.locator(".list[open] .list-item[data-id]").evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.ok(visible.length >= 2, `${visible}`);
+  // rename is still selected and not visible: ↓ starts at the first row.
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.getByTestId("inspector-name").innerText(), visible[0].split(":")[1]);
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.getByTestId("inspector-name").innerText(), visible[1].split(":")[1]);
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await page.getByTestId("inspector-name").innerText(), visible[0].split(":")[1]);
+  await page.keyboard.press("Enter");
+  const chip = page.getByTestId("graph-focus");
+  await chip.filter({ hasText: visible[0] }).waitFor({ timeout: 5000 });
+  await chip.locator("button").click();
+  await chip.waitFor({ state: "detached" });
+  await search.fill("");
+});
+
+test("trace from rename to the user context: steps with reasons, the path highlighted, then ended", async () => {
+  await page.locator('[data-testid="mutation-item"][data-name="rename"]').click();
+  await page.getByTestId("trace-to").click();
+  const palette = page.getByTestId("command-palette");
+  await palette.and(page.locator('[data-mode="trace"]')).waitFor({ timeout: 5000 });
+  await page.getByTestId("palette-input").fill("user");
+  await palette.locator('[data-testid="palette-item"][data-id="ctx:user"]').click();
+  const result = page.getByTestId("trace-result");
+  await result.and(page.locator('[data-found="true"]')).waitFor({ timeout: 5000 });
+  assert.equal(await result.getAttribute("data-directed"), "true");
+  const steps = result.getByTestId("trace-step");
+  const n = await steps.count();
+  assert.ok(n >= 1);
+  assert.equal(await steps.first().getAttribute("data-from"), "fn:rename");
+  assert.equal(await steps.last().getAttribute("data-to"), "ctx:user");
+  for (let i = 0; i < n; i++) {
+    assert.match(await steps.nth(i).innerText(), /declares|member/, "every step says why");
+  }
+  // The path, and only the path, is marked on the graph.
+  const path = await steps.evaluateAll((els) => els.flatMap((e) => [e.dataset.from, e.dataset.to, `${e.dataset.from}->${e.dataset.to}`]));
+  assert.deepEqual(await tracedMarks(), [...new Set(path)].sort());
+  await page.getByTestId("graph-trace").waitFor();
+  await page.screenshot({ path: join(shots, "studio-web-trace.png") });
+
+  // The other way round there is no directed path: said so, with the
+  // undirected one.
+  await page.getByTestId("context-item").and(page.locator('[data-name="user"]')).click();
+  await page.getByTestId("trace-to").click();
+  await page.getByTestId("palette-input").fill("rename");
+  await page.keyboard.press("Enter");
+  await result.and(page.locator('[data-directed="false"]')).waitFor({ timeout: 5000 });
+  assert.match(await page.getByTestId("trace-summary").innerText(), /does not reach/);
+  assert.ok((await tracedMarks()).includes("fn:rename"));
+
+  await page.getByTestId("trace-end").click();
+  await result.waitFor({ state: "detached" });
+  assert.deepEqual(await tracedMarks(), []);
+});
+
+test("Export Mermaid downloads exactly `mizan ir graph --format mermaid`", async () => {
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 10000 }), page.getByTestId("export-mermaid").click()]);
+  assert.equal(download.suggestedFilename(), "mizan-graph.mmd");
+  const text = readFileSync(await download.path(), "utf8");
+  const expected = execFileSync(cli, ["ir", "graph", "--format", "mermaid", kdl], { encoding: "utf8" });
+  assert.equal(text, expected);
+  await page.getByTestId("notice").filter({ hasText: "mizan-graph.mmd" }).waitFor({ timeout: 5000 });
+});
+
+test("Export SVG downloads a standalone SVG with every node shown", async () => {
+  // From the palette this time.
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("palette-input").fill("export svg");
+  assert.equal(await page.getByTestId("palette-item").first().getAttribute("data-id"), "cmd:export-svg");
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 10000 }), page.keyboard.press("Enter")]);
+  assert.equal(download.suggestedFilename(), "mizan-graph.svg");
+  const text = readFileSync(await download.path(), "utf8");
+  assert.ok(text.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), text.slice(0, 80));
+  assert.ok(text.includes("<style>") && !text.includes("var(--"), "styles are inlined");
+  const shown = (await page.getByTestId("graph").locator("g[data-node]").evaluateAll((els) => els.map((e) => e.dataset.id))).sort();
+  const file = join(shots, "studio-export.svg");
+  writeFileSync(file, text);
+  // It renders on its own (no stylesheet, no script) with the same nodes.
+  const alone = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await alone.goto(`file://${file}`);
+  const parsed = await alone.evaluate(() => ({
+    root: document.documentElement.localName,
+    errors: document.getElementsByTagName("parsererror").length,
+    ids: [...document.querySelectorAll("g[data-id]")].map((g) => g.dataset.id ?? g.getAttribute("data-id")),
+    fill: getComputedStyle(document.querySelector("g.node.context rect")).fill,
+  }));
+  assert.equal(parsed.root, "svg");
+  assert.equal(parsed.errors, 0);
+  assert.deepEqual(parsed.ids.sort(), shown);
+  assert.notEqual(parsed.fill, "rgb(0, 0, 0)", "the context boxes are styled");
+  await alone.screenshot({ path: join(shots, "studio-export-svg.png") });
+  await alone.close();
+});
+
 test("regenerate writes the files and mizan generate --check is then clean", async () => {
   const [before] = generateCheck();
   assert.equal(before, 1, "the fresh copy has no generated files yet");

@@ -25,6 +25,19 @@ pub struct ForgetRecentArgs {
     pub path: ::std::string::String,
 }
 
+/// Arguments of `graph_export`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct GraphExportArgs {
+    pub format: types::ExportFormat,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub focus: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub in_context: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub full: ::std::option::Option<bool>,
+}
+
 /// Arguments of `graph_view`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -42,6 +55,19 @@ pub struct GraphViewArgs {
 #[serde(crate = "::mizan_client::serde")]
 pub struct OpenProjectArgs {
     pub path: ::std::string::String,
+}
+
+/// Arguments of `save_graph_export`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct SaveGraphExportArgs {
+    pub format: types::ExportFormat,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub focus: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub in_context: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub full: ::std::option::Option<bool>,
 }
 
 /// Arguments of `set_watch`.
@@ -242,6 +268,14 @@ impl Client {
         self.kernel.call_as("forget_recent", args).await
     }
 
+    /// The graph as a file to share: `mermaid` is the core's flowchart of the
+    /// whole IR (exactly `mizan ir graph --format mermaid`); `svg` a standalone
+    /// drawing (styles inlined) of the view `focus` / `in_context` / `full`
+    /// select, as `graph_view` lays it out.
+    pub async fn graph_export(&self, args: &GraphExportArgs) -> ::std::result::Result<types::GraphExport, MizanError> {
+        self.kernel.call_as("graph_export", args).await
+    }
+
     /// The graph laid out: the full graph (small projects, or `full`), a
     /// node's ancestors and descendants (`focus`), a context with what reaches
     /// it (`in_context`), or the overview of a large graph.
@@ -308,6 +342,14 @@ impl Client {
     /// Reads the IR source again (a command source runs as a job).
     pub async fn reload(&self) -> ::std::result::Result<types::ProjectView, MizanError> {
         self.kernel.call_as("reload", &()).await
+    }
+
+    /// Writes `graph_export`'s file into the project folder
+    /// (`<project>/mizan-graph.svg` or `.mmd`, replacing it): the desktop
+    /// window's webview drops `<a download>` links, so it saves here instead.
+    /// Nothing the studio shows changes, so it affects no context.
+    pub async fn save_graph_export(&self, args: &SaveGraphExportArgs) -> ::std::result::Result<types::SavedExport, MizanError> {
+        self.kernel.call_as("save_graph_export", args).await
     }
 
     /// Turns watch on or off for the open project (persisted).

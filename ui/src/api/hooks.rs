@@ -417,6 +417,22 @@ pub fn use_forget_recent() -> Action<client::ForgetRecentArgs, ::std::result::Re
     })
 }
 
+/// The graph as a file to share: `mermaid` is the core's flowchart of the
+/// whole IR (exactly `mizan ir graph --format mermaid`); `svg` a standalone
+/// drawing (styles inlined) of the view `focus` / `in_context` / `full`
+/// select, as `graph_view` lays it out.
+///
+/// An action calling `graph_export`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_graph_export() -> Action<client::GraphExportArgs, ::std::result::Result<types::GraphExport, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::GraphExportArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.graph_export(&args).await }
+    })
+}
+
 /// The graph laid out: the full graph (small projects, or `full`), a
 /// node's ancestors and descendants (`focus`), a context with what reaches
 /// it (`in_context`), or the overview of a large graph.
@@ -575,6 +591,22 @@ pub fn use_reload() -> Action<(), ::std::result::Result<types::ProjectView, Miza
     Action::new_unsync(move |_: &()| {
         let client = client.clone();
         async move { client.reload().await }
+    })
+}
+
+/// Writes `graph_export`'s file into the project folder
+/// (`<project>/mizan-graph.svg` or `.mmd`, replacing it): the desktop
+/// window's webview drops `<a download>` links, so it saves here instead.
+/// Nothing the studio shows changes, so it affects no context.
+///
+/// An action calling `save_graph_export`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_save_graph_export() -> Action<client::SaveGraphExportArgs, ::std::result::Result<types::SavedExport, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::SaveGraphExportArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.save_graph_export(&args).await }
     })
 }
 

@@ -167,6 +167,19 @@ pub enum EdgeKind {
     Merges,
 }
 
+/// What a graph export is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum ExportFormat {
+    /// A standalone SVG of the view shown (styles inlined).
+    #[serde(rename = "svg")]
+    Svg,
+    /// The core's Mermaid flowchart of the whole graph (`mizan ir graph
+    /// --format mermaid`).
+    #[serde(rename = "mermaid")]
+    Mermaid,
+}
+
 /// A struct field.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -242,6 +255,20 @@ pub struct FunctionView {
     pub location: ::std::option::Option<SourceLocation>,
     /// Diagnostic codes about it.
     pub diagnostics: ::std::vec::Vec<::std::string::String>,
+}
+
+/// A graph export: the file's text and how to name it.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct GraphExport {
+    /// Its format.
+    pub format: ExportFormat,
+    /// `mizan-graph.svg` or `mizan-graph.mmd`.
+    pub file_name: ::std::string::String,
+    /// `image/svg+xml` or `text/vnd.mermaid`.
+    pub media_type: ::std::string::String,
+    /// The file's contents.
+    pub text: ::std::string::String,
 }
 
 /// The graph as the UI draws it.
@@ -598,6 +625,18 @@ pub struct RegenerateSummary {
     pub trigger: ::std::string::String,
     /// Why nothing was written, if so.
     pub error: ::std::option::Option<::std::string::String>,
+}
+
+/// A graph export written into the project folder.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct SavedExport {
+    /// Its format.
+    pub format: ExportFormat,
+    /// The absolute path written.
+    pub path: ::std::string::String,
+    /// Its size in bytes.
+    pub bytes: i64,
 }
 
 /// A line/column position in the IR text (1-based).

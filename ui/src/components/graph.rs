@@ -4,17 +4,20 @@
 //! ancestors and descendants. Selecting a mutation marks what it reaches
 //! (`data-highlight="invalidated|merged"`, from the what-if answer when
 //! there is one, else from its edges); selecting a context or function
-//! marks the mutations that reach it. Everything else is dimmed.
+//! marks the mutations that reach it. Everything else is dimmed. A trace
+//! (`ui.trace_view`) marks its path instead (`data-trace="on"` on its
+//! nodes and edges). The toolbar exports the view (SVG, Mermaid).
 
 use std::collections::{HashMap, HashSet};
 
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::api::{EdgeKind, GraphView, LayoutEdge, LayoutNode, NodeKind};
+use crate::api::{EdgeKind, GraphView, LayoutEdge, LayoutNode, NodeKind, TraceView};
+use crate::components::export::ExportButtons;
 use crate::components::viewport::ViewBox;
 use crate::pages::workspace::use_workspace;
-use crate::state::use_ui;
+use crate::state::{name_of, use_ui};
 
 /// Fitting never magnifies beyond this (pixels per drawing unit).
 const MAX_FIT_SCALE: f64 = 1.25;
@@ -121,6 +124,34 @@ fn marks(g: &GraphView, selected: &str, whatif: Option<&[(String, String)]>) -> 
     m
 }
 
+/// The nodes and edges (as drawn: source, target) of a trace's path.
+#[derive(Clone, Default, PartialEq)]
+struct TraceMarks {
+    nodes: HashSet<String>,
+    edges: HashSet<(String, String)>,
+}
+
+impl TraceMarks {
+    fn active(&self) -> bool {
+        !self.nodes.is_empty()
+    }
+}
+
+fn trace_marks(t: &TraceView) -> TraceMarks {
+    let mut m = TraceMarks::default();
+    if !t.found {
+        return m;
+    }
+    m.nodes.insert(t.from.clone());
+    m.nodes.insert(t.to.clone());
+    for s in &t.steps {
+        m.nodes.insert(s.from.clone());
+        m.nodes.insert(s.to.clone());
+        m.edges.insert((s.from.clone(), s.to.clone()));
+    }
+    m
+}
+
 /// The SVG path of an edge's polyline.
 fn edge_path(e: &LayoutEdge) -> String {
     let mut d = String::new();
@@ -198,6 +229,15 @@ pub fn Graph() -> impl IntoView {
         }
     });
 
+    // Fit when a command asks (the palette's "Fit graph").
+    Effect::new(move |previous: Option<u64>| {
+        let n = ui.fit.get();
+        if previous.is_some_and(|p| p != n) {
+            fit();
+        }
+        n
+    });
+
     // Bring the selection into view when a list or a diagnostic selects.
     Effect::new(move |_| {
         ui.reveal.track();
@@ -226,6 +266,8 @@ pub fn Graph() -> impl IntoView {
             _ => Marks::default(),
         })
     });
+
+    let traced = Memo::new(move |_| ui.trace_view.with(|t| t.as_ref().map(trace_marks).unwrap_or_default()));
 
     // Dragging: where it started, and whether it moved (then the click
     // that ends it selects nothing).
@@ -280,7 +322,9 @@ pub fn Graph() -> impl IntoView {
             "ArrowUp" => view_box.set(ViewBox { y: vb.y - step, ..vb }),
             "ArrowDown" => view_box.set(ViewBox { y: vb.y + step, ..vb }),
             "Escape" => {
-                if ui.focus.get_untracked().is_some() {
+                if ui.trace.get_untracked().is_some() {
+                    ui.end_trace();
+                } else if ui.focus.get_untracked().is_some() {
                     ui.focus.set(None);
                 } else {
                     ui.selected.set(None);
@@ -362,6 +406,20 @@ pub fn Graph() -> impl IntoView {
                             }
                         })
                 }}
+                {move || {
+                    ui.trace
+                        .get()
+                        .map(|(from, to)| {
+                            view! {
+                                <span class="chip trace-chip" data-testid="graph-trace">
+                                    "Trace: " <span class="mono">{format!("{} → {}", name_of(&from), name_of(&to))}</span>
+                                    <button class="chip-close" title="End the trace (Esc)" on:click=move |_| ui.end_trace()>
+                                        "×"
+                                    </button>
+                                </span>
+                            }
+                        })
+                }}
                 <span class="spacer"></span>
                 <Legend/>
             </div>
@@ -377,6 +435,7 @@ pub fn Graph() -> impl IntoView {
                 on:mouseleave=on_up
                 on:keydown=on_key
             >
+                <ExportButtons/>
                 {move || {
                     error()
                         .filter(|_| graph.with(|g| g.is_none()))
@@ -392,7 +451,8 @@ pub fn Graph() -> impl IntoView {
                 <svg
                     data-testid="graph"
                     class="graph"
-                    class:has-selection=move || marks.with(|m| m.active)
+                    class:has-selection=move || marks.with(|m| m.active) && !traced.with(TraceMarks::active)
+                    class:has-trace=move || traced.with(TraceMarks::active)
                     viewBox=move || view_box.get().attr()
                     preserveAspectRatio="xMidYMid meet"
                     on:click=move |_| {
@@ -423,7 +483,7 @@ pub fn Graph() -> impl IntoView {
                         {move || {
                             graph
                                 .get()
-                                .map(|g| g.edges.into_iter().map(|e| view! { <Edge edge=e marks=marks/> }).collect_view())
+                                .map(|g| g.edges.into_iter().map(|e| view! { <Edge edge=e marks=marks traced=traced/> }).collect_view())
                         }}
                     </g>
                     <g class="nodes">
@@ -433,7 +493,7 @@ pub fn Graph() -> impl IntoView {
                                 .map(|g| {
                                     g.nodes
                                         .into_iter()
-                                        .map(|n| view! { <Node node=n marks=marks moved=moved/> })
+                                        .map(|n| view! { <Node node=n marks=marks traced=traced moved=moved/> })
                                         .collect_view()
                                 })
                         }}
@@ -446,15 +506,18 @@ pub fn Graph() -> impl IntoView {
 
 /// One edge: its line, arrow and label.
 #[component]
-fn Edge(edge: LayoutEdge, marks: Memo<Marks>) -> impl IntoView {
+fn Edge(edge: LayoutEdge, marks: Memo<Marks>, traced: Memo<TraceMarks>) -> impl IntoView {
     let kind = edge_kind_name(edge.kind);
     let key = (edge.from.clone(), edge.to.clone());
+    let trace_key = key.clone();
     let lit = move || marks.with(|m| m.edges.contains(&key));
+    let on_trace = move || traced.with(|t| t.edges.contains(&trace_key)).then_some("on");
     let label = edge_label(&edge);
     view! {
         <g
             class=format!("edge {kind}")
             class:lit=lit
+            data-trace=on_trace
             data-edge=format!("{}->{}", edge.from, edge.to)
             data-kind=kind
         >
@@ -473,7 +536,7 @@ fn Edge(edge: LayoutEdge, marks: Memo<Marks>) -> impl IntoView {
 
 /// One node box.
 #[component]
-fn Node(node: LayoutNode, marks: Memo<Marks>, moved: StoredValue<bool>) -> impl IntoView {
+fn Node(node: LayoutNode, marks: Memo<Marks>, traced: Memo<TraceMarks>, moved: StoredValue<bool>) -> impl IntoView {
     let ui = use_ui();
     let kind = node_kind_name(node.kind);
     let id = node.id.clone();
@@ -481,7 +544,12 @@ fn Node(node: LayoutNode, marks: Memo<Marks>, moved: StoredValue<bool>) -> impl 
         (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
     let highlight = move || marks.with(|m| m.reached.get(&id_mark).copied());
     let is_source = move || marks.with(|m| m.sources.contains(&id_src));
+    let id_trace = id.clone();
+    let on_trace = move || traced.with(|t| t.nodes.contains(&id_trace));
     let dim = move || {
+        if traced.with(TraceMarks::active) {
+            return traced.with(|t| !t.nodes.contains(&id_dim));
+        }
         marks.with(|m| m.active && !m.reached.contains_key(&id_dim) && !m.sources.contains(&id_dim))
             && !ui.is_selected(&id_dim)
     };
@@ -510,6 +578,7 @@ fn Node(node: LayoutNode, marks: Memo<Marks>, moved: StoredValue<bool>) -> impl 
             data-kind=kind
             data-id=id
             data-highlight=highlight
+            data-trace=move || on_trace().then_some("on")
             transform=format!("translate({:.1} {:.1})", node.x, node.y)
             on:click=move |ev| {
                 ev.stop_propagation();

@@ -1,12 +1,14 @@
 //! The right pane: details of the selection (a context, a function, a
 //! mutation with its what-if, a type), or the project's overview with what
-//! `mizan generate` would write when nothing is selected.
+//! `mizan generate` would write when nothing is selected. A trace in
+//! progress shows above it (`trace.rs`).
 
 use leptos::prelude::*;
 
 use crate::api::{ContextView, FunctionView, MutationView, SourceLocation, TypeView};
 use crate::app::use_app;
 use crate::components::top_bar::folder_name;
+use crate::components::trace::{TraceButton, TracePanel};
 use crate::components::whatif::WhatIf;
 use crate::pages::workspace::use_workspace;
 use crate::state::{CenterTab, ctx_id, fn_id, name_of, use_ui};
@@ -47,6 +49,7 @@ pub fn Inspector() -> impl IntoView {
     });
     view! {
         <div class="inspector" data-testid="inspector">
+            <TracePanel/>
             {move || match panel.get() {
                 None => view! { <ProjectOverview/> }.into_any(),
                 Some((Panel::Context, name)) => view! { <ContextPanel name=name/> }.into_any(),
@@ -84,9 +87,18 @@ fn location_text(location: Option<SourceLocation>) -> Option<String> {
 /// The panel header: kind, name, location, doc.
 #[component]
 fn Header(kind: &'static str, name: String, doc: Option<String>, location: Option<SourceLocation>) -> impl IntoView {
+    // Graph nodes can be traced; types are not in the graph.
+    let node = match kind {
+        "context" => Some(ctx_id(&name)),
+        "type" => None,
+        _ => Some(fn_id(&name)),
+    };
     view! {
         <header class=format!("panel-header kind-{kind}")>
-            <div class="panel-kind">{kind}</div>
+            <div class="panel-kind-row">
+                <div class="panel-kind">{kind}</div>
+                {node.map(|id| view! { <TraceButton id=id/> })}
+            </div>
             <h2 class="panel-name mono" data-testid="inspector-name">{name}</h2>
             {location_text(location).map(|l| view! { <div class="panel-location mono muted">{l}</div> })}
             {doc.map(|d| view! { <p class="panel-doc">{d}</p> })}

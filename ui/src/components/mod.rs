@@ -2,12 +2,16 @@
 
 pub mod clients;
 pub mod diagnostics;
+pub mod export;
 pub mod graph;
 pub mod inspector;
 pub mod job;
 pub mod json;
+pub mod palette;
+pub mod shortcuts;
 pub mod sidebar;
 pub mod status_bar;
 pub mod top_bar;
+pub mod trace;
 pub mod viewport;
 pub mod whatif;

@@ -1,13 +1,15 @@
 //! The left pane: the search box and the lists (contexts, mutations,
 //! functions, types). Clicking an item selects it everywhere (graph,
-//! inspector); the graph's selection highlights it here.
+//! inspector); the graph's selection highlights it here. ↑/↓ (in the
+//! search box or on a row) move the selection through the visible rows,
+//! Enter focuses it in the graph (`keys.rs` decides; `/` is global).
 
-use leptos::ev;
-use leptos::html::Input;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::api::{BrowseData, NodeKind};
 use crate::fuzzy;
+use crate::keys::{self, ListKey, Press};
 use crate::pages::workspace::use_workspace;
 use crate::state::{ItemId, ctx_id, fn_id, type_id, use_ui};
 
@@ -127,24 +129,56 @@ impl Section {
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let ui = use_ui();
-    let search: NodeRef<Input> = NodeRef::new();
-    // `/` focuses the search (unless typing somewhere already).
-    let handle = window_event_listener(ev::keydown, move |e| {
-        let typing = e
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"));
-        if e.key() == "/" && !typing {
-            e.prevent_default();
-            if let Some(input) = search.get() {
-                let _ = input.focus();
+    let on_key = move |e: web_sys::KeyboardEvent| {
+        let key = e.key();
+        let press = Press {
+            key: &key,
+            ctrl: e.ctrl_key(),
+            meta: e.meta_key(),
+            alt: e.alt_key(),
+        };
+        let Some(action) = keys::list_key(&press) else {
+            return;
+        };
+        let target = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+        let on_row = target.as_ref().and_then(|t| t.get_attribute("data-id"));
+        let Some(lists) = target.as_ref().and_then(|t| t.closest(".sidebar").ok().flatten()) else {
+            return;
+        };
+        match action {
+            ListKey::Enter => {
+                // A row's own Enter also clicks (selects) it.
+                if let Some(id) = on_row.or_else(|| ui.selected.get_untracked()) {
+                    e.prevent_default();
+                    ui.select(id.clone());
+                    ui.focus.set(Some(id));
+                }
+            }
+            ListKey::Down | ListKey::Up => {
+                e.prevent_default();
+                let rows = visible_rows(&lists);
+                let ids: Vec<String> = rows.iter().filter_map(|r| r.get_attribute("data-id")).collect();
+                let current = ui.selected.get_untracked();
+                if let Some(next) = keys::step(&ids, current.as_deref(), action == ListKey::Down) {
+                    let next = next.to_owned();
+                    ui.select(next.clone());
+                    if let Some(row) = rows
+                        .iter()
+                        .find(|r| r.get_attribute("data-id").as_deref() == Some(&next))
+                    {
+                        if on_row.is_some() {
+                            let _ = row.focus();
+                        } else {
+                            row.scroll_into_view_with_bool(false);
+                        }
+                    }
+                }
             }
         }
-    });
-    on_cleanup(move || handle.remove());
+    };
 
     view! {
-        <div class="sidebar">
+        <div class="sidebar" on:keydown=on_key>
             <div class="search-wrap">
                 <input
                     class="input search"
@@ -152,7 +186,6 @@ pub fn Sidebar() -> impl IntoView {
                     type="search"
                     placeholder="Search   /"
                     aria-label="Search functions, contexts, mutations and types"
-                    node_ref=search
                     prop:value=move || ui.query.get()
                     on:input=move |ev| ui.query.set(event_target_value(&ev))
                     on:keydown=move |ev| {
@@ -170,6 +203,17 @@ pub fn Sidebar() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// The rows shown (in open lists, in screen order).
+fn visible_rows(sidebar: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    let Ok(found) = sidebar.query_selector_all(".list[open] .list-item[data-id]") else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|i| found.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
 }
 
 /// One collapsible list.
@@ -215,6 +259,7 @@ fn List(section: Section) -> impl IntoView {
                                     class:selected=move || ui.is_selected(&id)
                                     data-testid=section.testid()
                                     data-name=row.name.clone()
+                                    data-id=row.id.clone()
                                     on:click=move |_| ui.select(select_id.clone())
                                 >
                                     <span class="item-glyph" aria-hidden="true"></span>
