@@ -17,6 +17,18 @@ pub struct Press<'a> {
     pub alt: bool,
 }
 
+impl<'a> Press<'a> {
+    /// The press of `event`, whose `key()` the caller holds in `key`.
+    pub fn of(event: &web_sys::KeyboardEvent, key: &'a str) -> Self {
+        Press {
+            key,
+            ctrl: event.ctrl_key(),
+            meta: event.meta_key(),
+            alt: event.alt_key(),
+        }
+    }
+}
+
 /// A global shortcut.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shortcut {

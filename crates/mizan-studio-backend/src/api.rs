@@ -227,7 +227,17 @@ pub async fn graph_export(
     in_context: Option<String>,
     full: Option<bool>,
 ) -> Result<GraphExport, MizanError> {
-    let studio = studio(req)?;
+    export_view(studio(req)?, format, focus, in_context, full).await
+}
+
+/// The export of the view `focus` / `in_context` / `full` select.
+async fn export_view(
+    studio: &Studio,
+    format: ExportFormat,
+    focus: Option<String>,
+    in_context: Option<String>,
+    full: Option<bool>,
+) -> Result<GraphExport, MizanError> {
     let (snapshot, _) = studio.snapshot().map_err(fail)?;
     let view = studio
         .graph(focus, in_context, full.unwrap_or(false))
@@ -249,12 +259,7 @@ pub async fn save_graph_export(
     full: Option<bool>,
 ) -> Result<SavedExport, MizanError> {
     let studio = studio(req)?;
-    let (snapshot, _) = studio.snapshot().map_err(fail)?;
-    let view = studio
-        .graph(focus, in_context, full.unwrap_or(false))
-        .await
-        .map_err(fail)?;
-    let file = export::export(&snapshot, format, &view);
+    let file = export_view(studio, format, focus, in_context, full).await?;
     let path = studio.root().map_err(fail)?.join(&file.file_name);
     std::fs::write(&path, &file.text).map_err(|e| fail(StudioError::io(&path, e)))?;
     Ok(SavedExport {

@@ -7,6 +7,7 @@
 //!
 //! Pure: snapshot or view in, text out. The UI never builds either itself.
 
+use crate::highlight::escape;
 use crate::models::{EdgeKind, ExportFormat, GraphExport, GraphView, LayoutEdge, LayoutNode, NodeKind};
 use crate::project::Snapshot;
 use std::fmt::Write as _;
@@ -178,21 +179,6 @@ fn node(out: &mut String, n: &LayoutNode) {
     out.push_str("</g>\n");
 }
 
-/// Text and attribute values in XML.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
@@ -200,6 +186,7 @@ mod tests {
 
     #[test]
     fn names_are_escaped() {
-        assert_eq!(escape(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c&apos;");
+        // Attribute values are double-quoted: `'` may stay.
+        assert_eq!(escape(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c'");
     }
 }

@@ -24,12 +24,7 @@ pub fn Keymap() -> impl IntoView {
     let ui = use_ui();
     let handle = window_event_listener(ev::keydown, move |e| {
         let key = e.key();
-        let press = Press {
-            key: &key,
-            ctrl: e.ctrl_key(),
-            meta: e.meta_key(),
-            alt: e.alt_key(),
-        };
+        let press = Press::of(&e, &key);
         let palette_open = ui.palette.get_untracked().is_some();
         let overlay = palette_open || ui.shortcuts.get_untracked();
         let Some(shortcut) = keys::decide(&press, typing_in(&e), overlay) else {

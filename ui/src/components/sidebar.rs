@@ -131,12 +131,7 @@ pub fn Sidebar() -> impl IntoView {
     let ui = use_ui();
     let on_key = move |e: web_sys::KeyboardEvent| {
         let key = e.key();
-        let press = Press {
-            key: &key,
-            ctrl: e.ctrl_key(),
-            meta: e.meta_key(),
-            alt: e.alt_key(),
-        };
+        let press = Press::of(&e, &key);
         let Some(action) = keys::list_key(&press) else {
             return;
         };
