@@ -135,8 +135,8 @@ impl Commands {
             Command::FitGraph => ui.fit.update(|n| *n += 1),
             Command::ToggleClients => ui.tab.update(|t| {
                 *t = match t {
-                    CenterTab::Graph => CenterTab::Clients,
                     CenterTab::Clients => CenterTab::Graph,
+                    CenterTab::Graph | CenterTab::Source => CenterTab::Clients,
                 }
             }),
             Command::ToggleFull => {

@@ -43,6 +43,8 @@ pub enum CenterTab {
     Graph,
     /// What `mizan generate` would write.
     Clients,
+    /// The IR source.
+    Source,
 }
 
 /// What the command palette is open for.
@@ -79,6 +81,8 @@ pub struct Ui {
     pub tab: RwSignal<CenterTab>,
     /// The graph shows only this context with what reaches it.
     pub context_filter: RwSignal<Option<String>>,
+    /// The IR source line an inspector location points at.
+    pub source_line: RwSignal<Option<i64>>,
     /// Recently selected items, most recent first (the palette's order
     /// when its query is empty).
     pub recent: RwSignal<Vec<ItemId>>,
@@ -116,6 +120,7 @@ impl Ui {
             whatif: RwSignal::new(None),
             tab: RwSignal::new(CenterTab::Graph),
             context_filter: RwSignal::new(None),
+            source_line: RwSignal::new(None),
             recent: RwSignal::new(Vec::new()),
             palette: RwSignal::new(None),
             shortcuts: RwSignal::new(false),

@@ -25,6 +25,13 @@ function irGraph() {
   return JSON.parse(execFileSync(cli, ["ir", "graph", "--format", "json", kdl], { encoding: "utf8" }));
 }
 
+/** The lines `mizan ir check` reports diagnostics with `code` on. */
+function irCheckLines(code) {
+  const r = spawnSync(cli, ["ir", "check", kdl], { encoding: "utf8" });
+  const out = `${r.stdout}${r.stderr}`;
+  return [...out.matchAll(new RegExp(`:(\\d+):\\d+: \\w+\\[${code}\\]`, "g"))].map((m) => m[1]);
+}
+
 /** `mizan generate --check` in the project: [exit status, output]. */
 function generateCheck() {
   const r = spawnSync(cli, ["generate", "--check"], { cwd: project, encoding: "utf8" });
@@ -107,6 +114,32 @@ test("selecting rename highlights what it invalidates; what-if resolves user;use
   const result = JSON.parse(await page.getByTestId("whatif-result").innerText());
   assert.deepEqual(result, { invalidate: [{ context: "user", params: { user_id: 5 } }], merge: [] });
   await page.screenshot({ path: join(shots, "studio-web-whatif.png") });
+});
+
+test("an inspector location opens the IR source at that line, diagnostics marked", async () => {
+  // rename is selected (the previous step).
+  const link = page.getByTestId("source-link");
+  const [, line] = (await link.innerText()).match(/:(\d+):\d+$/);
+  await link.click();
+  const pointed = page.getByTestId("source-pointed");
+  await pointed.waitFor({ timeout: 5000 });
+  assert.equal(await pointed.getAttribute("data-line"), line);
+  const text = await page.getByTestId("source-view").locator("code").innerText();
+  assert.match(text.split("\n")[Number(line) - 1], /function rename\b/);
+  // Highlighted, and the theme applies: strings are not the text colour.
+  const colours = await page.getByTestId("source-view").evaluate((view) => {
+    const code = view.querySelector("code");
+    const string = view.querySelector('code span[class*="hl-string"]');
+    return string && [getComputedStyle(code).color, getComputedStyle(string).color];
+  });
+  assert.ok(colours, "no highlighted string in the IR source");
+  assert.notEqual(colours[1], colours[0], "the highlight theme is not applied");
+  // The example's one warning (never-invalidated) marks its line.
+  const warning = irCheckLines("never-invalidated");
+  assert.ok(warning.length > 0);
+  for (const l of warning) await page.locator(`.line-mark.warning[data-line="${l}"]`).waitFor({ timeout: 5000 });
+  await page.screenshot({ path: join(shots, "studio-web-source.png") });
+  await page.locator('[data-testid="center-tab"][data-tab="graph"]').click();
 });
 
 test("selecting a context marks the mutations that reach it", async () => {

@@ -124,7 +124,6 @@ pub fn Clients() -> impl IntoView {
 
     view! {
         <div class="clients" data-testid="clients">
-            <ThemeStyle/>
             <div class="clients-body">
                 {move || match plan.get() {
                     None => view! { <div class="file-tree"><div class="skeleton"></div></div> }.into_any(),
@@ -387,9 +386,10 @@ fn diff_view(hunks: &[DiffHunk]) -> impl IntoView + use<> {
     }
 }
 
-/// The highlighting theme (light and dark, from the backend), once.
+/// The highlighting theme (light and dark, from the backend), once per
+/// workspace (the Clients and Source tabs use it).
 #[component]
-fn ThemeStyle() -> impl IntoView {
+pub fn ThemeStyle() -> impl IntoView {
     let theme = api::use_theme_context();
     move || {
         theme.data.get().map(|t| {

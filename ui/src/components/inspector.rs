@@ -100,7 +100,25 @@ fn Header(kind: &'static str, name: String, doc: Option<String>, location: Optio
                 {node.map(|id| view! { <TraceButton id=id/> })}
             </div>
             <h2 class="panel-name mono" data-testid="inspector-name">{name}</h2>
-            {location_text(location).map(|l| view! { <div class="panel-location mono muted">{l}</div> })}
+            {location
+                .clone()
+                .zip(location_text(location))
+                .map(|(at, text)| {
+                    let ui = use_ui();
+                    view! {
+                        <button
+                            class="link panel-location mono"
+                            data-testid="source-link"
+                            title="Show this line of the IR"
+                            on:click=move |_| {
+                                ui.source_line.set(Some(at.line));
+                                ui.tab.set(CenterTab::Source);
+                            }
+                        >
+                            {text}
+                        </button>
+                    }
+                })}
             {doc.map(|d| view! { <p class="panel-doc">{d}</p> })}
         </header>
     }

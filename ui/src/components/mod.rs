@@ -10,6 +10,7 @@ pub mod json;
 pub mod palette;
 pub mod shortcuts;
 pub mod sidebar;
+pub mod source;
 pub mod status_bar;
 pub mod top_bar;
 pub mod trace;

@@ -6,12 +6,13 @@ use leptos::prelude::*;
 
 use crate::api::{self, ContextState, GraphParams};
 use crate::app::use_app;
-use crate::components::clients::Clients;
+use crate::components::clients::{Clients, ThemeStyle};
 use crate::components::diagnostics::Problems;
 use crate::components::graph::Graph;
 use crate::components::inspector::Inspector;
 use crate::components::job::JobPanel;
 use crate::components::sidebar::Sidebar;
+use crate::components::source::SourceView;
 use crate::state::{CenterTab, use_ui};
 
 /// Contexts of the open project, mounted while the workspace shows.
@@ -71,6 +72,7 @@ pub fn Workspace() -> impl IntoView {
                 <Sidebar/>
             </aside>
             <section class="pane center">
+                <ThemeStyle/>
                 <CenterTabs/>
                 <JobPanel/>
                 // The graph stays mounted behind the Clients tab: its zoom
@@ -82,6 +84,11 @@ pub fn Workspace() -> impl IntoView {
                 <Show when=move || ui.tab.get() == CenterTab::Clients>
                     <div class="tab-body" role="tabpanel" aria-label="Generated clients">
                         <Clients/>
+                    </div>
+                </Show>
+                <Show when=move || ui.tab.get() == CenterTab::Source>
+                    <div class="tab-body" role="tabpanel" aria-label="IR source">
+                        <SourceView/>
                     </div>
                 </Show>
             </section>
@@ -108,6 +115,7 @@ fn CenterTabs() -> impl IntoView {
         let name = match which {
             CenterTab::Graph => "graph",
             CenterTab::Clients => "clients",
+            CenterTab::Source => "source",
         };
         view! {
             <button
@@ -134,6 +142,7 @@ fn CenterTabs() -> impl IntoView {
         <nav class="center-tabs" role="tablist">
             {tab(CenterTab::Graph, "Graph", "What invalidates what")}
             {tab(CenterTab::Clients, "Clients", "What mizan generate would write, with diffs against disk")}
+            {tab(CenterTab::Source, "Source", "The IR, with its diagnostics' lines marked")}
         </nav>
     }
 }
