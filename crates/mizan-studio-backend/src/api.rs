@@ -23,6 +23,10 @@ pub struct ProjectCtx;
 /// The invalidation graph, laid out.
 #[mizan::context("graph")]
 pub struct GraphCtx;
+/// The IR source text, highlighted (its own context: it is large, and
+/// only the Source tab reads it).
+#[mizan::context("source")]
+pub struct SourceCtx;
 /// The path between two graph nodes.
 #[mizan::context("trace")]
 pub struct TraceCtx;
@@ -62,7 +66,7 @@ pub async fn project_info(req: &RequestHandle<'_>) -> Result<ProjectView, MizanE
 }
 
 /// The IR text: the last load attempt and the one on screen, highlighted.
-#[mizan::client(context = ProjectCtx, cache = false)]
+#[mizan::client(context = SourceCtx, cache = false)]
 pub async fn ir_source(req: &RequestHandle<'_>) -> Result<IrSource, MizanError> {
     Ok(studio(req)?.ir_source())
 }
@@ -273,14 +277,14 @@ pub async fn save_graph_export(
 
 /// Opens a project folder (or the one below it holding `mizan.toml`;
 /// several: lists them and opens nothing).
-#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenOutcome, MizanError> {
     let studio = studio(req)?;
     studio.open(std::path::Path::new(&path)).await.map_err(fail)
 }
 
 /// Reads the IR source again (a command source runs as a job).
-#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn reload(req: &RequestHandle<'_>) -> Result<ProjectView, MizanError> {
     let studio = studio(req)?;
     studio.snapshot().map(|_| ()).or_else(|e| match e {

@@ -29,8 +29,9 @@ use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
 /// Every context of the studio's IR (what a reload may change).
-pub const ALL_CONTEXTS: [&str; 9] = [
+pub const ALL_CONTEXTS: [&str; 10] = [
     "project",
+    "source",
     "graph",
     "trace",
     "browse",
@@ -128,6 +129,8 @@ pub struct Studio {
     runtime: tokio::runtime::Handle,
     highlighter: OnceLock<Highlighter>,
     layouts: Mutex<(u64, HashMap<Selection, Arc<GraphView>>)>,
+    /// The last IR text highlighted, and its HTML.
+    source_html: Mutex<Option<(String, String)>>,
     watcher: Mutex<Option<Watcher>>,
     /// Serialises reloads (a watched save during a job waits for it).
     reload_lock: tokio::sync::Mutex<()>,
@@ -160,6 +163,7 @@ impl Studio {
             runtime: tokio::runtime::Handle::current(),
             highlighter: OnceLock::new(),
             layouts: Mutex::new((0, HashMap::new())),
+            source_html: Mutex::new(None),
             watcher: Mutex::new(None),
             reload_lock: tokio::sync::Mutex::new(()),
         })
@@ -289,7 +293,18 @@ impl Studio {
                 ),
             }
         };
-        let html = shown.as_deref().map(|t| self.highlighter().html("ir.kdl", t));
+        let html = shown.as_deref().map(|t| {
+            // Highlighting a 2,000-function IR takes a while: once per text.
+            let mut cache = lock(&self.source_html);
+            match &*cache {
+                Some((text, html)) if text.as_str() == t => html.clone(),
+                _ => {
+                    let html = self.highlighter().html("ir.kdl", t);
+                    *cache = Some((t.to_owned(), html.clone()));
+                    html
+                }
+            }
+        });
         IrSource {
             path,
             text,

@@ -185,12 +185,18 @@ pub struct PreviewFileData {
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct ProjectData {
-    /// The IR text: the last load attempt and the one on screen, highlighted.
-    pub ir_source: types::IrSource,
     /// The open project (`state: closed` when none).
     pub project_info: types::ProjectView,
     /// Recently opened projects, most recent first (persisted).
     pub recent_projects: ::std::vec::Vec<types::RecentProject>,
+}
+
+/// Data of context `source`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct SourceData {
+    /// The IR text: the last load attempt and the one on screen, highlighted.
+    pub ir_source: types::IrSource,
 }
 
 /// Data of context `theme`: one field per member.
@@ -415,6 +421,12 @@ impl Client {
     /// this instance sees the new data.
     pub async fn fetch_project_context(&self) -> ::std::result::Result<ProjectData, MizanError> {
         self.kernel.fetch_as("project", &()).await
+    }
+
+    /// Fetches context `source` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_source_context(&self) -> ::std::result::Result<SourceData, MizanError> {
+        self.kernel.fetch_as("source", &()).await
     }
 
     /// Fetches context `theme` now (with retries); every subscriber of

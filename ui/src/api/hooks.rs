@@ -298,13 +298,6 @@ pub fn use_project_context() -> ContextState<client::ProjectData> {
 }
 
 impl ContextState<client::ProjectData> {
-    /// Member `ir_source` of the data, as its own signal.
-    #[allow(clippy::clone_on_copy)]
-    pub fn ir_source(&self) -> Signal<Option<types::IrSource>> {
-        let data = self.data;
-        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.ir_source.clone())))
-    }
-
     /// Member `project_info` of the data, as its own signal.
     #[allow(clippy::clone_on_copy)]
     pub fn project_info(&self) -> Signal<Option<types::ProjectView>> {
@@ -317,6 +310,24 @@ impl ContextState<client::ProjectData> {
     pub fn recent_projects(&self) -> Signal<Option<::std::vec::Vec<types::RecentProject>>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.recent_projects.clone())))
+    }
+}
+
+/// The IR source text, highlighted (its own context: it is large, and
+/// only the Source tab reads it).
+///
+/// Mounts context `source` and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_source_context() -> ContextState<client::SourceData> {
+    use_context_state("source", Signal::stored(()))
+}
+
+impl ContextState<client::SourceData> {
+    /// Member `ir_source` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn ir_source(&self) -> Signal<Option<types::IrSource>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.ir_source.clone())))
     }
 }
 

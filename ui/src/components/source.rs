@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use leptos::html::Div;
 use leptos::prelude::*;
 
+use crate::api;
 use crate::app::use_app;
 use crate::pages::workspace::use_workspace;
 use crate::state::use_ui;
@@ -32,7 +33,8 @@ pub fn SourceView() -> impl IntoView {
     let ui = use_ui();
     let app = use_app();
     let views = use_workspace();
-    let source = Memo::new(move |_| app.project.data.with(|d| d.as_ref().map(|d| d.ir_source.clone())));
+    let source_view = api::use_source_context();
+    let source = Memo::new(move |_| source_view.data.with(|d| d.as_ref().map(|d| d.ir_source.clone())));
     let path = move || {
         app.project
             .data
