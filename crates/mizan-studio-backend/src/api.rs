@@ -44,6 +44,9 @@ pub struct ActivityCtx;
 /// CSS of the highlighting.
 #[mizan::context("theme")]
 pub struct ThemeCtx;
+/// What the window lends the studio (folder picker, drops) and the last drop.
+#[mizan::context("shell")]
+pub struct ShellCtx;
 
 fn studio<'a>(req: &RequestHandle<'a>) -> Result<&'a Arc<Studio>, MizanError> {
     req.state::<Arc<Studio>>()
@@ -163,7 +166,22 @@ pub async fn highlight_theme(_req: &RequestHandle<'_>) -> HighlightTheme {
     HighlightTheme { light_css, dark_css }
 }
 
+/// What the window around the studio offers: a folder picker and drops
+/// in the desktop app, neither in web mode; the last drop's outcome.
+#[mizan::client(context = ShellCtx, cache = false)]
+pub async fn shell_view(req: &RequestHandle<'_>) -> Result<ShellView, MizanError> {
+    Ok(studio(req)?.shell_view())
+}
+
 // ---- calls -------------------------------------------------------------
+
+/// The UI reports that it painted `stage` (`shell`, `content`): with
+/// `MIZAN_STUDIO_TIMING` set the app prints the time since it started
+/// (`scripts/bench-studio`); otherwise nothing happens. True when timed.
+#[mizan::client]
+pub async fn ui_painted(req: &RequestHandle<'_>, stage: String) -> Result<bool, MizanError> {
+    Ok(studio(req)?.ui_painted(&stage).is_some())
+}
 
 /// What calling `mutation` with `args` would tell clients: exactly the
 /// core's `{invalidate, merge}` and the `X-Mizan-Invalidate` header.
@@ -223,6 +241,22 @@ pub async fn whatif(
 pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenOutcome, MizanError> {
     let studio = studio(req)?;
     studio.open(std::path::Path::new(&path)).await.map_err(fail)
+}
+
+/// Shows the native folder picker and opens the chosen folder like
+/// `open_project` (`null`: cancelled, nothing changed). `NOT_IMPLEMENTED`
+/// in web mode, which has no picker (`shell.folder_picker` says so).
+#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+pub async fn choose_folder(req: &RequestHandle<'_>) -> Result<Option<OpenOutcome>, MizanError> {
+    studio(req)?.choose_and_open().await.map_err(fail)
+}
+
+/// Closes the open project (back to "Open a project folder"; it stays in
+/// the recent list).
+#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+pub async fn close_project(req: &RequestHandle<'_>) -> Result<bool, MizanError> {
+    studio(req)?.close();
+    Ok(true)
 }
 
 /// Reads the IR source again (a command source runs as a job).
