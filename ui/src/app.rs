@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ContextState, LoadState};
 use crate::backend;
+use crate::components::drop_hint::DropHint;
 use crate::components::status_bar::StatusBar;
 use crate::components::top_bar::TopBar;
 use crate::pages::open_project::OpenProject;
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
             })
     });
     let error = move || views.project.error.get().map(|e| e.message);
+    crate::timing::report_first_paints(move || views.project.data.with(|d| d.is_some()));
 
     view! {
         <div class="app" data-testid="studio-root">
@@ -92,6 +94,7 @@ pub fn App() -> impl IntoView {
                 }}
             </div>
             <StatusBar/>
+            <DropHint/>
         </div>
     }
 }

@@ -17,6 +17,7 @@ mod components;
 mod fuzzy;
 mod pages;
 mod state;
+mod timing;
 
 fn main() {
     // Panics show up in the webview console instead of as "unreachable".

@@ -1,6 +1,7 @@
 //! Pieces of the screens.
 
 pub mod diagnostics;
+pub mod drop_hint;
 pub mod graph;
 pub mod inspector;
 pub mod json;
