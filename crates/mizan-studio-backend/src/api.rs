@@ -17,9 +17,14 @@ use mizan::{MizanError, RequestHandle};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// The open project: summary, config, IR source, targets, load status.
+/// The open project: summary, config, targets, load status, recent list.
 #[mizan::context("project")]
 pub struct ProjectCtx;
+/// The IR text, highlighted: its own view, mounted only where it is shown
+/// (for the 2,000-function IR it is ~7 MB that every project refetch
+/// carried while it was a member of `project`).
+#[mizan::context("source")]
+pub struct SourceCtx;
 /// The invalidation graph, laid out.
 #[mizan::context("graph")]
 pub struct GraphCtx;
@@ -65,7 +70,7 @@ pub async fn project_info(req: &RequestHandle<'_>) -> Result<ProjectView, MizanE
 }
 
 /// The IR text: the last load attempt and the one on screen, highlighted.
-#[mizan::client(context = ProjectCtx, cache = false)]
+#[mizan::client(context = SourceCtx, cache = false)]
 pub async fn ir_source(req: &RequestHandle<'_>) -> Result<IrSource, MizanError> {
     Ok(studio(req)?.ir_source())
 }
@@ -237,7 +242,7 @@ pub async fn whatif(
 
 /// Opens a project folder (or the one below it holding `mizan.toml`;
 /// several: lists them and opens nothing).
-#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenOutcome, MizanError> {
     let studio = studio(req)?;
     studio.open(std::path::Path::new(&path)).await.map_err(fail)
@@ -246,21 +251,21 @@ pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenO
 /// Shows the native folder picker and opens the chosen folder like
 /// `open_project` (`null`: cancelled, nothing changed). `NOT_IMPLEMENTED`
 /// in web mode, which has no picker (`shell.folder_picker` says so).
-#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn choose_folder(req: &RequestHandle<'_>) -> Result<Option<OpenOutcome>, MizanError> {
     studio(req)?.choose_and_open().await.map_err(fail)
 }
 
 /// Closes the open project (back to "Open a project folder"; it stays in
 /// the recent list).
-#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn close_project(req: &RequestHandle<'_>) -> Result<bool, MizanError> {
     studio(req)?.close();
     Ok(true)
 }
 
 /// Reads the IR source again (a command source runs as a job).
-#[mizan::client(affects = [ProjectCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn reload(req: &RequestHandle<'_>) -> Result<ProjectView, MizanError> {
     let studio = studio(req)?;
     studio.snapshot().map(|_| ()).or_else(|e| match e {

@@ -30,8 +30,9 @@ use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
 /// Every context of the studio's IR (what a reload may change).
-pub const ALL_CONTEXTS: [&str; 10] = [
+pub const ALL_CONTEXTS: [&str; 11] = [
     "project",
+    "source",
     "graph",
     "trace",
     "browse",

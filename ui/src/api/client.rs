@@ -166,8 +166,6 @@ pub struct PreviewFileData {
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct ProjectData {
-    /// The IR text: the last load attempt and the one on screen, highlighted.
-    pub ir_source: types::IrSource,
     /// The open project (`state: closed` when none).
     pub project_info: types::ProjectView,
     /// Recently opened projects, most recent first (persisted).
@@ -181,6 +179,14 @@ pub struct ShellData {
     /// What the window around the studio offers: a folder picker and drops
     /// in the desktop app, neither in web mode; the last drop's outcome.
     pub shell_view: types::ShellView,
+}
+
+/// Data of context `source`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct SourceData {
+    /// The IR text: the last load attempt and the one on screen, highlighted.
+    pub ir_source: types::IrSource,
 }
 
 /// Data of context `theme`: one field per member.
@@ -421,6 +427,12 @@ impl Client {
     /// this instance sees the new data.
     pub async fn fetch_shell_context(&self) -> ::std::result::Result<ShellData, MizanError> {
         self.kernel.fetch_as("shell", &()).await
+    }
+
+    /// Fetches context `source` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_source_context(&self) -> ::std::result::Result<SourceData, MizanError> {
+        self.kernel.fetch_as("source", &()).await
     }
 
     /// Fetches context `theme` now (with retries); every subscriber of

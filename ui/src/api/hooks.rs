@@ -289,7 +289,7 @@ impl ContextState<client::PreviewFileData> {
     }
 }
 
-/// The open project: summary, config, IR source, targets, load status.
+/// The open project: summary, config, targets, load status, recent list.
 ///
 /// Mounts context `project` and returns its reactive state, refetched
 /// whenever a mutation invalidates it.
@@ -298,13 +298,6 @@ pub fn use_project_context() -> ContextState<client::ProjectData> {
 }
 
 impl ContextState<client::ProjectData> {
-    /// Member `ir_source` of the data, as its own signal.
-    #[allow(clippy::clone_on_copy)]
-    pub fn ir_source(&self) -> Signal<Option<types::IrSource>> {
-        let data = self.data;
-        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.ir_source.clone())))
-    }
-
     /// Member `project_info` of the data, as its own signal.
     #[allow(clippy::clone_on_copy)]
     pub fn project_info(&self) -> Signal<Option<types::ProjectView>> {
@@ -334,6 +327,25 @@ impl ContextState<client::ShellData> {
     pub fn shell_view(&self) -> Signal<Option<types::ShellView>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.shell_view.clone())))
+    }
+}
+
+/// The IR text, highlighted: its own view, mounted only where it is shown
+/// (for the 2,000-function IR it is ~7 MB that every project refetch
+/// carried while it was a member of `project`).
+///
+/// Mounts context `source` and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_source_context() -> ContextState<client::SourceData> {
+    use_context_state("source", Signal::stored(()))
+}
+
+impl ContextState<client::SourceData> {
+    /// Member `ir_source` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn ir_source(&self) -> Signal<Option<types::IrSource>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.ir_source.clone())))
     }
 }
 
