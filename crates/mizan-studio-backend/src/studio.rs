@@ -640,6 +640,7 @@ impl Studio {
         state.last_regenerate = None;
         state.watch_error = None;
         state.watching.clear();
+        state.reloads = 0;
     }
 
     // ---- the shell: picker, drops, timing ------------------------------
@@ -757,7 +758,10 @@ impl Studio {
     pub fn ui_painted(&self, stage: &str) -> Option<Duration> {
         let started = self.options.timing?;
         let elapsed = started.elapsed();
-        eprintln!("mizan-studio timing: ui {stage} painted {:.1} ms after start", elapsed.as_secs_f64() * 1000.0);
+        eprintln!(
+            "mizan-studio timing: ui {stage} painted {:.1} ms after start",
+            elapsed.as_secs_f64() * 1000.0
+        );
         Some(elapsed)
     }
 

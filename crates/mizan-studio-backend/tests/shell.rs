@@ -123,7 +123,11 @@ async fn a_picked_folder_opens_like_the_path_field_and_enters_recents() {
     // A mutation: its response tells the UI what to refetch.
     assert!(opened.invalidate.iter().any(|i| i.context() == "graph"));
     assert_eq!(recent_paths(&app).await, [canonical(dir.path())]);
-    assert_eq!(picker.starts.lock().unwrap()[0], None, "nothing open: the dialog's own default");
+    assert_eq!(
+        picker.starts.lock().unwrap()[0],
+        None,
+        "nothing open: the dialog's own default"
+    );
 
     // Cancelled: `null`, the open project and the recent list unchanged.
     picker.answer(None);

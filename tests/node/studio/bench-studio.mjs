@@ -8,9 +8,11 @@
 //   requestAnimationFrame callbacks after the DOM change, so the frame was
 //   painted). We take the time from spawning the process to the line
 //   arriving here, and the app's own figure (since `main`).
-// * RSS with the 2,000-function IR open in the window: the studio process
-//   and every process below it (WebKitWebProcess, WebKitNetworkProcess), from
-//   /proc, a few seconds after the content was painted.
+// * memory of the window, empty and with the 2,000-function IR open: the
+//   studio process and every process below it (WebKitWebProcess,
+//   WebKitNetworkProcess), from /proc, 5 s after the content was painted;
+//   both the RSS sum (shared libraries counted once per process) and the
+//   PSS sum (each shared page split among the processes mapping it).
 // * open the 2,000-function IR → the graph's SVG has its nodes: web mode in
 //   headless Chromium, from the click on Open to the frame after the first
 //   `g[data-node]` appeared (a MutationObserver in the page), and the web
@@ -90,7 +92,12 @@ function processes() {
     try {
       const status = readFileSync(`/proc/${name}/status`, "utf8");
       const field = (f) => (status.match(new RegExp(`^${f}:\\s*(\\S+)`, "m")) ?? [])[1];
-      out.set(Number(name), { name: field("Name"), ppid: Number(field("PPid")), rss: Number(field("VmRSS") ?? 0), hwm: Number(field("VmHWM") ?? 0) });
+      // PSS: shared pages (libwebkit2gtk, libLLVM, ...) divided among the
+      // processes mapping them, so a sum counts them once; RSS counts them
+      // in every process.
+      const rollup = readFileSync(`/proc/${name}/smaps_rollup`, "utf8");
+      const pss = Number((rollup.match(/^Pss:\s*(\d+)/m) ?? [])[1] ?? 0);
+      out.set(Number(name), { name: field("Name"), ppid: Number(field("PPid")), rss: Number(field("VmRSS") ?? 0), hwm: Number(field("VmHWM") ?? 0), pss });
     } catch {
       // The process ended meanwhile.
     }
@@ -110,7 +117,11 @@ function treeRss(pid) {
   };
   walk(pid);
   const mb = (kb) => kb / 1024;
-  return { total: mb(tree.reduce((s, p) => s + p.rss, 0)), parts: tree.map((p) => `${p.name} ${mb(p.rss).toFixed(0)} MB (peak ${mb(p.hwm).toFixed(0)})`) };
+  return {
+    total: mb(tree.reduce((s, p) => s + p.rss, 0)),
+    pss: mb(tree.reduce((s, p) => s + p.pss, 0)),
+    parts: tree.map((p) => `${p.name} RSS ${mb(p.rss).toFixed(0)} MB (peak ${mb(p.hwm).toFixed(0)}), PSS ${mb(p.pss).toFixed(0)} MB`),
+  };
 }
 
 const results = {};
@@ -139,15 +150,21 @@ for (const [label, args] of [
   results[`start ${label}`] = median(content);
 }
 
-// ---- window: RSS with the 2,000-function IR open -------------------------
-{
-  const s = startStudio([large]);
+// ---- window: memory, empty and with the 2,000-function IR open ---------
+for (const [label, args] of [
+  ["no project", []],
+  ["2,000-function IR", [large]],
+]) {
+  const s = startStudio(args);
   try {
     const [painted] = await s.wait("ui content painted", 60000);
     await sleep(5000);
     const rss = treeRss(s.child.pid);
-    console.log(`window, 2,000-function IR: content painted after ${painted.toFixed(0)} ms; RSS 5 s later ${rss.total.toFixed(0)} MB = ${rss.parts.join(" + ")}`);
-    results["window rss MB"] = rss.total;
+    console.log(
+      `window, ${label}: content painted after ${painted.toFixed(0)} ms; 5 s later RSS sum ${rss.total.toFixed(0)} MB, PSS sum ${rss.pss.toFixed(0)} MB = ${rss.parts.join(" + ")}`,
+    );
+    results[`window ${label} rss MB`] = rss.total;
+    results[`window ${label} pss MB`] = rss.pss;
   } finally {
     await s.stop();
   }
@@ -191,7 +208,7 @@ for (const [label, args] of [
       await sleep(1500);
       if (i === 0) {
         const rss = treeRss(s.child.pid);
-        console.log(`web mode, 2,000-function IR open: studio process RSS ${rss.total.toFixed(0)} MB (${rss.parts.join(" + ")}; Chromium not counted)`);
+        console.log(`web mode, 2,000-function IR open: studio process ${rss.parts.join(" + ")} (Chromium not counted)`);
         results["web rss MB"] = rss.total;
       }
       await page.getByTestId("open-other").click();

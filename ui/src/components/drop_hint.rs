@@ -3,7 +3,8 @@
 //! (several projects below the folder, not a project), a notice says why
 //! and offers the candidates. Both come from the backend's `shell` context:
 //! the window tells the backend about drags and drops (the webview gets no
-//! paths), so web mode never shows either.
+//! paths), so web mode never shows either; there a drop is only kept from
+//! navigating the tab away to the dropped file.
 
 use leptos::prelude::*;
 
@@ -16,6 +17,14 @@ pub fn DropHint() -> impl IntoView {
     let open = api::use_open_project();
     // Reports already dismissed (a new drop has a higher id).
     let dismissed = RwSignal::new(0_i64);
+    // Web mode: a browser opens a file dropped on the page in place of the
+    // studio. (In the window, Tauri takes drops before the page sees them.)
+    let dragover = window_event_listener(leptos::ev::dragover, |e| e.prevent_default());
+    let drop = window_event_listener(leptos::ev::drop, |e| e.prevent_default());
+    on_cleanup(move || {
+        dragover.remove();
+        drop.remove();
+    });
     let shell_view = move || shell.data.with(|d| d.as_ref().map(|d| d.shell_view.clone()));
     let dragging = move || shell_view().is_some_and(|s| s.dragging);
     let notice = move || {

@@ -17,8 +17,16 @@ pub fn OpenProject() -> impl IntoView {
     let choose = api::use_choose_folder();
     let forget = api::use_forget_recent();
     let shell = api::use_shell_context();
-    let has_picker = move || shell.data.with(|d| d.as_ref().is_some_and(|d| d.shell_view.folder_picker));
-    let takes_drops = move || shell.data.with(|d| d.as_ref().is_some_and(|d| d.shell_view.drop_to_open));
+    let has_picker = move || {
+        shell
+            .data
+            .with(|d| d.as_ref().is_some_and(|d| d.shell_view.folder_picker))
+    };
+    let takes_drops = move || {
+        shell
+            .data
+            .with(|d| d.as_ref().is_some_and(|d| d.shell_view.drop_to_open))
+    };
     let busy = move || open.pending().get() || choose.pending().get();
     let path = RwSignal::new(String::new());
     let submit = move || {
