@@ -9,10 +9,17 @@
 //! mizan-studio --web 127.0.0.1:PORT [DIR]    web mode (loopback only unless --public)
 //! mizan-studio --print-ir                    the studio's own canonical IR
 //! ```
+//!
+//! In the window, "Choose folder…" uses the native dialog and a folder (or
+//! its `mizan.toml`) dropped on the window opens (`desktop.rs`).
+//! `MIZAN_STUDIO_TIMING=1` prints start-up timings to stderr: the page
+//! load and the UI's first paints, in milliseconds since `main` began
+//! (`scripts/bench-studio` reads them).
 
 // Prevents an additional console window on Windows in release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod desktop;
 mod web;
 
 use mizan::{Extensions, Registry};
@@ -20,6 +27,7 @@ use mizan_studio_backend::{Studio, StudioOptions};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// What the command line asked for.
 #[derive(Debug, PartialEq)]
@@ -89,13 +97,21 @@ fn settings_path() -> Option<PathBuf> {
     Some(config.join("mizan-studio").join("settings.json"))
 }
 
+/// When `main` began, if `MIZAN_STUDIO_TIMING` asks for timings.
+fn timing(started: Instant) -> Option<Instant> {
+    std::env::var_os("MIZAN_STUDIO_TIMING")
+        .filter(|v| !v.is_empty() && v != "0")
+        .map(|_| started)
+}
+
 /// The studio's state, attached to `registry` (its pushes go through the
 /// registry's push hub), with `project` opened when given. Must run inside
 /// a tokio runtime. A project that cannot be opened is reported and the
 /// studio starts empty (the UI offers to open another).
-async fn studio(registry: &Arc<Registry>, project: Option<&Path>) -> Arc<Studio> {
+async fn studio(registry: &Arc<Registry>, project: Option<&Path>, timing: Option<Instant>) -> Arc<Studio> {
     let studio = Studio::new(StudioOptions {
         settings_path: settings_path(),
+        timing,
         ..StudioOptions::default()
     });
     studio.attach(registry);
@@ -108,6 +124,7 @@ async fn studio(registry: &Arc<Registry>, project: Option<&Path>) -> Arc<Studio>
 }
 
 fn main() {
+    let started = Instant::now();
     let mode = match parse(std::env::args().skip(1)) {
         Ok(mode) => mode,
         Err(message) => {
@@ -115,13 +132,13 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if let Err(error) = run(mode) {
+    if let Err(error) = run(mode, timing(started)) {
         eprintln!("mizan-studio: {error:#}");
         std::process::exit(1);
     }
 }
 
-fn run(mode: Mode) -> anyhow::Result<()> {
+fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
     match mode {
         Mode::PrintIr => {
             print!("{}", registry()?.ir_text());
@@ -134,17 +151,30 @@ fn run(mode: Mode) -> anyhow::Result<()> {
             let registry = registry()?;
             runtime.block_on(async {
                 let mut extensions = Extensions::new();
-                extensions.insert(studio(&registry, project.as_deref()).await);
+                extensions.insert(studio(&registry, project.as_deref(), timing).await);
                 web::serve(addr, registry, Arc::new(extensions), ui).await
             })
         }
         Mode::Window { project } => {
             let registry = registry()?;
             // Tauri's own tokio runtime runs the watcher and the jobs.
-            let studio = tauri::async_runtime::block_on(studio(&registry, project.as_deref()));
-            let plugin = mizan_tauri::Builder::new().registry(registry).extension(studio).build();
+            let studio = tauri::async_runtime::block_on(studio(&registry, project.as_deref(), timing));
+            let picker = Arc::new(desktop::DialogPicker::default());
+            studio.set_folder_picker(picker.clone());
+            studio.accept_drops();
+            let plugin = mizan_tauri::Builder::new()
+                .registry(registry)
+                .extension(studio.clone())
+                .build();
             tauri::Builder::default()
                 .plugin(plugin)
+                .plugin(tauri_plugin_dialog::init())
+                .setup(move |app| {
+                    picker.attach(app.handle().clone());
+                    Ok(())
+                })
+                .on_window_event(move |_window, event| desktop::on_window_event(&studio, event))
+                .on_page_load(move |_webview, payload| desktop::log_page_load(timing, payload.event()))
                 .run(tauri::generate_context!())
                 .map_err(Into::into)
         }

@@ -8,7 +8,9 @@
 //! `mizan ir graph --format mermaid` and a standalone SVG export,
 //! Regenerate then a clean `mizan generate --check`, a saved new
 //! function appearing without a reload (watch + push), a broken save
-//! showing a diagnostic and writing nothing. The Tauri window is
+//! showing a diagnostic and writing nothing, then (web mode: no folder
+//! picker shown) back to the open screen and the project reopened from the
+//! recent list. The Tauri window is
 //! photographed under Xvfb. Screenshots: `target/test-output/studio-*.png`.
 //!
 //! Needs `ui/dist` built before this crate (`scripts/build-ui`; the binary
@@ -179,19 +181,28 @@ command = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do [ -e fast ] && break; echo 
     run_playwright("command-source.e2e.test.mjs", &studio, project.path());
 }
 
-/// The real window (WebKitGTK) under Xvfb on the example project: the
-/// screenshot must show more than a blank page.
+/// The real window (WebKitGTK) under Xvfb on the example project. With
+/// `MIZAN_STUDIO_TIMING` the app prints when the UI painted the backend's
+/// first answer (`ui content painted`, reported by the UI itself through
+/// `ui_painted`): the test waits for that line instead of guessing a sleep,
+/// then gives the graph a moment and photographs the screen, which must
+/// show more than a blank page.
 #[test]
 fn window_under_xvfb_shows_the_example() {
     let project = example_copy();
     let settings = tempfile::tempdir().expect("tempdir");
     let shot = shots_dir().join("studio-window.png");
+    let log = settings.path().join("stderr.log");
     let _ = std::fs::remove_file(&shot);
     let script = r#"
-        MIZAN_STUDIO_SETTINGS="$3" "$1" "$2" >/dev/null 2>&1 &
+        MIZAN_STUDIO_TIMING=1 MIZAN_STUDIO_SETTINGS="$3" "$1" "$2" >/dev/null 2>"$5" &
         pid=$!
-        sleep 10
-        if ! kill -0 "$pid" 2>/dev/null; then echo "mizan-studio exited early" >&2; exit 1; fi
+        for _ in $(seq 600); do
+            grep -q "ui content painted" "$5" && break
+            kill -0 "$pid" 2>/dev/null || { echo "mizan-studio exited early" >&2; cat "$5" >&2; exit 1; }
+            sleep 0.1
+        done
+        sleep 3
         import -window root "$4"
         kill "$pid"; wait "$pid" 2>/dev/null || true
     "#;
@@ -201,9 +212,15 @@ fn window_under_xvfb_shows_the_example() {
         .arg(project.path())
         .arg(settings.path().join("settings.json"))
         .arg(&shot)
+        .arg(&log)
         .status()
         .expect("run xvfb-run (scripts/setup installs it)");
     assert!(status.success(), "the window run failed ({status})");
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        stderr.contains("ui shell painted") && stderr.contains("ui content painted"),
+        "the UI never reported painting the backend's answer within 60 s:\n{stderr}"
+    );
     let colours = Command::new("identify")
         .args(["-format", "%k"])
         .arg(&shot)

@@ -11,6 +11,7 @@ use crate::backend;
 use crate::commands::provide_commands;
 use crate::components::palette::CommandPalette;
 use crate::components::shortcuts::{Keymap, NoticeLine, ShortcutsPanel};
+use crate::components::drop_hint::DropHint;
 use crate::components::status_bar::StatusBar;
 use crate::components::top_bar::TopBar;
 use crate::pages::open_project::OpenProject;
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
             })
     });
     let error = move || views.project.error.get().map(|e| e.message);
+    crate::timing::report_first_paints(move || views.project.data.with(|d| d.is_some()));
 
     view! {
         <div class="app" data-testid="studio-root">
@@ -108,6 +110,7 @@ pub fn App() -> impl IntoView {
             <CommandPalette/>
             <ShortcutsPanel/>
             <Keymap/>
+            <DropHint/>
         </div>
     }
 }

@@ -22,6 +22,7 @@ mod keys;
 mod pages;
 mod palette;
 mod state;
+mod timing;
 
 fn main() {
     // Panics show up in the webview console instead of as "unreachable".

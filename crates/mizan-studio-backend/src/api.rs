@@ -17,16 +17,17 @@ use mizan::{MizanError, RequestHandle};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// The open project: summary, config, IR source, targets, load status.
+/// The open project: summary, config, targets, load status, recent list.
 #[mizan::context("project")]
 pub struct ProjectCtx;
+/// The IR text, highlighted: its own view, mounted only where it is shown
+/// (for the 2,000-function IR it is ~7 MB that every project refetch
+/// carried while it was a member of `project`).
+#[mizan::context("source")]
+pub struct SourceCtx;
 /// The invalidation graph, laid out.
 #[mizan::context("graph")]
 pub struct GraphCtx;
-/// The IR source text, highlighted (its own context: it is large, and
-/// only the Source tab reads it).
-#[mizan::context("source")]
-pub struct SourceCtx;
 /// The path between two graph nodes.
 #[mizan::context("trace")]
 pub struct TraceCtx;
@@ -48,6 +49,9 @@ pub struct ActivityCtx;
 /// CSS of the highlighting.
 #[mizan::context("theme")]
 pub struct ThemeCtx;
+/// What the window lends the studio (folder picker, drops) and the last drop.
+#[mizan::context("shell")]
+pub struct ShellCtx;
 
 fn studio<'a>(req: &RequestHandle<'a>) -> Result<&'a Arc<Studio>, MizanError> {
     req.state::<Arc<Studio>>()
@@ -167,7 +171,22 @@ pub async fn highlight_theme(_req: &RequestHandle<'_>) -> HighlightTheme {
     HighlightTheme { light_css, dark_css }
 }
 
+/// What the window around the studio offers: a folder picker and drops
+/// in the desktop app, neither in web mode; the last drop's outcome.
+#[mizan::client(context = ShellCtx, cache = false)]
+pub async fn shell_view(req: &RequestHandle<'_>) -> Result<ShellView, MizanError> {
+    Ok(studio(req)?.shell_view())
+}
+
 // ---- calls -------------------------------------------------------------
+
+/// The UI reports that it painted `stage` (`shell`, `content`): with
+/// `MIZAN_STUDIO_TIMING` set the app prints the time since it started
+/// (`scripts/bench-studio`); otherwise nothing happens. True when timed.
+#[mizan::client]
+pub async fn ui_painted(req: &RequestHandle<'_>, stage: String) -> Result<bool, MizanError> {
+    Ok(studio(req)?.ui_painted(&stage).is_some())
+}
 
 /// What calling `mutation` with `args` would tell clients: exactly the
 /// core's `{invalidate, merge}` and the `X-Mizan-Invalidate` header.
@@ -281,6 +300,22 @@ pub async fn save_graph_export(
 pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenOutcome, MizanError> {
     let studio = studio(req)?;
     studio.open(std::path::Path::new(&path)).await.map_err(fail)
+}
+
+/// Shows the native folder picker and opens the chosen folder like
+/// `open_project` (`null`: cancelled, nothing changed). `NOT_IMPLEMENTED`
+/// in web mode, which has no picker (`shell.folder_picker` says so).
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+pub async fn choose_folder(req: &RequestHandle<'_>) -> Result<Option<OpenOutcome>, MizanError> {
+    studio(req)?.choose_and_open().await.map_err(fail)
+}
+
+/// Closes the open project (back to "Open a project folder"; it stays in
+/// the recent list).
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+pub async fn close_project(req: &RequestHandle<'_>) -> Result<bool, MizanError> {
+    studio(req)?.close();
+    Ok(true)
 }
 
 /// Reads the IR source again (a command source runs as a job).

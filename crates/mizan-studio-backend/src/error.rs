@@ -32,6 +32,9 @@ pub enum StudioError {
     /// A request that cannot be honoured as asked (bad glob, bad JSON).
     #[error("{0}")]
     Invalid(String),
+    /// Something this shell does not offer (a folder picker in web mode).
+    #[error("{0}")]
+    Unavailable(String),
     /// The codegen refused (config, source, a file in the way).
     #[error(transparent)]
     Codegen(#[from] mizan_codegen::Error),
@@ -64,6 +67,7 @@ impl StudioError {
             StudioError::Invalid(_) | StudioError::NoProject | StudioError::NoIr(_) => {
                 MizanError::bad_request(e.to_string())
             }
+            StudioError::Unavailable(_) => MizanError::not_implemented(e.to_string()),
             // Codegen and I/O errors are the user's project, not our bug:
             // show them (a generic INTERNAL_ERROR would hide the cause).
             StudioError::Codegen(_) | StudioError::Io { .. } => MizanError::bad_request(e.to_string()),

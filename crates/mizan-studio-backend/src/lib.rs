@@ -6,8 +6,9 @@
 //! project and its load status ([`project`]), the invalidation graph laid
 //! out by a Sugiyama layout ([`layout`]), browse data ([`browse`]), graph exports (SVG, the core's Mermaid; [`export`]),
 //! client previews and regeneration through the codegen's own planner and
-//! writer ([`preview`]), highlighting ([`highlight`]), watch ([`watch`])
-//! and persisted settings ([`settings`]).
+//! writer ([`preview`]), highlighting ([`highlight`]), watch ([`watch`]),
+//! persisted settings ([`settings`]) and what the desktop shell lends it —
+//! a folder picker, dropped paths ([`shell`]).
 //!
 //! Architecture invariant: **no Tauri, no HTTP, no window.** The desktop
 //! shell (`src-tauri`, through `mizan-tauri`) and web mode (`mizan-axum`)
@@ -36,10 +37,12 @@ pub mod models;
 pub mod preview;
 pub mod project;
 pub mod settings;
+pub mod shell;
 pub mod studio;
 pub mod watch;
 
 pub use error::StudioError;
+pub use shell::{FolderPicker, PickFuture};
 pub use studio::{ALL_CONTEXTS, Studio, StudioOptions, Trigger};
 
 /// The studio's canonical IR (what `mizan-studio --print-ir` prints).

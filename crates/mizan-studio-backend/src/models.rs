@@ -707,3 +707,33 @@ pub struct SavedExport {
     /// Its size in bytes.
     pub bytes: i64,
 }
+
+/// What the window around the studio lends it (web mode: nothing), and
+/// what the last drop on it did: the UI shows "Choose folder…" and the drop
+/// hint from this, never from guessing its transport.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct ShellView {
+    /// A native folder picker exists (`choose_folder` works).
+    pub folder_picker: bool,
+    /// Folders dropped on the window open (the desktop shell forwards them).
+    pub drop_to_open: bool,
+    /// Something is being dragged over the window right now.
+    pub dragging: bool,
+    /// What the last drop did, if there was one.
+    pub last_drop: Option<DropReport>,
+}
+
+/// What dropping a path on the window did.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct DropReport {
+    /// Increments with every drop (the UI shows each report once).
+    pub id: i64,
+    /// The path dropped (the first, when several were).
+    pub path: String,
+    /// The project opened, if one was.
+    pub opened: Option<String>,
+    /// Several projects below the dropped folder: nothing opened, pick one.
+    pub candidates: Vec<String>,
+    /// Why nothing opened (not a project, a broken `mizan.toml`).
+    pub error: Option<String>,
+}

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
@@ -453,5 +453,22 @@ test("a broken save shows a diagnostic and leaves the files as they were", async
   await page.getByTestId("graph").locator('g[data-node="added_by_watch"]').waitFor();
   await diagnostic.click();
   await page.screenshot({ path: join(shots, "studio-web-broken-save.png") });
+  assert.deepEqual(pageErrors, []);
+});
+
+test("web mode: no folder picker; Open… goes back to the open screen, the project is recent and reopens", async () => {
+  // Undo the broken save of the previous step.
+  writeFileSync(kdl, readFileSync(kdl, "utf8").replace("        affects context=nowhere\n", ""));
+  await page.getByTestId("failed-load").waitFor({ state: "detached", timeout: 10000 });
+  await page.getByTestId("open-other").click();
+  await page.getByTestId("open-path").waitFor({ timeout: 10000 });
+  // The backend reports no picker and no drops in web mode: neither shows.
+  assert.equal(await page.getByTestId("choose-folder").count(), 0);
+  assert.equal(await page.getByTestId("drop-tip").count(), 0);
+  const recent = page.getByTestId("recent-item").first();
+  assert.match(await recent.innerText(), new RegExp(realpathSync(project).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  await page.screenshot({ path: join(shots, "studio-web-open-screen.png") });
+  await recent.locator(".recent-open").click();
+  await page.getByTestId("graph").locator("g[data-node]").first().waitFor({ timeout: 20000 });
   assert.deepEqual(pageErrors, []);
 });

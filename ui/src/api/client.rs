@@ -92,6 +92,13 @@ pub struct TracePathArgs {
     pub to: ::std::string::String,
 }
 
+/// Arguments of `ui_painted`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct UiPaintedArgs {
+    pub stage: ::std::string::String,
+}
+
 /// Arguments of `whatif`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -191,6 +198,15 @@ pub struct ProjectData {
     pub recent_projects: ::std::vec::Vec<types::RecentProject>,
 }
 
+/// Data of context `shell`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ShellData {
+    /// What the window around the studio offers: a folder picker and drops
+    /// in the desktop app, neither in web mode; the last drop's outcome.
+    pub shell_view: types::ShellView,
+}
+
 /// Data of context `source`: one field per member.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -257,6 +273,19 @@ impl Client {
     /// Cancels the running long step (its process is killed).
     pub async fn cancel_job(&self) -> ::std::result::Result<bool, MizanError> {
         self.kernel.call_as("cancel_job", &()).await
+    }
+
+    /// Shows the native folder picker and opens the chosen folder like
+    /// `open_project` (`null`: cancelled, nothing changed). `NOT_IMPLEMENTED`
+    /// in web mode, which has no picker (`shell.folder_picker` says so).
+    pub async fn choose_folder(&self) -> ::std::result::Result<::std::option::Option<types::OpenOutcome>, MizanError> {
+        self.kernel.call_as("choose_folder", &()).await
+    }
+
+    /// Closes the open project (back to "Open a project folder"; it stays in
+    /// the recent list).
+    pub async fn close_project(&self) -> ::std::result::Result<bool, MizanError> {
+        self.kernel.call_as("close_project", &()).await
     }
 
     /// Every diagnostic of the last load.
@@ -369,9 +398,22 @@ impl Client {
         self.kernel.call_as("set_watch_globs", args).await
     }
 
+    /// What the window around the studio offers: a folder picker and drops
+    /// in the desktop app, neither in web mode; the last drop's outcome.
+    pub async fn shell_view(&self) -> ::std::result::Result<types::ShellView, MizanError> {
+        self.kernel.call_as("shell_view", &()).await
+    }
+
     /// The path between two nodes with the reason for each edge.
     pub async fn trace_path(&self, args: &TracePathArgs) -> ::std::result::Result<types::TraceView, MizanError> {
         self.kernel.call_as("trace_path", args).await
+    }
+
+    /// The UI reports that it painted `stage` (`shell`, `content`): with
+    /// `MIZAN_STUDIO_TIMING` set the app prints the time since it started
+    /// (`scripts/bench-studio`); otherwise nothing happens. True when timed.
+    pub async fn ui_painted(&self, args: &UiPaintedArgs) -> ::std::result::Result<bool, MizanError> {
+        self.kernel.call_as("ui_painted", args).await
     }
 
     /// What calling `mutation` with `args` would tell clients: exactly the
@@ -421,6 +463,12 @@ impl Client {
     /// this instance sees the new data.
     pub async fn fetch_project_context(&self) -> ::std::result::Result<ProjectData, MizanError> {
         self.kernel.fetch_as("project", &()).await
+    }
+
+    /// Fetches context `shell` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_shell_context(&self) -> ::std::result::Result<ShellData, MizanError> {
+        self.kernel.fetch_as("shell", &()).await
     }
 
     /// Fetches context `source` now (with retries); every subscriber of

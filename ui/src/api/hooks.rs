@@ -289,7 +289,7 @@ impl ContextState<client::PreviewFileData> {
     }
 }
 
-/// The open project: summary, config, IR source, targets, load status.
+/// The open project: summary, config, targets, load status, recent list.
 ///
 /// Mounts context `project` and returns its reactive state, refetched
 /// whenever a mutation invalidates it.
@@ -313,8 +313,26 @@ impl ContextState<client::ProjectData> {
     }
 }
 
-/// The IR source text, highlighted (its own context: it is large, and
-/// only the Source tab reads it).
+/// What the window lends the studio (folder picker, drops) and the last drop.
+///
+/// Mounts context `shell` and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_shell_context() -> ContextState<client::ShellData> {
+    use_context_state("shell", Signal::stored(()))
+}
+
+impl ContextState<client::ShellData> {
+    /// Member `shell_view` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn shell_view(&self) -> Signal<Option<types::ShellView>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.shell_view.clone())))
+    }
+}
+
+/// The IR text, highlighted: its own view, mounted only where it is shown
+/// (for the 2,000-function IR it is ~7 MB that every project refetch
+/// carried while it was a member of `project`).
 ///
 /// Mounts context `source` and returns its reactive state, refetched
 /// whenever a mutation invalidates it.
@@ -387,6 +405,33 @@ pub fn use_cancel_job() -> Action<(), ::std::result::Result<bool, MizanError>> {
     Action::new_unsync(move |_: &()| {
         let client = client.clone();
         async move { client.cancel_job().await }
+    })
+}
+
+/// Shows the native folder picker and opens the chosen folder like
+/// `open_project` (`null`: cancelled, nothing changed). `NOT_IMPLEMENTED`
+/// in web mode, which has no picker (`shell.folder_picker` says so).
+///
+/// An action calling `choose_folder`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_choose_folder() -> Action<(), ::std::result::Result<::std::option::Option<types::OpenOutcome>, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.choose_folder().await }
+    })
+}
+
+/// Closes the open project (back to "Open a project folder"; it stays in
+/// the recent list).
+///
+/// An action calling `close_project`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_close_project() -> Action<(), ::std::result::Result<bool, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.close_project().await }
     })
 }
 
@@ -648,6 +693,19 @@ pub fn use_set_watch_globs() -> Action<client::SetWatchGlobsArgs, ::std::result:
     })
 }
 
+/// What the window around the studio offers: a folder picker and drops
+/// in the desktop app, neither in web mode; the last drop's outcome.
+///
+/// An action calling `shell_view`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_shell_view() -> Action<(), ::std::result::Result<types::ShellView, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.shell_view().await }
+    })
+}
+
 /// The path between two nodes with the reason for each edge.
 ///
 /// An action calling `trace_path`: dispatch it with the arguments; `pending()` and
@@ -658,6 +716,21 @@ pub fn use_trace_path() -> Action<client::TracePathArgs, ::std::result::Result<t
         let client = client.clone();
         let args = args.clone();
         async move { client.trace_path(&args).await }
+    })
+}
+
+/// The UI reports that it painted `stage` (`shell`, `content`): with
+/// `MIZAN_STUDIO_TIMING` set the app prints the time since it started
+/// (`scripts/bench-studio`); otherwise nothing happens. True when timed.
+///
+/// An action calling `ui_painted`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_ui_painted() -> Action<client::UiPaintedArgs, ::std::result::Result<bool, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::UiPaintedArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.ui_painted(&args).await }
     })
 }
 

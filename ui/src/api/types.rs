@@ -152,6 +152,22 @@ pub struct DiffLine {
     pub html: ::std::string::String,
 }
 
+/// What dropping a path on the window did.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct DropReport {
+    /// Increments with every drop (the UI shows each report once).
+    pub id: i64,
+    /// The path dropped (the first, when several were).
+    pub path: ::std::string::String,
+    /// The project opened, if one was.
+    pub opened: ::std::option::Option<::std::string::String>,
+    /// Several projects below the dropped folder: nothing opened, pick one.
+    pub candidates: ::std::vec::Vec<::std::string::String>,
+    /// Why nothing opened (not a project, a broken `mizan.toml`).
+    pub error: ::std::option::Option<::std::string::String>,
+}
+
 /// An edge kind of the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -637,6 +653,22 @@ pub struct SavedExport {
     pub path: ::std::string::String,
     /// Its size in bytes.
     pub bytes: i64,
+}
+
+/// What the window around the studio lends it (web mode: nothing), and
+/// what the last drop on it did: the UI shows "Choose folder…" and the drop
+/// hint from this, never from guessing its transport.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ShellView {
+    /// A native folder picker exists (`choose_folder` works).
+    pub folder_picker: bool,
+    /// Folders dropped on the window open (the desktop shell forwards them).
+    pub drop_to_open: bool,
+    /// Something is being dragged over the window right now.
+    pub dragging: bool,
+    /// What the last drop did, if there was one.
+    pub last_drop: ::std::option::Option<DropReport>,
 }
 
 /// A line/column position in the IR text (1-based).

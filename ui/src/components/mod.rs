@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod diagnostics;
+pub mod drop_hint;
 pub mod export;
 pub mod graph;
 pub mod inspector;

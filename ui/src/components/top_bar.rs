@@ -1,5 +1,6 @@
-//! The top bar: the project's name, the watch switch, Regenerate and the
-//! summary of the last regenerate (a click or a watched save).
+//! The top bar: the project's name, "Open…" (closes it, back to the open
+//! screen), the watch switch, Regenerate and the summary of the last
+//! regenerate (a click or a watched save).
 
 use leptos::prelude::*;
 
@@ -29,6 +30,7 @@ pub fn TopBar() -> impl IntoView {
     let app = use_app();
     let regenerate = api::use_regenerate();
     let set_watch = api::use_set_watch();
+    let close = api::use_close_project();
     let info = move || app.project.data.with(|d| d.as_ref().map(|d| d.project_info.clone()));
     let open = move || info().is_some_and(|p| p.state != LoadState::Closed);
     let has_ir = move || info().is_some_and(|p| p.counts.functions > 0 || p.state == LoadState::Ready);
@@ -93,6 +95,16 @@ pub fn TopBar() -> impl IntoView {
                         }
                     }}
                 </div>
+                <button
+                    class="button"
+                    data-testid="open-other"
+                    title="Open another project (this one stays in the recent list)"
+                    on:click=move |_| {
+                        close.dispatch(());
+                    }
+                >
+                    "Open…"
+                </button>
                 <button
                     class="switch"
                     data-testid="watch-toggle"

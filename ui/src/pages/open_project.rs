@@ -1,9 +1,12 @@
-//! The screen with no project open: "Open a project folder", a path field
-//! and the recent list (persisted by the backend).
+//! The screen with no project open: "Open a project folder", a path field,
+//! "Choose folder…" where the window has a native picker (the backend's
+//! `shell` context says so; never in web mode) and the recent list
+//! (persisted by the backend).
 
 use leptos::prelude::*;
+use mizan_client::MizanError;
 
-use crate::api::{self, OpenProjectArgs};
+use crate::api::{self, OpenOutcome, OpenProjectArgs};
 use crate::app::use_app;
 
 /// "Open a project folder" with the recent list.
@@ -11,7 +14,20 @@ use crate::app::use_app;
 pub fn OpenProject() -> impl IntoView {
     let views = use_app();
     let open = api::use_open_project();
+    let choose = api::use_choose_folder();
     let forget = api::use_forget_recent();
+    let shell = api::use_shell_context();
+    let has_picker = move || {
+        shell
+            .data
+            .with(|d| d.as_ref().is_some_and(|d| d.shell_view.folder_picker))
+    };
+    let takes_drops = move || {
+        shell
+            .data
+            .with(|d| d.as_ref().is_some_and(|d| d.shell_view.drop_to_open))
+    };
+    let busy = move || open.pending().get() || choose.pending().get();
     let path = RwSignal::new(String::new());
     let submit = move || {
         let p = path.get_untracked().trim().to_owned();
@@ -25,7 +41,20 @@ pub fn OpenProject() -> impl IntoView {
             .data
             .with(|d| d.as_ref().map(|d| d.recent_projects.clone()).unwrap_or_default())
     };
-    let outcome = move || open.value().get();
+    // The latest answer of the path field, a recent entry or the picker; a
+    // cancelled picker (`None`) leaves it as it was.
+    let latest = RwSignal::new(None::<Result<OpenOutcome, MizanError>>);
+    Effect::new(move |_| {
+        if let Some(answer) = open.value().get() {
+            latest.set(Some(answer));
+        }
+    });
+    Effect::new(move |_| match choose.value().get() {
+        Some(Ok(Some(outcome))) => latest.set(Some(Ok(outcome))),
+        Some(Err(e)) => latest.set(Some(Err(e))),
+        Some(Ok(None)) | None => {}
+    });
+    let outcome = move || latest.get();
 
     view! {
         <div class="open-project">
@@ -51,10 +80,29 @@ pub fn OpenProject() -> impl IntoView {
                         prop:value=move || path.get()
                         on:input=move |ev| path.set(event_target_value(&ev))
                     />
-                    <button class="button primary" type="submit" data-testid="open-button" disabled=move || open.pending().get()>
+                    <button class="button primary" type="submit" data-testid="open-button" disabled=busy>
                         "Open"
                     </button>
+                    <Show when=has_picker>
+                        <button
+                            class="button"
+                            type="button"
+                            data-testid="choose-folder"
+                            title="Pick the folder in the system's dialog"
+                            disabled=busy
+                            on:click=move |_| {
+                                choose.dispatch(());
+                            }
+                        >
+                            "Choose folder…"
+                        </button>
+                    </Show>
                 </form>
+                <Show when=takes_drops>
+                    <p class="muted drop-tip" data-testid="drop-tip">
+                        "Or drop the folder (or its " <code>"mizan.toml"</code> ") anywhere on this window."
+                    </p>
+                </Show>
                 {move || match outcome() {
                     Some(Err(e)) => view! { <p class="error-text" data-testid="open-error">{e.message}</p> }.into_any(),
                     Some(Ok(o)) if !o.candidates.is_empty() => {
