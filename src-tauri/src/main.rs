@@ -138,6 +138,19 @@ fn main() {
     }
 }
 
+/// WebKitGTK composites through OpenGL; without a GPU (Xvfb, remote
+/// desktops, many VMs) that loads Mesa's software renderer, about 80 MB of
+/// the window's memory. The studio draws flat SVG and text, so it asks for
+/// the plain renderer unless the user decided
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0` keeps GPU compositing).
+fn prefer_plain_webkit_rendering() {
+    if cfg!(target_os = "linux") && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        // SAFETY: runs before Tauri, WebKit or any runtime starts a thread;
+        // nothing reads the environment concurrently.
+        unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") };
+    }
+}
+
 fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
     match mode {
         Mode::PrintIr => {
@@ -156,6 +169,7 @@ fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
             })
         }
         Mode::Window { project } => {
+            prefer_plain_webkit_rendering();
             let registry = registry()?;
             // Tauri's own tokio runtime runs the watcher and the jobs.
             let studio = tauri::async_runtime::block_on(studio(&registry, project.as_deref(), timing));

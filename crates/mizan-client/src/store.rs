@@ -10,8 +10,8 @@
 
 use futures::channel::oneshot;
 use serde::de::DeserializeOwned;
+use serde::de::value::MapDeserializer;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -81,7 +81,10 @@ impl InstanceState {
     pub fn decode<T: DeserializeOwned>(&self) -> TypedState<T> {
         let data = match &self.data {
             None => None,
-            Some(d) => match serde_json::from_value::<T>(Value::Object(d.clone())) {
+            // Decoded from a borrow: a copy of the whole tree first would
+            // double the peak memory of a large context (wasm memory never
+            // shrinks back).
+            Some(d) => match T::deserialize(MapDeserializer::new(d.iter().map(|(k, v)| (k.as_str(), v)))) {
                 Ok(t) => Some(t),
                 Err(e) => {
                     return TypedState {

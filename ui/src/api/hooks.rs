@@ -113,7 +113,7 @@ impl<T: Send + Sync + 'static> ContextState<T> {
 fn use_context_state<P, T>(context: &'static str, params: Signal<P>) -> ContextState<T>
 where
     P: ::mizan_client::serde::Serialize + Clone + Send + Sync + 'static,
-    T: ::mizan_client::serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+    T: ::mizan_client::serde::de::DeserializeOwned + Clone + PartialEq + Send + Sync + 'static,
 {
     let client = use_mizan();
     let state = ArcRwSignal::new(TypedState::<T>::default());
@@ -152,7 +152,11 @@ where
     });
     let (data, status, error, is_fetching) = (state.clone(), state.clone(), state.clone(), state);
     ContextState {
-        data: Signal::derive(move || data.with(|s| s.data.clone())),
+        // A memo, not a derived signal: readers borrow the one copy it
+        // keeps (a derived signal would clone the whole data on every
+        // read), and they rerun only when the data itself changed, not
+        // when a refetch merely starts or ends.
+        data: Signal::from(Memo::new(move |_| data.with(|s| s.data.clone()))),
         status: Signal::derive(move || status.with(|s| s.status)),
         error: Signal::derive(move || error.with(|s| s.error.clone())),
         is_fetching: Signal::derive(move || is_fetching.with(|s| s.is_fetching)),
