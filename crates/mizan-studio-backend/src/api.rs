@@ -31,9 +31,12 @@ pub struct GraphCtx;
 /// The path between two graph nodes.
 #[mizan::context("trace")]
 pub struct TraceCtx;
-/// Functions, contexts, types and mutations.
+/// The lists: contexts, mutations, functions and types, a row each.
 #[mizan::context("browse")]
 pub struct BrowseCtx;
+/// One item in full (the inspector).
+#[mizan::context("item")]
+pub struct ItemCtx;
 /// Check diagnostics of the last load.
 #[mizan::context("diagnostics")]
 pub struct DiagnosticsCtx;
@@ -104,32 +107,39 @@ pub async fn trace_path(req: &RequestHandle<'_>, from: String, to: String) -> Re
     layout::trace(&snapshot, &from, &to).map_err(fail)
 }
 
-/// Every function.
+/// A row per function that is not a mutation.
 #[mizan::client(context = BrowseCtx, cache = false)]
-pub async fn list_functions(req: &RequestHandle<'_>) -> Result<Vec<FunctionView>, MizanError> {
+pub async fn list_functions(req: &RequestHandle<'_>) -> Result<Vec<ItemSummary>, MizanError> {
     let (snapshot, _) = studio(req)?.snapshot().map_err(fail)?;
-    Ok(browse::functions(&snapshot))
+    Ok(browse::function_rows(&snapshot))
 }
 
-/// Every context.
+/// A row per context.
 #[mizan::client(context = BrowseCtx, cache = false)]
-pub async fn list_contexts(req: &RequestHandle<'_>) -> Result<Vec<ContextView>, MizanError> {
+pub async fn list_contexts(req: &RequestHandle<'_>) -> Result<Vec<ItemSummary>, MizanError> {
     let (snapshot, _) = studio(req)?.snapshot().map_err(fail)?;
-    Ok(browse::contexts(&snapshot))
+    Ok(browse::context_rows(&snapshot))
 }
 
-/// Every named type.
+/// A row per named type.
 #[mizan::client(context = BrowseCtx, cache = false)]
-pub async fn list_types(req: &RequestHandle<'_>) -> Result<Vec<TypeView>, MizanError> {
+pub async fn list_types(req: &RequestHandle<'_>) -> Result<Vec<ItemSummary>, MizanError> {
     let (snapshot, _) = studio(req)?.snapshot().map_err(fail)?;
-    Ok(browse::types(&snapshot))
+    Ok(browse::type_rows(&snapshot))
 }
 
-/// Every mutation.
+/// A row per mutation.
 #[mizan::client(context = BrowseCtx, cache = false)]
-pub async fn list_mutations(req: &RequestHandle<'_>) -> Result<Vec<MutationView>, MizanError> {
+pub async fn list_mutations(req: &RequestHandle<'_>) -> Result<Vec<ItemSummary>, MizanError> {
     let (snapshot, _) = studio(req)?.snapshot().map_err(fail)?;
-    Ok(browse::mutations(&snapshot))
+    Ok(browse::mutation_rows(&snapshot))
+}
+
+/// Everything about one item: `ctx:NAME`, `fn:NAME` or `type:NAME`.
+#[mizan::client(context = ItemCtx, cache = false)]
+pub async fn item_detail(req: &RequestHandle<'_>, id: String) -> Result<ItemDetail, MizanError> {
+    let (snapshot, _) = studio(req)?.snapshot().map_err(fail)?;
+    Ok(browse::detail(&snapshot, &id))
 }
 
 /// Every diagnostic of the last load.
@@ -296,7 +306,7 @@ pub async fn save_graph_export(
 
 /// Opens a project folder (or the one below it holding `mizan.toml`;
 /// several: lists them and opens nothing).
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenOutcome, MizanError> {
     let studio = studio(req)?;
     studio.open(std::path::Path::new(&path)).await.map_err(fail)
@@ -305,21 +315,21 @@ pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenO
 /// Shows the native folder picker and opens the chosen folder like
 /// `open_project` (`null`: cancelled, nothing changed). `NOT_IMPLEMENTED`
 /// in web mode, which has no picker (`shell.folder_picker` says so).
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn choose_folder(req: &RequestHandle<'_>) -> Result<Option<OpenOutcome>, MizanError> {
     studio(req)?.choose_and_open().await.map_err(fail)
 }
 
 /// Closes the open project (back to "Open a project folder"; it stays in
 /// the recent list).
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn close_project(req: &RequestHandle<'_>) -> Result<bool, MizanError> {
     studio(req)?.close();
     Ok(true)
 }
 
 /// Reads the IR source again (a command source runs as a job).
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
 pub async fn reload(req: &RequestHandle<'_>) -> Result<ProjectView, MizanError> {
     let studio = studio(req)?;
     studio.snapshot().map(|_| ()).or_else(|e| match e {

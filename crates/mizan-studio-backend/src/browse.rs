@@ -4,8 +4,8 @@
 //! policies, so the studio shows exactly what a server would do.
 
 use crate::models::{
-    AffectsView, ContextParamView, ContextView, FieldView, FunctionView, MutationView, NodeKind, ParamView, ReachedBy,
-    SourceLocation, TypeView,
+    AffectsView, ContextParamView, ContextView, FieldView, FunctionView, ItemDetail, ItemSummary, MutationView,
+    NodeKind, ParamView, ReachedBy, SourceLocation, TypeView,
 };
 use crate::project::Snapshot;
 use mizan_core::cache::policy::Decision;
@@ -329,4 +329,92 @@ pub fn types(snapshot: &Snapshot) -> Vec<TypeView> {
             }
         })
         .collect()
+}
+
+fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The context rows: members and params.
+pub fn context_rows(snapshot: &Snapshot) -> Vec<ItemSummary> {
+    contexts(snapshot)
+        .into_iter()
+        .map(|c| {
+            let mut detail = plural(c.members.len(), "member");
+            if !c.params.is_empty() {
+                let params: Vec<&str> = c.params.iter().map(|p| p.name.as_str()).collect();
+                detail = format!("{detail} · {}", params.join(", "));
+            }
+            ItemSummary {
+                id: format!("ctx:{}", c.name),
+                name: c.name,
+                detail,
+                diagnostics: c.diagnostics.len() as i64,
+            }
+        })
+        .collect()
+}
+
+/// The mutation rows: what each reaches.
+pub fn mutation_rows(snapshot: &Snapshot) -> Vec<ItemSummary> {
+    mutations(snapshot)
+        .into_iter()
+        .map(|m| {
+            let reached: Vec<String> = m
+                .affects
+                .iter()
+                .map(|a| a.function.clone().unwrap_or_else(|| a.context.clone()))
+                .chain(m.merges.iter().map(|g| format!("{} (merge)", g.context)))
+                .collect();
+            ItemSummary {
+                id: format!("fn:{}", m.name),
+                detail: format!("→ {}", reached.join(", ")),
+                diagnostics: diagnostics_about(snapshot, &m.name).len() as i64,
+                name: m.name,
+            }
+        })
+        .collect()
+}
+
+/// The rows of the functions that are not mutations: their context.
+pub fn function_rows(snapshot: &Snapshot) -> Vec<ItemSummary> {
+    functions(snapshot)
+        .into_iter()
+        .filter(|f| f.kind != NodeKind::Mutation)
+        .map(|f| ItemSummary {
+            id: format!("fn:{}", f.name),
+            detail: f.context.map_or_else(|| "no context".to_owned(), |c| format!("in {c}")),
+            diagnostics: f.diagnostics.len() as i64,
+            name: f.name,
+        })
+        .collect()
+}
+
+/// The type rows: their kind.
+pub fn type_rows(snapshot: &Snapshot) -> Vec<ItemSummary> {
+    types(snapshot)
+        .into_iter()
+        .map(|t| ItemSummary {
+            id: format!("type:{}", t.name),
+            name: t.name,
+            detail: t.kind,
+            diagnostics: 0,
+        })
+        .collect()
+}
+
+/// Everything about `id` (`ctx:NAME`, `fn:NAME`, `type:NAME`).
+pub fn detail(snapshot: &Snapshot, id: &str) -> ItemDetail {
+    let mut out = ItemDetail::default();
+    if let Some(name) = id.strip_prefix("ctx:") {
+        out.context = contexts(snapshot).into_iter().find(|c| c.name == name);
+    } else if let Some(name) = id.strip_prefix("fn:") {
+        out.function = functions(snapshot).into_iter().find(|f| f.name == name);
+        if out.function.as_ref().is_some_and(|f| f.kind == NodeKind::Mutation) {
+            out.mutation = mutations(snapshot).into_iter().find(|m| m.name == name);
+        }
+    } else if let Some(name) = id.strip_prefix("type:") {
+        out.type_view = types(snapshot).into_iter().find(|t| t.name == name);
+    }
+    out
 }

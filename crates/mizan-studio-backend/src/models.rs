@@ -305,6 +305,36 @@ pub struct TraceView {
     pub steps: Vec<TraceStep>,
 }
 
+/// One row of the browse lists: what the lists and the palette show. The
+/// details of one item are `item_detail`'s (a 2,000-function project's
+/// full views are megabytes; its rows are a tenth of that).
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ItemSummary {
+    /// `ctx:NAME`, `fn:NAME` (functions and mutations) or `type:NAME`.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// One line about it (`2 members · page, user_id`, `→ user, items
+    /// (merge)`, `in user`, `struct`).
+    pub detail: String,
+    /// Diagnostics about it.
+    pub diagnostics: i64,
+}
+
+/// Everything about one item; the fields that do not apply are null (all
+/// of them for an id the IR does not have).
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct ItemDetail {
+    /// A context.
+    pub context: Option<ContextView>,
+    /// A function (a mutation's too: its signature and output).
+    pub function: Option<FunctionView>,
+    /// A mutation: what it reaches.
+    pub mutation: Option<MutationView>,
+    /// A named type.
+    pub type_view: Option<TypeView>,
+}
+
 /// A function parameter.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct ParamView {

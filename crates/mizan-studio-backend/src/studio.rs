@@ -30,12 +30,13 @@ use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
 /// Every context of the studio's IR (what a reload may change).
-pub const ALL_CONTEXTS: [&str; 11] = [
+pub const ALL_CONTEXTS: [&str; 12] = [
     "project",
     "source",
     "graph",
     "trace",
     "browse",
+    "item",
     "diagnostics",
     "preview",
     "preview_file",

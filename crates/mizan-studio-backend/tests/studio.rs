@@ -80,12 +80,27 @@ async fn open_browse_graph_whatif_preview_regenerate() {
     let recent = project["recent_projects"].as_array().unwrap();
     assert_eq!(recent.len(), 1);
 
-    // Browse: every context, with params, policy and who reaches it.
+    // Browse: a row per item; the details are the item context's.
     let browse = app.fetch("browse", json!({})).await;
     let contexts = browse["list_contexts"].as_array().unwrap();
     let names: Vec<&str> = contexts.iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["global", "items", "notifications", "stats", "user"]);
-    let user = &contexts[4];
+    assert_eq!(contexts[4]["id"], "ctx:user");
+    assert_eq!(contexts[4]["detail"], "2 members · page, user_id");
+    assert_eq!(contexts[0]["diagnostics"], 1, "global's never-invalidated");
+    let functions: Vec<&str> = browse["list_functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(functions.contains(&"user_profile") && !functions.contains(&"rename"), "{functions:?}");
+    let mutation_rows = browse["list_mutations"].as_array().unwrap();
+    let set_item = mutation_rows.iter().find(|m| m["name"] == "set_item_name").unwrap();
+    assert_eq!(set_item["detail"], "→ items (merge)");
+
+    let user = app.fetch("item", json!({"id": "ctx:user"})).await;
+    let user = &user["item_detail"]["context"];
     assert_eq!(user["rev"], 2);
     assert_eq!(user["cache"], "forever");
     let user_id = user["params"]
@@ -106,17 +121,26 @@ async fn open_browse_graph_whatif_preview_regenerate() {
         reached.contains(&"rename") && reached.contains(&"place_order"),
         "{reached:?}"
     );
-    let items = &contexts[1];
+    let items = app.fetch("item", json!({"id": "ctx:items"})).await;
+    let items = &items["item_detail"]["context"];
     assert_eq!(items["ttl_secs"], 60);
     assert_eq!(items["reached_by"][0]["relation"], "merges");
-    let types = browse["list_types"].as_array().unwrap();
-    let profile = types.iter().find(|t| t["name"] == "Profile").unwrap();
+    let profile = app.fetch("item", json!({"id": "type:Profile"})).await;
+    let profile = &profile["item_detail"]["type_view"];
     assert!(profile["used_by"].as_array().unwrap().contains(&json!("rename")));
     assert!(profile["location"]["line"].as_i64().unwrap() > 1);
-    let mutations = browse["list_mutations"].as_array().unwrap();
-    let place = mutations.iter().find(|m| m["name"] == "place_order").unwrap();
-    assert_eq!(place["auto_scoped_params"], json!(["user_id"]));
-    assert_eq!(place["affects"][0]["function"], "user_orders");
+    let place = app.fetch("item", json!({"id": "fn:place_order"})).await;
+    let place = &place["item_detail"];
+    assert_eq!(place["mutation"]["auto_scoped_params"], json!(["user_id"]));
+    assert_eq!(place["mutation"]["affects"][0]["function"], "user_orders");
+    assert_eq!(place["function"]["output"], "Order");
+    let plain = app.fetch("item", json!({"id": "fn:user_profile"})).await;
+    assert!(plain["item_detail"]["mutation"].is_null() && plain["item_detail"]["function"]["name"] == "user_profile");
+    let unknown = app.fetch("item", json!({"id": "fn:nobody"})).await;
+    assert_eq!(
+        unknown["item_detail"],
+        json!({"context": null, "function": null, "mutation": null, "type_view": null})
+    );
 
     // Diagnostics: AFI's one warning, on its node.
     let diags = app.fetch("diagnostics", json!({})).await;
@@ -398,11 +422,7 @@ async fn command_sources_run_off_the_request_stream_output_and_cancel() {
         studio.project_view()
     );
     assert_eq!(studio.activity().job.unwrap().output, ["exporting"]);
-    assert_eq!(
-        app.fetch("browse", json!({})).await["list_functions"]
-            .as_array()
-            .unwrap()
-            .len(),
-        17
-    );
+    let browse = app.fetch("browse", json!({})).await;
+    let rows = |list: &str| browse[list].as_array().unwrap().len();
+    assert_eq!(rows("list_functions") + rows("list_mutations"), 17);
 }

@@ -50,6 +50,13 @@ pub struct GraphViewArgs {
     pub full: ::std::option::Option<bool>,
 }
 
+/// Arguments of `item_detail`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ItemDetailArgs {
+    pub id: ::std::string::String,
+}
+
 /// Arguments of `open_project`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -122,14 +129,14 @@ pub struct ActivityData {
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct BrowseData {
-    /// Every context.
-    pub list_contexts: ::std::vec::Vec<types::ContextView>,
-    /// Every function.
-    pub list_functions: ::std::vec::Vec<types::FunctionView>,
-    /// Every mutation.
-    pub list_mutations: ::std::vec::Vec<types::MutationView>,
-    /// Every named type.
-    pub list_types: ::std::vec::Vec<types::TypeView>,
+    /// A row per context.
+    pub list_contexts: ::std::vec::Vec<types::ItemSummary>,
+    /// A row per function that is not a mutation.
+    pub list_functions: ::std::vec::Vec<types::ItemSummary>,
+    /// A row per mutation.
+    pub list_mutations: ::std::vec::Vec<types::ItemSummary>,
+    /// A row per named type.
+    pub list_types: ::std::vec::Vec<types::ItemSummary>,
 }
 
 /// Data of context `diagnostics`: one field per member.
@@ -160,6 +167,22 @@ pub struct GraphData {
     /// node's ancestors and descendants (`focus`), a context with what reaches
     /// it (`in_context`), or the overview of a large graph.
     pub graph_view: types::GraphView,
+}
+
+/// Params of context `item`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ItemParams {
+    /// Shared by `item_detail`.
+    pub id: ::std::string::String,
+}
+
+/// Data of context `item`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ItemData {
+    /// Everything about one item: `ctx:NAME`, `fn:NAME` or `type:NAME`.
+    pub item_detail: types::ItemDetail,
 }
 
 /// Data of context `preview`: one field per member.
@@ -328,23 +351,28 @@ impl Client {
         self.kernel.call_as("ir_source", &()).await
     }
 
-    /// Every context.
-    pub async fn list_contexts(&self) -> ::std::result::Result<::std::vec::Vec<types::ContextView>, MizanError> {
+    /// Everything about one item: `ctx:NAME`, `fn:NAME` or `type:NAME`.
+    pub async fn item_detail(&self, args: &ItemDetailArgs) -> ::std::result::Result<types::ItemDetail, MizanError> {
+        self.kernel.call_as("item_detail", args).await
+    }
+
+    /// A row per context.
+    pub async fn list_contexts(&self) -> ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError> {
         self.kernel.call_as("list_contexts", &()).await
     }
 
-    /// Every function.
-    pub async fn list_functions(&self) -> ::std::result::Result<::std::vec::Vec<types::FunctionView>, MizanError> {
+    /// A row per function that is not a mutation.
+    pub async fn list_functions(&self) -> ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError> {
         self.kernel.call_as("list_functions", &()).await
     }
 
-    /// Every mutation.
-    pub async fn list_mutations(&self) -> ::std::result::Result<::std::vec::Vec<types::MutationView>, MizanError> {
+    /// A row per mutation.
+    pub async fn list_mutations(&self) -> ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError> {
         self.kernel.call_as("list_mutations", &()).await
     }
 
-    /// Every named type.
-    pub async fn list_types(&self) -> ::std::result::Result<::std::vec::Vec<types::TypeView>, MizanError> {
+    /// A row per named type.
+    pub async fn list_types(&self) -> ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError> {
         self.kernel.call_as("list_types", &()).await
     }
 
@@ -445,6 +473,12 @@ impl Client {
     /// this instance sees the new data.
     pub async fn fetch_graph_context(&self, params: &GraphParams) -> ::std::result::Result<GraphData, MizanError> {
         self.kernel.fetch_as("graph", params).await
+    }
+
+    /// Fetches context `item` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_item_context(&self, params: &ItemParams) -> ::std::result::Result<ItemData, MizanError> {
+        self.kernel.fetch_as("item", params).await
     }
 
     /// Fetches context `preview` now (with retries); every subscriber of

@@ -185,7 +185,7 @@ impl ContextState<client::ActivityData> {
     }
 }
 
-/// Functions, contexts, types and mutations.
+/// The lists: contexts, mutations, functions and types, a row each.
 ///
 /// Mounts context `browse` and returns its reactive state, refetched
 /// whenever a mutation invalidates it.
@@ -196,28 +196,28 @@ pub fn use_browse_context() -> ContextState<client::BrowseData> {
 impl ContextState<client::BrowseData> {
     /// Member `list_contexts` of the data, as its own signal.
     #[allow(clippy::clone_on_copy)]
-    pub fn list_contexts(&self) -> Signal<Option<::std::vec::Vec<types::ContextView>>> {
+    pub fn list_contexts(&self) -> Signal<Option<::std::vec::Vec<types::ItemSummary>>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.list_contexts.clone())))
     }
 
     /// Member `list_functions` of the data, as its own signal.
     #[allow(clippy::clone_on_copy)]
-    pub fn list_functions(&self) -> Signal<Option<::std::vec::Vec<types::FunctionView>>> {
+    pub fn list_functions(&self) -> Signal<Option<::std::vec::Vec<types::ItemSummary>>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.list_functions.clone())))
     }
 
     /// Member `list_mutations` of the data, as its own signal.
     #[allow(clippy::clone_on_copy)]
-    pub fn list_mutations(&self) -> Signal<Option<::std::vec::Vec<types::MutationView>>> {
+    pub fn list_mutations(&self) -> Signal<Option<::std::vec::Vec<types::ItemSummary>>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.list_mutations.clone())))
     }
 
     /// Member `list_types` of the data, as its own signal.
     #[allow(clippy::clone_on_copy)]
-    pub fn list_types(&self) -> Signal<Option<::std::vec::Vec<types::TypeView>>> {
+    pub fn list_types(&self) -> Signal<Option<::std::vec::Vec<types::ItemSummary>>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.list_types.clone())))
     }
@@ -255,6 +255,24 @@ impl ContextState<client::GraphData> {
     pub fn graph_view(&self) -> Signal<Option<types::GraphView>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.graph_view.clone())))
+    }
+}
+
+/// One item in full (the inspector).
+///
+/// Mounts context `item` with the params `params` yields (a value or a
+/// signal; the hook follows it) and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_item_context(params: impl Into<Signal<client::ItemParams>>) -> ContextState<client::ItemData> {
+    use_context_state("item", params.into())
+}
+
+impl ContextState<client::ItemData> {
+    /// Member `item_detail` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn item_detail(&self) -> Signal<Option<types::ItemDetail>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.item_detail.clone())))
     }
 }
 
@@ -532,11 +550,24 @@ pub fn use_ir_source() -> Action<(), ::std::result::Result<types::IrSource, Miza
     })
 }
 
-/// Every context.
+/// Everything about one item: `ctx:NAME`, `fn:NAME` or `type:NAME`.
+///
+/// An action calling `item_detail`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_item_detail() -> Action<client::ItemDetailArgs, ::std::result::Result<types::ItemDetail, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::ItemDetailArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.item_detail(&args).await }
+    })
+}
+
+/// A row per context.
 ///
 /// An action calling `list_contexts`: dispatch it with `()`; `pending()` and
 /// `value()` follow the call.
-pub fn use_list_contexts() -> Action<(), ::std::result::Result<::std::vec::Vec<types::ContextView>, MizanError>> {
+pub fn use_list_contexts() -> Action<(), ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError>> {
     let client = use_mizan();
     Action::new_unsync(move |_: &()| {
         let client = client.clone();
@@ -544,11 +575,11 @@ pub fn use_list_contexts() -> Action<(), ::std::result::Result<::std::vec::Vec<t
     })
 }
 
-/// Every function.
+/// A row per function that is not a mutation.
 ///
 /// An action calling `list_functions`: dispatch it with `()`; `pending()` and
 /// `value()` follow the call.
-pub fn use_list_functions() -> Action<(), ::std::result::Result<::std::vec::Vec<types::FunctionView>, MizanError>> {
+pub fn use_list_functions() -> Action<(), ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError>> {
     let client = use_mizan();
     Action::new_unsync(move |_: &()| {
         let client = client.clone();
@@ -556,11 +587,11 @@ pub fn use_list_functions() -> Action<(), ::std::result::Result<::std::vec::Vec<
     })
 }
 
-/// Every mutation.
+/// A row per mutation.
 ///
 /// An action calling `list_mutations`: dispatch it with `()`; `pending()` and
 /// `value()` follow the call.
-pub fn use_list_mutations() -> Action<(), ::std::result::Result<::std::vec::Vec<types::MutationView>, MizanError>> {
+pub fn use_list_mutations() -> Action<(), ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError>> {
     let client = use_mizan();
     Action::new_unsync(move |_: &()| {
         let client = client.clone();
@@ -568,11 +599,11 @@ pub fn use_list_mutations() -> Action<(), ::std::result::Result<::std::vec::Vec<
     })
 }
 
-/// Every named type.
+/// A row per named type.
 ///
 /// An action calling `list_types`: dispatch it with `()`; `pending()` and
 /// `value()` follow the call.
-pub fn use_list_types() -> Action<(), ::std::result::Result<::std::vec::Vec<types::TypeView>, MizanError>> {
+pub fn use_list_types() -> Action<(), ::std::result::Result<::std::vec::Vec<types::ItemSummary>, MizanError>> {
     let client = use_mizan();
     Action::new_unsync(move |_: &()| {
         let client = client.clone();

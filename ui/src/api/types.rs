@@ -338,6 +338,38 @@ pub struct IrSource {
     pub html: ::std::option::Option<::std::string::String>,
 }
 
+/// Everything about one item; the fields that do not apply are null (all
+/// of them for an id the IR does not have).
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ItemDetail {
+    /// A context.
+    pub context: ::std::option::Option<ContextView>,
+    /// A function (a mutation's too: its signature and output).
+    pub function: ::std::option::Option<FunctionView>,
+    /// A mutation: what it reaches.
+    pub mutation: ::std::option::Option<MutationView>,
+    /// A named type.
+    pub type_view: ::std::option::Option<TypeView>,
+}
+
+/// One row of the browse lists: what the lists and the palette show. The
+/// details of one item are `item_detail`'s (a 2,000-function project's
+/// full views are megabytes; its rows are a tenth of that).
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ItemSummary {
+    /// `ctx:NAME`, `fn:NAME` (functions and mutations) or `type:NAME`.
+    pub id: ::std::string::String,
+    /// The name.
+    pub name: ::std::string::String,
+    /// One line about it (`2 members · page, user_id`, `→ user, items
+    /// (merge)`, `in user`, `struct`).
+    pub detail: ::std::string::String,
+    /// Diagnostics about it.
+    pub diagnostics: i64,
+}
+
 /// A long step (reading a `command`/`cargo` source).
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]

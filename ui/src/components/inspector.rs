@@ -5,13 +5,13 @@
 
 use leptos::prelude::*;
 
-use crate::api::{ContextView, FunctionView, MutationView, SourceLocation, TypeView};
+use crate::api::{self, ContextView, FunctionView, ItemDetail, ItemParams, MutationView, SourceLocation, TypeView};
 use crate::app::use_app;
 use crate::components::top_bar::folder_name;
 use crate::components::trace::{TraceButton, TracePanel};
 use crate::components::whatif::WhatIf;
 use crate::pages::workspace::use_workspace;
-use crate::state::{CenterTab, ctx_id, fn_id, name_of, use_ui};
+use crate::state::{CenterTab, ctx_id, fn_id, name_of, type_id, use_ui};
 
 /// Which panel the inspector shows.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -139,18 +139,33 @@ fn diagnostic_tags(codes: Vec<String>) -> impl IntoView {
     })
 }
 
+/// One item in full, from the `item` context (refetched in place when a
+/// save or a reload changes it), projected by `pick`: `None` until it
+/// arrives or when the shown IR has no such item.
+fn use_item<T: Clone + PartialEq + Send + Sync + 'static>(
+    id: String,
+    pick: impl Fn(&ItemDetail) -> Option<T> + Send + Sync + 'static,
+) -> (Memo<Option<T>>, Signal<bool>) {
+    let item = api::use_item_context(ItemParams { id });
+    let picked = Memo::new(move |_| item.data.with(|d| d.as_ref().and_then(|d| pick(&d.item_detail))));
+    let loaded = Signal::derive(move || item.data.with(Option::is_some));
+    (picked, loaded)
+}
+
+/// A skeleton while the item loads, then "no such item" if it is gone.
+fn not_shown(loaded: bool, what: &str, name: &str) -> AnyView {
+    if loaded {
+        missing(what, name)
+    } else {
+        view! { <div class="panel-missing"><div class="skeleton"></div><div class="skeleton"></div></div> }.into_any()
+    }
+}
+
 #[component]
 fn ContextPanel(name: String) -> impl IntoView {
-    let views = use_workspace();
-    let key = name.clone();
-    let ctx = Memo::new(move |_| {
-        views.browse.data.with(|d| {
-            d.as_ref()
-                .and_then(|d| d.list_contexts.iter().find(|c| c.name == key).cloned())
-        })
-    });
+    let (ctx, loaded) = use_item(ctx_id(&name), |d| d.context.clone());
     move || match ctx.get() {
-        None => missing("context", &name),
+        None => not_shown(loaded.get(), "context", &name),
         Some(c) => context_view(c).into_any(),
     }
 }
@@ -268,16 +283,9 @@ fn context_view(c: ContextView) -> impl IntoView {
 
 #[component]
 fn FunctionPanel(name: String) -> impl IntoView {
-    let views = use_workspace();
-    let key = name.clone();
-    let f = Memo::new(move |_| {
-        views.browse.data.with(|d| {
-            d.as_ref()
-                .and_then(|d| d.list_functions.iter().find(|f| f.name == key).cloned())
-        })
-    });
+    let (f, loaded) = use_item(fn_id(&name), |d| d.function.clone());
     move || match f.get() {
-        None => missing("function", &name),
+        None => not_shown(loaded.get(), "function", &name),
         Some(f) => function_view(f).into_any(),
     }
 }
@@ -322,35 +330,22 @@ fn function_view(f: FunctionView) -> impl IntoView {
 
 #[component]
 fn MutationPanel(name: String) -> impl IntoView {
-    let views = use_workspace();
-    let key = name.clone();
-    let m = Memo::new(move |_| {
-        views.browse.data.with(|d| {
-            d.as_ref()
-                .and_then(|d| d.list_mutations.iter().find(|m| m.name == key).cloned())
-        })
+    let (m, loaded) = use_item(fn_id(&name), |d| {
+        let output = d.function.as_ref().map(|f| f.output.clone()).unwrap_or_default();
+        d.mutation.clone().map(|m| (m, output))
     });
+    let params = Signal::derive(move || m.with(|m| m.as_ref().map(|(m, _)| (m.params.clone(), !m.merges.is_empty()))));
     let shown = name.clone();
     view! {
         {move || match m.get() {
-            None => missing("mutation", &shown),
-            Some(m) => mutation_view(m).into_any(),
+            None => not_shown(loaded.get(), "mutation", &shown),
+            Some((m, output)) => mutation_view(m, output).into_any(),
         }}
-        <WhatIf name=name/>
+        <WhatIf name=name params=params/>
     }
 }
 
-fn mutation_view(m: MutationView) -> impl IntoView {
-    let output = use_workspace().browse.data.with_untracked(|d| {
-        d.as_ref()
-            .and_then(|d| {
-                d.list_functions
-                    .iter()
-                    .find(|f| f.name == m.name)
-                    .map(|f| f.output.clone())
-            })
-            .unwrap_or_default()
-    });
+fn mutation_view(m: MutationView, output: String) -> impl IntoView {
     view! {
         <Header kind="mutation" name=m.name.clone() doc=m.doc.clone() location=m.location/>
         <pre class="signature mono">{signature(&m.name, &m.params, &output)}</pre>
@@ -413,16 +408,9 @@ fn mutation_view(m: MutationView) -> impl IntoView {
 
 #[component]
 fn TypePanel(name: String) -> impl IntoView {
-    let views = use_workspace();
-    let key = name.clone();
-    let t = Memo::new(move |_| {
-        views.browse.data.with(|d| {
-            d.as_ref()
-                .and_then(|d| d.list_types.iter().find(|t| t.name == key).cloned())
-        })
-    });
+    let (t, loaded) = use_item(type_id(&name), |d| d.type_view.clone());
     move || match t.get() {
-        None => missing("type", &name),
+        None => not_shown(loaded.get(), "type", &name),
         Some(t) => type_view(t).into_any(),
     }
 }

@@ -10,11 +10,11 @@ use std::cell::RefCell;
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use crate::api::{self, BrowseData, LoadState, NodeKind};
+use crate::api::{self, BrowseData, ItemSummary, LoadState};
 use crate::app::use_app;
 use crate::commands::use_commands;
 use crate::palette::{self, Command, Entry, Kind};
-use crate::state::{PaletteMode, Ui, ctx_id, fn_id, name_of, type_id, use_ui};
+use crate::state::{PaletteMode, Ui, name_of, use_ui};
 
 thread_local! {
     /// What had the focus when the palette opened (given back on close).
@@ -49,50 +49,21 @@ pub fn close_palette(ui: Ui) {
 
 /// The rows of the project: contexts, mutations, functions, types.
 fn project_entries(data: &BrowseData, with_types: bool) -> Vec<Entry> {
-    let mut out = Vec::new();
-    for c in &data.list_contexts {
-        let n = c.members.len();
-        out.push(Entry {
-            id: ctx_id(&c.name),
-            label: c.name.clone(),
-            kind: Kind::Context,
-            detail: format!("{n} member{}", if n == 1 { "" } else { "s" }),
-        });
-    }
-    for m in &data.list_mutations {
-        let reached: Vec<&str> = m
-            .affects
-            .iter()
-            .map(|a| a.function.as_deref().unwrap_or(&a.context))
-            .chain(m.merges.iter().map(|g| g.context.as_str()))
-            .collect();
-        out.push(Entry {
-            id: fn_id(&m.name),
-            label: m.name.clone(),
-            kind: Kind::Mutation,
-            detail: format!("→ {}", reached.join(", ")),
-        });
-    }
-    for f in data.list_functions.iter().filter(|f| f.kind != NodeKind::Mutation) {
-        out.push(Entry {
-            id: fn_id(&f.name),
-            label: f.name.clone(),
-            kind: Kind::Function,
-            detail: f
-                .context
-                .as_ref()
-                .map_or_else(|| "no context".to_owned(), |c| format!("in {c}")),
-        });
-    }
+    let section = |rows: &[ItemSummary], kind: Kind| {
+        rows.iter()
+            .map(move |r| Entry {
+                id: r.id.clone(),
+                label: r.name.clone(),
+                kind,
+                detail: r.detail.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut out = section(&data.list_contexts, Kind::Context);
+    out.extend(section(&data.list_mutations, Kind::Mutation));
+    out.extend(section(&data.list_functions, Kind::Function));
     if with_types {
-        for t in &data.list_types {
-            out.push(Entry {
-                id: type_id(&t.name),
-                label: t.name.clone(),
-                kind: Kind::Type,
-                detail: t.kind.clone(),
-            });
-        }
+        out.extend(section(&data.list_types, Kind::Type));
     }
     out
 }

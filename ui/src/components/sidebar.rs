@@ -7,84 +7,21 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::api::{BrowseData, NodeKind};
+use crate::api::{BrowseData, ItemSummary};
 use crate::fuzzy;
 use crate::keys::{self, ListKey, Press};
 use crate::pages::workspace::use_workspace;
-use crate::state::{ItemId, ctx_id, fn_id, type_id, use_ui};
+use crate::state::use_ui;
 
-/// One row of a list.
-#[derive(Clone, PartialEq)]
-struct Row {
-    id: ItemId,
-    name: String,
-    detail: String,
-    warn: bool,
-}
-
-fn rows(data: &BrowseData, section: Section) -> Vec<Row> {
+/// The rows of `section` (the backend words each row).
+fn rows(data: &BrowseData, section: Section) -> Vec<ItemSummary> {
     match section {
-        Section::Contexts => data
-            .list_contexts
-            .iter()
-            .map(|c| {
-                let params: Vec<&str> = c.params.iter().map(|p| p.name.as_str()).collect();
-                let members = c.members.len();
-                let mut detail = format!("{members} member{}", if members == 1 { "" } else { "s" });
-                if !params.is_empty() {
-                    detail = format!("{detail} · {}", params.join(", "));
-                }
-                Row {
-                    id: ctx_id(&c.name),
-                    name: c.name.clone(),
-                    detail,
-                    warn: !c.diagnostics.is_empty(),
-                }
-            })
-            .collect(),
-        Section::Mutations => data
-            .list_mutations
-            .iter()
-            .map(|m| {
-                let mut reached: Vec<String> = m
-                    .affects
-                    .iter()
-                    .map(|a| a.function.clone().unwrap_or_else(|| a.context.clone()))
-                    .collect();
-                reached.extend(m.merges.iter().map(|m| format!("{} (merge)", m.context)));
-                Row {
-                    id: fn_id(&m.name),
-                    name: m.name.clone(),
-                    detail: format!("→ {}", reached.join(", ")),
-                    warn: false,
-                }
-            })
-            .collect(),
-        Section::Functions => data
-            .list_functions
-            .iter()
-            .filter(|f| f.kind != NodeKind::Mutation)
-            .map(|f| Row {
-                id: fn_id(&f.name),
-                name: f.name.clone(),
-                detail: f
-                    .context
-                    .clone()
-                    .map_or_else(|| "no context".to_owned(), |c| format!("in {c}")),
-                warn: !f.diagnostics.is_empty(),
-            })
-            .collect(),
-        Section::Types => data
-            .list_types
-            .iter()
-            .map(|t| Row {
-                id: type_id(&t.name),
-                name: t.name.clone(),
-                detail: t.kind.clone(),
-                warn: false,
-            })
-            .collect(),
+        Section::Contexts => &data.list_contexts,
+        Section::Mutations => &data.list_mutations,
+        Section::Functions => &data.list_functions,
+        Section::Types => &data.list_types,
     }
+    .clone()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -284,7 +221,7 @@ fn List(section: Section) -> impl IntoView {
                                 >
                                     <span class="item-glyph" aria-hidden="true"></span>
                                     <span class="item-name mono">{row.name.clone()}</span>
-                                    {row.warn.then(|| view! { <span class="badge warn" title="has diagnostics">"!"</span> })}
+                                    {(row.diagnostics > 0).then(|| view! { <span class="badge warn" title="has diagnostics">"!"</span> })}
                                     <span class="item-detail muted">{row.detail.clone()}</span>
                                 </button>
                             }

@@ -11,7 +11,6 @@ use serde_json::{Map, Value, json};
 
 use crate::api::{self, ParamView, WhatifArgs};
 use crate::components::json::JsonBlock;
-use crate::pages::workspace::use_workspace;
 use crate::state::use_ui;
 
 /// A starting value for a param of `shape`.
@@ -83,23 +82,22 @@ fn explain(invalidate: &Value, merge: &Value) -> Vec<String> {
     lines
 }
 
-/// The what-if box of mutation `name`.
+/// The what-if box of mutation `name`; `params` are its params and
+/// whether it merges, once its details arrived.
 #[component]
-pub fn WhatIf(name: String) -> impl IntoView {
+pub fn WhatIf(name: String, params: Signal<Option<(Vec<ParamView>, bool)>>) -> impl IntoView {
     let ui = use_ui();
-    let views = use_workspace();
     let action = api::use_whatif();
-    let params = views.browse.data.with_untracked(|d| {
-        d.as_ref()
-            .and_then(|d| {
-                d.list_mutations
-                    .iter()
-                    .find(|m| m.name == name)
-                    .map(|m| m.params.clone())
-            })
-            .unwrap_or_default()
+    let text = RwSignal::new(String::new());
+    // The arguments start as a template of the params, once they are known;
+    // a refetch never overwrites what was typed.
+    Effect::new(move |_| {
+        if let Some((params, _)) = params.get()
+            && text.with_untracked(String::is_empty)
+        {
+            text.set(template(&params));
+        }
     });
-    let text = RwSignal::new(template(&params));
     let result_text = RwSignal::new(String::new());
     let input_error = RwSignal::new(None::<String>);
     let mutation = StoredValue::new(name.clone());
@@ -140,10 +138,7 @@ pub fn WhatIf(name: String) -> impl IntoView {
             ui.whatif.set(Some(w));
         }
     });
-    let has_merges = views.browse.data.with_untracked(|d| {
-        d.as_ref()
-            .is_some_and(|d| d.list_mutations.iter().any(|m| m.name == name && !m.merges.is_empty()))
-    });
+    let has_merges = move || params.with(|p| p.as_ref().is_some_and(|(_, merges)| *merges));
 
     view! {
         <section class="panel-section whatif" data-testid="whatif">
@@ -163,8 +158,9 @@ pub fn WhatIf(name: String) -> impl IntoView {
                     }
                 }
             ></textarea>
-            {has_merges
-                .then(|| {
+            {move || {
+                has_merges()
+                    .then(|| {
                     view! {
                         <input
                             class="input mono"
@@ -181,7 +177,8 @@ pub fn WhatIf(name: String) -> impl IntoView {
                             }
                         />
                     }
-                })}
+                    })
+            }}
             <div class="row">
                 <button class="button" on:click=move |_| apply() disabled=move || action.pending().get()>
                     "Resolve"
