@@ -125,6 +125,7 @@ async fn studio(registry: &Arc<Registry>, project: Option<&Path>, timing: Option
 
 fn main() {
     let started = Instant::now();
+    mizan_studio_backend::memory::limit_arenas();
     let mode = match parse(std::env::args().skip(1)) {
         Ok(mode) => mode,
         Err(message) => {

@@ -181,6 +181,23 @@ command = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do [ -e fast ] && break; echo 
     run_playwright("command-source.e2e.test.mjs", &studio, project.path());
 }
 
+/// The 2,000-function IR: the overview, focus on selection, paged lists.
+#[test]
+fn large_project_in_chromium() {
+    let project = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        project.path().join("mizan.toml"),
+        format!(
+            "output = \"generated\"\ntargets = [\"ts\"]\n\n[source]\nkdl = {:?}\n",
+            root().join("fixtures/large/large.kdl").display().to_string()
+        ),
+    )
+    .expect("write mizan.toml");
+    let settings = tempfile::tempdir().expect("tempdir");
+    let studio = WebStudio::start(project.path(), &settings.path().join("settings.json"));
+    run_playwright("large-project.e2e.test.mjs", &studio, project.path());
+}
+
 /// The real window (WebKitGTK) under Xvfb on the example project. With
 /// `MIZAN_STUDIO_TIMING` the app prints when the UI painted the backend's
 /// first answer (`ui content painted`, reported by the UI itself through

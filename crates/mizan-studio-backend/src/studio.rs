@@ -577,6 +577,7 @@ impl Studio {
             self.watch_new_output();
         }
         self.publish(&ALL_CONTEXTS).await;
+        crate::memory::release_freed();
     }
 
     /// Regenerates from the shown IR (refused while the last load failed:
@@ -993,3 +994,4 @@ fn internal_diagnostic(message: &str) -> DiagnosticView {
         location: None,
     }
 }
+

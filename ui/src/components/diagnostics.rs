@@ -9,6 +9,9 @@ use crate::app::use_app;
 use crate::pages::workspace::use_workspace;
 use crate::state::use_ui;
 
+/// Problems drawn before "Show more" (a large IR can have hundreds).
+const PROBLEMS_PAGE: usize = 50;
+
 /// The problems panel.
 #[component]
 pub fn Problems() -> impl IntoView {
@@ -16,6 +19,7 @@ pub fn Problems() -> impl IntoView {
     let app = use_app();
     let views = use_workspace();
     let open = RwSignal::new(true);
+    let limit = RwSignal::new(PROBLEMS_PAGE);
     let list = move || {
         views
             .diagnostics
@@ -67,9 +71,22 @@ pub fn Problems() -> impl IntoView {
                                         }
                                     })}
                                 <ul class="problem-list">
-                                    {l
+                                    {let total = l.items.len();
+                                    let drawn = limit.get().min(total);
+                                    let more = (total > drawn)
+                                        .then(|| {
+                                            view! {
+                                                <li>
+                                                    <button class="link small list-more" data-testid="problems-more" on:click=move |_| limit.update(|n| *n += PROBLEMS_PAGE)>
+                                                        {format!("Show {} more of {total}", (total - drawn).min(PROBLEMS_PAGE))}
+                                                    </button>
+                                                </li>
+                                            }
+                                        });
+                                    let items = l
                                         .items
                                         .into_iter()
+                                        .take(drawn)
                                         .map(|d| {
                                             let node = d.node.clone();
                                             let location = d
@@ -98,7 +115,11 @@ pub fn Problems() -> impl IntoView {
                                                 </li>
                                             }
                                         })
-                                        .collect_view()}
+                                        .collect_view();
+                                    view! {
+                                        {items}
+                                        {more}
+                                    }}
                                 </ul>
                             }
                         })

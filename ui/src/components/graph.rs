@@ -24,6 +24,9 @@ const MAX_FIT_SCALE: f64 = 1.25;
 /// The overview of a large graph is never fitted smaller than this: its
 /// labels stay readable (pan for the rest).
 const MIN_OVERVIEW_SCALE: f64 = 0.8;
+/// A focus view too tall to read whole is shown at this scale around the
+/// focused node instead.
+const MIN_FOCUS_SCALE: f64 = 0.7;
 
 /// `context`, `function`, `mutation`.
 pub fn node_kind_name(kind: NodeKind) -> &'static str {
@@ -193,10 +196,19 @@ pub fn Graph() -> impl IntoView {
         let (w, h) = drawing();
         let (_, _, pw, ph) = size();
         let overview = graph.with_untracked(|g| g.as_ref().is_some_and(|g| g.mode == "overview"));
-        view_box.set(if overview {
-            ViewBox::fit_readable(w, h, pw, ph, MIN_OVERVIEW_SCALE, MAX_FIT_SCALE)
-        } else {
-            ViewBox::fit_capped(w, h, pw, ph, MAX_FIT_SCALE)
+        // The focused node's centre, in a focus view.
+        let focused = graph.with_untracked(|g| {
+            let g = g.as_ref()?;
+            let id = g.focus.as_ref()?;
+            g.nodes
+                .iter()
+                .find(|n| &n.id == id)
+                .map(|n| (n.x + n.width / 2.0, n.y + n.height / 2.0))
+        });
+        view_box.set(match (overview, focused) {
+            (true, _) => ViewBox::fit_readable(w, h, pw, ph, MIN_OVERVIEW_SCALE, MAX_FIT_SCALE),
+            (false, Some((cx, cy))) => ViewBox::fit_around(w, h, pw, ph, MIN_FOCUS_SCALE, MAX_FIT_SCALE, (cx, cy)),
+            (false, None) => ViewBox::fit_capped(w, h, pw, ph, MAX_FIT_SCALE),
         });
     };
 

@@ -150,7 +150,7 @@ fn visible_rows(sidebar: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
 
 /// Rows a list draws before "Show more": a 2,000-function project would
 /// otherwise put 4,000 rows (20,000 elements) in the page; search narrows.
-const LIST_PAGE: usize = 200;
+const LIST_PAGE: usize = 100;
 
 /// One collapsible list.
 #[component]

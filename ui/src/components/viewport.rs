@@ -68,6 +68,24 @@ impl ViewBox {
         }
     }
 
+    /// [`ViewBox::fit_capped`], but when that is smaller than `min_scale`
+    /// pixels per unit, the view at `min_scale` centred on `centre`: a
+    /// tall focus view stays readable around the node it is about.
+    pub fn fit_around(width: f64, height: f64, pw: f64, ph: f64, min_scale: f64, max_scale: f64, centre: (f64, f64)) -> Self {
+        let fit = Self::fit_capped(width, height, pw, ph, max_scale);
+        let (_, _, s) = fit.scale(pw, ph);
+        if s >= min_scale {
+            return fit;
+        }
+        ViewBox {
+            x: 0.0,
+            y: 0.0,
+            w: pw / min_scale,
+            h: ph / min_scale,
+        }
+        .centre_on(centre.0, centre.1)
+    }
+
     /// The `viewBox` attribute.
     pub fn attr(&self) -> String {
         format!("{:.1} {:.1} {:.1} {:.1}", self.x, self.y, self.w, self.h)
@@ -159,6 +177,17 @@ mod tests {
         // Readable whole: the plain fit.
         assert_eq!(
             ViewBox::fit_readable(700.0, 500.0, 800.0, 600.0, 0.8, 1.25),
+            ViewBox::fit_capped(700.0, 500.0, 800.0, 600.0, 1.25)
+        );
+    }
+
+    #[test]
+    fn a_tall_focus_view_is_centred_on_its_node_at_a_readable_size() {
+        let v = ViewBox::fit_around(400.0, 3000.0, 800.0, 600.0, 0.7, 1.25, (350.0, 1500.0));
+        assert!((v.w - 800.0 / 0.7).abs() < 1e-6);
+        assert!((v.x + v.w / 2.0 - 350.0).abs() < 1e-6 && (v.y + v.h / 2.0 - 1500.0).abs() < 1e-6);
+        assert_eq!(
+            ViewBox::fit_around(700.0, 500.0, 800.0, 600.0, 0.7, 1.25, (0.0, 0.0)),
             ViewBox::fit_capped(700.0, 500.0, 800.0, 600.0, 1.25)
         );
     }
