@@ -2,7 +2,7 @@
 //! futures.
 
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Mutex;
 
 fn p(v: Value) -> Params {
