@@ -23,7 +23,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, reject
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
-use mizan::{Audience, Origin, Principal, RequestHandle, is_valid_client_id};
+use mizan::{Audience, Origin, Principal, RequestHandle, Subscription, is_valid_client_id};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -62,7 +62,17 @@ pub(crate) async fn upgrade(
         }
         .into_response();
     };
-    let identity = state.identify(&headers).await;
+    // Subscribed before the handshake answers: once a client sees its
+    // connection open, every push published from then on reaches it
+    // (queued until the connection loop runs). A handshake that never
+    // completes drops the subscription; the hub forgets closed ones.
+    let identity = state.identify(&headers).await.map(|principal| {
+        let pushes = state.hub().subscribe(Audience {
+            principal: principal.clone(),
+            watch: None,
+        });
+        (principal, pushes)
+    });
     // Small buffers: most connections are idle, and memory per connection
     // is what limits how many a process holds.
     ws.read_buffer_size(4 * 1024)
@@ -72,7 +82,7 @@ pub(crate) async fn upgrade(
         .on_upgrade(move |socket| async move {
             let _slot = slot;
             match identity {
-                Ok(principal) => Connection::new(state, principal).serve(socket).await,
+                Ok((principal, pushes)) => Connection::new(state, principal).serve(socket, pushes).await,
                 Err(e) => {
                     tracing::debug!(error = %e, "websocket credential rejected");
                     close(socket, CLOSE_UNAUTHORIZED, "invalid credentials").await;
@@ -113,12 +123,8 @@ impl Connection {
         }
     }
 
-    async fn serve(mut self, socket: WebSocket) {
+    async fn serve(mut self, socket: WebSocket, mut pushes: Subscription) {
         let (mut sink, mut stream) = socket.split();
-        let mut pushes = self.state.hub().subscribe(Audience {
-            principal: self.principal.clone(),
-            watch: None,
-        });
         let (reply_tx, mut replies) = mpsc::channel::<String>(MAX_IN_FLIGHT);
         let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
         let mut last_heard = Instant::now();

@@ -413,3 +413,23 @@ async fn calls_must_be_json_so_a_browser_cannot_send_one_cross_site_without_a_pr
         "{reply}"
     );
 }
+
+/// Once a client sees its WebSocket open, it is subscribed: a push
+/// published right after the handshake reaches it (it used to subscribe
+/// only when the connection loop started, after the 101 went out).
+#[tokio::test]
+async fn a_websocket_is_subscribed_as_soon_as_its_handshake_answers() {
+    let state = state().build();
+    let app: Router = mizan_axum::router(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut open = Vec::new();
+    for n in 1..=3 {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws/"))
+            .await
+            .expect("websocket connects");
+        open.push(socket);
+        assert_eq!(state.hub().subscriber_count(), n, "connection {n} is not subscribed yet");
+    }
+}
