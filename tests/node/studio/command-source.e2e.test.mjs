@@ -38,6 +38,7 @@ test("the running source streams its output, and Cancel stops it", async () => {
   // Lines arrive while it runs, not at the end.
   await page.getByTestId("job-output").filter({ hasText: "compiling step 2" }).waitFor({ timeout: 10000 });
   assert.doesNotMatch(await page.getByTestId("job-output").innerText(), /compiling step 8/);
+  assert.equal(await page.getByTestId("export-svg").count(), 0, "nothing to export before there is a graph");
   await page.screenshot({ path: join(shots, "studio-web-job.png") });
   await page.getByTestId("job-cancel").click();
   await page.locator('[data-testid="job"][data-status="cancelled"]').waitFor({ timeout: 10000 });
@@ -48,6 +49,7 @@ test("Run again runs the source to the end and the graph appears", async () => {
   writeFileSync(join(project, "fast"), "");
   await page.getByTestId("job-retry").click();
   await page.getByTestId("graph").locator('g[data-node="rename"]').waitFor({ timeout: 20000 });
+  await page.getByTestId("export-svg").waitFor({ timeout: 5000 });
   // A success closes the panel by itself.
   await page.getByTestId("job").waitFor({ state: "detached", timeout: 10000 });
 });

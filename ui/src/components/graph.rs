@@ -447,7 +447,10 @@ pub fn Graph() -> impl IntoView {
                 on:mouseleave=on_up
                 on:keydown=on_key
             >
-                <ExportButtons/>
+                // Nothing to export until there is a graph.
+                <Show when=move || graph.with(|g| g.as_ref().is_some_and(|g| !g.nodes.is_empty()))>
+                    <ExportButtons/>
+                </Show>
                 {move || {
                     error()
                         .filter(|_| graph.with(|g| g.is_none()))
