@@ -23,7 +23,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 
 const [exe, large, example] = process.argv.slice(2);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -173,10 +173,7 @@ for (const [label, args] of [
 // ---- web mode: open the 2,000-function IR → graph nodes on screen ------
 {
   const s = startStudio(["--web", "127.0.0.1:0"]);
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(await s.url());

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
+import { openStudio } from "./browser.mjs";
 
 const url = process.env.MIZAN_STUDIO_URL;
 const shots = process.env.MIZAN_SHOTS ?? ".";
@@ -13,16 +13,10 @@ assert.ok(url, "MIZAN_STUDIO_URL must be set");
 
 let browser;
 let page;
-const pageErrors = [];
+let pageErrors;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  await page.goto(url);
+  ({ browser, page, pageErrors } = await openStudio(url));
   await page.getByTestId("graph").locator("g[data-node]").first().waitFor({ timeout: 30000 });
 });
 

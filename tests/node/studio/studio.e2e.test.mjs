@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
+import { openStudio } from "./browser.mjs";
 
 const url = process.env.MIZAN_STUDIO_URL;
 const project = process.env.MIZAN_PROJECT;
@@ -54,16 +54,10 @@ function snapshot(dir) {
 
 let browser;
 let page;
-const pageErrors = [];
+let pageErrors;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  await page.goto(url);
+  ({ browser, page, pageErrors } = await openStudio(url));
   await page.getByTestId("graph").locator("g[data-node]").first().waitFor({ timeout: 20000 });
   // Pushes (watch) need the WebSocket: wait until it is up.
   await page.locator('[data-testid="status-connection"][data-status="connected"]').waitFor({ timeout: 10000 });

@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 
 use crate::api::{self, OpenProjectArgs};
+use crate::pages::open_project::CandidateList;
 
 /// The drop overlay and the last drop's notice.
 #[component]
@@ -64,28 +65,10 @@ pub fn DropHint() -> impl IntoView {
                             </div>
                             <p class="mono muted drop-path">{d.path.clone()}</p>
                             {d.error.clone().map(|e| view! { <p class="error-text">{e}</p> })}
-                            <ul class="plain-list">
-                                {d
-                                    .candidates
-                                    .into_iter()
-                                    .map(|c| {
-                                        let target = c.clone();
-                                        view! {
-                                            <li>
-                                                <button
-                                                    class="link mono"
-                                                    on:click=move |_| {
-                                                        dismissed.set(id);
-                                                        open.dispatch(OpenProjectArgs { path: target.clone() });
-                                                    }
-                                                >
-                                                    {c}
-                                                </button>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
+                            <CandidateList candidates=d.candidates on_pick=Callback::new(move |path| {
+                                dismissed.set(id);
+                                open.dispatch(OpenProjectArgs { path });
+                            })/>
                         </div>
                     }
                 })

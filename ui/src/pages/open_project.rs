@@ -109,27 +109,9 @@ pub fn OpenProject() -> impl IntoView {
                         view! {
                             <div class="candidates">
                                 <p class="muted">"Several projects below that folder; pick one:"</p>
-                                <ul class="plain-list">
-                                    {o
-                                        .candidates
-                                        .into_iter()
-                                        .map(|c| {
-                                            let target = c.clone();
-                                            view! {
-                                                <li>
-                                                    <button
-                                                        class="link mono"
-                                                        on:click=move |_| {
-                                                            open.dispatch(OpenProjectArgs { path: target.clone() });
-                                                        }
-                                                    >
-                                                        {c}
-                                                    </button>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
+                                <CandidateList candidates=o.candidates on_pick=Callback::new(move |path| {
+                                    open.dispatch(OpenProjectArgs { path });
+                                })/>
                             </div>
                         }
                             .into_any()
@@ -181,5 +163,28 @@ pub fn OpenProject() -> impl IntoView {
                 }}
             </div>
         </div>
+    }
+}
+
+/// The projects found below a folder, each a button that opens it
+/// (`on_pick` gets its path).
+#[component]
+pub fn CandidateList(candidates: Vec<String>, on_pick: Callback<String>) -> impl IntoView {
+    view! {
+        <ul class="plain-list">
+            {candidates
+                .into_iter()
+                .map(|c| {
+                    let target = c.clone();
+                    view! {
+                        <li>
+                            <button class="link mono" on:click=move |_| on_pick.run(target.clone())>
+                                {c}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
