@@ -430,6 +430,10 @@ async fn a_websocket_is_subscribed_as_soon_as_its_handshake_answers() {
             .await
             .expect("websocket connects");
         open.push(socket);
-        assert_eq!(state.hub().subscriber_count(), n, "connection {n} is not subscribed yet");
+        assert_eq!(
+            state.hub().subscriber_count(),
+            n,
+            "connection {n} is not subscribed yet"
+        );
     }
 }

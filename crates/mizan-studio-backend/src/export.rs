@@ -179,7 +179,6 @@ fn node(out: &mut String, n: &LayoutNode) {
     out.push_str("</g>\n");
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -809,7 +809,10 @@ impl Studio {
     /// could not watch before.
     fn watch_new_output(self: &Arc<Self>) {
         let restart = lock(&self.watcher).as_ref().is_some_and(|w| !w.watches_output)
-            && lock(&self.state).project.as_ref().is_some_and(|p| p.config.output.is_dir());
+            && lock(&self.state)
+                .project
+                .as_ref()
+                .is_some_and(|p| p.config.output.is_dir());
         if restart {
             self.restart_watch();
         }
@@ -994,4 +997,3 @@ fn internal_diagnostic(message: &str) -> DiagnosticView {
         location: None,
     }
 }
-

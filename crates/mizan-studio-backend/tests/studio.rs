@@ -74,7 +74,10 @@ async fn open_browse_graph_whatif_preview_regenerate() {
     assert_eq!(info["targets"], json!(["ts", "react", "python", "leptos"]));
     assert_eq!(info["counts"]["functions"], 17);
     assert_eq!(info["source_kind"], "kdl");
-    assert!(project.get("ir_source").is_none(), "the IR text rides in its own context");
+    assert!(
+        project.get("ir_source").is_none(),
+        "the IR text rides in its own context"
+    );
     let source = app.fetch("source", json!({})).await;
     assert!(source["ir_source"]["html"].as_str().unwrap().contains("<span"));
     let recent = project["recent_projects"].as_array().unwrap();
@@ -94,7 +97,10 @@ async fn open_browse_graph_whatif_preview_regenerate() {
         .iter()
         .map(|f| f["name"].as_str().unwrap())
         .collect();
-    assert!(functions.contains(&"user_profile") && !functions.contains(&"rename"), "{functions:?}");
+    assert!(
+        functions.contains(&"user_profile") && !functions.contains(&"rename"),
+        "{functions:?}"
+    );
     let mutation_rows = browse["list_mutations"].as_array().unwrap();
     let set_item = mutation_rows.iter().find(|m| m["name"] == "set_item_name").unwrap();
     assert_eq!(set_item["detail"], "→ items (merge)");
