@@ -111,6 +111,26 @@ async fn send(ws: &mut WebSocketStream<TcpStream>, v: Value) {
     ws.send(Message::text(v.to_string())).await.unwrap();
 }
 
+/// The server closes `ws` with 4401 (invalid token): the push loop `task`
+/// ends and the client says it is unauthorized.
+async fn rejected_as_unauthorized(
+    mut ws: WebSocketStream<TcpStream>,
+    task: tokio::task::JoinHandle<()>,
+    client: &MizanClient,
+) {
+    ws.close(Some(CloseFrame {
+        code: CloseCode::from(4401),
+        reason: "invalid token".into(),
+    }))
+    .await
+    .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(client.connection_status(), ConnectionStatus::Unauthorized);
+}
+
 fn p(v: Value) -> Params {
     v.as_object().cloned().unwrap_or_default()
 }
@@ -207,17 +227,7 @@ async fn pushes_refetch_the_selected_instances_and_survive_a_reconnect() {
     );
 
     // An invalid token closes with 4401: the loop stops.
-    ws.close(Some(CloseFrame {
-        code: CloseCode::from(4401),
-        reason: "invalid token".into(),
-    }))
-    .await
-    .unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(client.connection_status(), ConnectionStatus::Unauthorized);
+    rejected_as_unauthorized(ws, task, &client).await;
 }
 
 #[tokio::test]
@@ -250,17 +260,7 @@ async fn the_auth_frame_opens_the_connection_or_stops_the_loop() {
     drop(ws);
     let (_, mut ws) = conns.recv().await.unwrap();
     assert_eq!(next_text(&mut ws).await, json!({"op": "auth", "token": "bad"}));
-    ws.close(Some(CloseFrame {
-        code: CloseCode::from(4401),
-        reason: "invalid token".into(),
-    }))
-    .await
-    .unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(client.connection_status(), ConnectionStatus::Unauthorized);
+    rejected_as_unauthorized(ws, task, &client).await;
 }
 
 #[tokio::test]
