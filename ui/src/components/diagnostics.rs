@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::app::use_app;
+use crate::components::show_more::{ShowMore, drawn};
 use crate::pages::workspace::use_workspace;
 use crate::state::use_ui;
 
@@ -72,14 +73,12 @@ pub fn Problems() -> impl IntoView {
                                     })}
                                 <ul class="problem-list">
                                     {let total = l.items.len();
-                                    let drawn = limit.get().min(total);
+                                    let drawn = drawn(total, limit.get());
                                     let more = (total > drawn)
                                         .then(|| {
                                             view! {
                                                 <li>
-                                                    <button class="link small list-more" data-testid="problems-more" on:click=move |_| limit.update(|n| *n += PROBLEMS_PAGE)>
-                                                        {format!("Show {} more of {total}", (total - drawn).min(PROBLEMS_PAGE))}
-                                                    </button>
+                                                    <ShowMore total=total limit=limit page=PROBLEMS_PAGE testid="problems-more"/>
                                                 </li>
                                             }
                                         });

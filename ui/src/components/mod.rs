@@ -10,6 +10,7 @@ pub mod job;
 pub mod json;
 pub mod palette;
 pub mod shortcuts;
+pub mod show_more;
 pub mod sidebar;
 pub mod source;
 pub mod status_bar;

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::{BrowseData, ItemSummary};
+use crate::components::show_more::{ShowMore, drawn};
 use crate::fuzzy;
 use crate::keys::{self, ListKey, Press};
 use crate::pages::workspace::use_workspace;
@@ -192,18 +193,8 @@ fn List(section: Section) -> impl IntoView {
                 Some(rows) if rows.is_empty() => view! { <p class="list-empty muted">"none"</p> }.into_any(),
                 Some(rows) => {
                     let total = rows.len();
-                    let drawn = limit.get().min(total);
-                    let more = (total > drawn).then(|| {
-                        view! {
-                            <button
-                                class="link list-more small"
-                                data-testid="list-more"
-                                on:click=move |_| limit.update(|l| *l += LIST_PAGE)
-                            >
-                                {format!("Show {} more of {total}", (total - drawn).min(LIST_PAGE))}
-                            </button>
-                        }
-                    });
+                    let drawn = drawn(total, limit.get());
+                    let more = view! { <ShowMore total=total limit=limit page=LIST_PAGE testid="list-more"/> };
                     let items = rows
                         .into_iter()
                         .take(drawn)
