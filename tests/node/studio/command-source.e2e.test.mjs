@@ -28,24 +28,24 @@ after(async () => {
 
 test("the running source streams its output, and Cancel stops it", async () => {
   const job = page.locator('[data-testid="job"][data-status="running"]');
-  await job.waitFor({ timeout: 20000 });
+  await job.waitFor();
   // Lines arrive while it runs, not at the end.
-  await page.getByTestId("job-output").filter({ hasText: "compiling step 2" }).waitFor({ timeout: 10000 });
+  await page.getByTestId("job-output").filter({ hasText: "compiling step 2" }).waitFor();
   assert.doesNotMatch(await page.getByTestId("job-output").innerText(), /compiling step 8/);
   assert.equal(await page.getByTestId("export-svg").count(), 0, "nothing to export before there is a graph");
   await page.screenshot({ path: join(shots, "studio-web-job.png") });
   await page.getByTestId("job-cancel").click();
-  await page.locator('[data-testid="job"][data-status="cancelled"]').waitFor({ timeout: 10000 });
-  await page.locator('[data-testid="diagnostic"][data-code="source-failed"]').waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="job"][data-status="cancelled"]').waitFor();
+  await page.locator('[data-testid="diagnostic"][data-code="source-failed"]').waitFor();
 });
 
 test("Run again runs the source to the end and the graph appears", async () => {
   writeFileSync(join(project, "fast"), "");
   await page.getByTestId("job-retry").click();
-  await page.getByTestId("graph").locator('g[data-node="rename"]').waitFor({ timeout: 20000 });
-  await page.getByTestId("export-svg").waitFor({ timeout: 5000 });
+  await page.getByTestId("graph").locator('g[data-node="rename"]').waitFor();
+  await page.getByTestId("export-svg").waitFor();
   // A success closes the panel by itself.
-  await page.getByTestId("job").waitFor({ state: "detached", timeout: 10000 });
+  await page.getByTestId("job").waitFor({ state: "detached" });
 });
 
 test("the watch globs are edited from the status bar; a bad glob says why", async () => {
@@ -53,10 +53,10 @@ test("the watch globs are edited from the status bar; a bad glob says why", asyn
   const globs = page.getByTestId("watch-globs");
   await globs.fill("*.kdl\n[unclosed");
   await page.getByTestId("watch-globs-save").click();
-  await page.getByTestId("watch-settings").locator(".error-text").filter({ hasText: "[unclosed" }).waitFor({ timeout: 5000 });
+  await page.getByTestId("watch-settings").locator(".error-text").filter({ hasText: "[unclosed" }).waitFor();
   await globs.fill("*.kdl\n\n");
   await page.getByTestId("watch-globs-save").click();
-  await page.getByTestId("status-watch").filter({ hasText: "watching *.kdl" }).waitFor({ timeout: 5000 });
+  await page.getByTestId("status-watch").filter({ hasText: "watching *.kdl" }).waitFor();
   await page.screenshot({ path: join(shots, "studio-web-watch-globs.png") });
   assert.deepEqual(pageErrors, []);
 });

@@ -17,7 +17,7 @@ let pageErrors;
 
 before(async () => {
   ({ browser, page, pageErrors } = await openStudio(url));
-  await page.getByTestId("graph").locator("g[data-node]").first().waitFor({ timeout: 30000 });
+  await page.getByTestId("graph").locator("g[data-node]").first().waitFor();
 });
 
 after(async () => {
@@ -38,14 +38,14 @@ test("a large graph opens on its contexts, readable; selecting one focuses it", 
 
   await page.locator('[data-testid="context-item"][data-name="ctx_007"]').click();
   const focus = page.getByTestId("graph-focus");
-  await focus.filter({ hasText: "ctx:ctx_007" }).waitFor({ timeout: 10000 });
-  await page.getByTestId("graph").locator('g[data-node="write_0007"]').waitFor({ timeout: 10000 });
+  await focus.filter({ hasText: "ctx:ctx_007" }).waitFor();
+  await page.getByTestId("graph").locator('g[data-node="write_0007"]').waitFor();
   const focused = await nodeCount();
   assert.ok(focused > 1 && focused < 200, `${focused} nodes in focus`);
   await page.screenshot({ path: join(shots, "studio-web-large-focus.png") });
   // The chip's × leads back to the overview.
   await focus.locator("button").click();
-  await page.getByTestId("graph-overview").waitFor({ timeout: 10000 });
+  await page.getByTestId("graph-overview").waitFor();
 });
 
 test("the lists draw a page at a time; search narrows past it", async () => {
@@ -56,7 +56,7 @@ test("the lists draw a page at a time; search narrows past it", async () => {
   await more.click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="function-item"]').length === 200);
   await page.getByTestId("search").fill("read_0999");
-  await page.locator('[data-testid="function-item"][data-name="read_0999"]').waitFor({ timeout: 5000 });
+  await page.locator('[data-testid="function-item"][data-name="read_0999"]').waitFor();
   await page.getByTestId("search").fill("");
   assert.equal(await rows.count(), 100, "a new search starts from the first page");
   assert.deepEqual(pageErrors, []);

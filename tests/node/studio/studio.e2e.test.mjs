@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { openStudio } from "./browser.mjs";
+import { STATE_TIMEOUT_MS, openStudio } from "./browser.mjs";
 
 const url = process.env.MIZAN_STUDIO_URL;
 const project = process.env.MIZAN_PROJECT;
@@ -58,9 +58,9 @@ let pageErrors;
 
 before(async () => {
   ({ browser, page, pageErrors } = await openStudio(url));
-  await page.getByTestId("graph").locator("g[data-node]").first().waitFor({ timeout: 20000 });
+  await page.getByTestId("graph").locator("g[data-node]").first().waitFor();
   // Pushes (watch) need the WebSocket: wait until it is up.
-  await page.locator('[data-testid="status-connection"][data-status="connected"]').waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="status-connection"][data-status="connected"]').waitFor();
 });
 
 after(async () => {
@@ -104,7 +104,7 @@ test("selecting rename highlights what it invalidates; what-if resolves user;use
   await args.fill('{"user_id": 5, "name": "x"}');
   await args.press("Enter");
   const header = page.getByTestId("whatif-header");
-  await header.filter({ hasText: "user;user_id=5" }).waitFor({ timeout: 5000 });
+  await header.filter({ hasText: "user;user_id=5" }).waitFor();
   const result = JSON.parse(await page.getByTestId("whatif-result").innerText());
   assert.deepEqual(result, { invalidate: [{ context: "user", params: { user_id: 5 } }], merge: [] });
   await page.screenshot({ path: join(shots, "studio-web-whatif.png") });
@@ -116,7 +116,7 @@ test("an inspector location opens the IR source at that line, diagnostics marked
   const [, line] = (await link.innerText()).match(/:(\d+):\d+$/);
   await link.click();
   const pointed = page.getByTestId("source-pointed");
-  await pointed.waitFor({ timeout: 5000 });
+  await pointed.waitFor();
   assert.equal(await pointed.getAttribute("data-line"), line);
   const text = await page.getByTestId("source-view").locator("code").innerText();
   assert.match(text.split("\n")[Number(line) - 1], /function rename\b/);
@@ -131,7 +131,7 @@ test("an inspector location opens the IR source at that line, diagnostics marked
   // The example's one warning (never-invalidated) marks its line.
   const warning = irCheckLines("never-invalidated");
   assert.ok(warning.length > 0);
-  for (const l of warning) await page.locator(`.line-mark.warning[data-line="${l}"]`).waitFor({ timeout: 5000 });
+  for (const l of warning) await page.locator(`.line-mark.warning[data-line="${l}"]`).waitFor();
   await page.screenshot({ path: join(shots, "studio-web-source.png") });
   await page.locator('[data-testid="center-tab"][data-tab="graph"]').click();
 });
@@ -158,11 +158,11 @@ test("filtering by a context shows it, its members and what reaches them", async
   const svg = page.getByTestId("graph");
   const shownIds = async () =>
     (await svg.locator("g[data-node]").evaluateAll((els) => els.map((e) => `${e.dataset.kind === "context" ? "ctx" : "fn"}:${e.dataset.node}`))).sort();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="graph"] g[data-node]').length === n, keep.size, { timeout: 10000 });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="graph"] g[data-node]').length === n, keep.size);
   assert.deepEqual(await shownIds(), [...keep].sort());
   assert.ok(keep.size < ir.nodes.length, "the filter must leave something out");
   await page.getByTestId("graph-context-filter").locator("button").click();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="graph"] g[data-node]').length === n, ir.nodes.length, { timeout: 10000 });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="graph"] g[data-node]').length === n, ir.nodes.length);
 });
 
 /** The Clients tab's files: "state path" per item. */
@@ -172,7 +172,7 @@ async function previewItems() {
 
 test("the Clients tab lists what mizan generate would write, highlighted", async () => {
   await page.locator('[data-testid="center-tab"][data-tab="clients"]').click();
-  await page.getByTestId("preview-file-item").first().waitFor({ timeout: 10000 });
+  await page.getByTestId("preview-file-item").first().waitFor();
   // The same files, in the same state, as the CLI's own dry run says.
   const [, out] = generateCheck();
   const cli = [...out.matchAll(/^would create generated\/(.+)$/gm)].map((m) => `create ${m[1]}`).sort();
@@ -201,7 +201,7 @@ test("Ctrl+K, `rena`, Enter selects rename everywhere; Escape gives the focus ba
   await page.getByTestId("search").focus();
   await page.keyboard.press("Control+k");
   const palette = page.getByTestId("command-palette");
-  await palette.waitFor({ timeout: 5000 });
+  await palette.waitFor();
   assert.equal(await focusedTestId(), "palette-input", "the palette's input takes the focus");
   await page.getByTestId("palette-input").fill("rena");
   const rows = palette.getByTestId("palette-item");
@@ -209,7 +209,7 @@ test("Ctrl+K, `rena`, Enter selects rename everywhere; Escape gives the focus ba
   assert.equal(await rows.first().getAttribute("aria-selected"), "true");
   await page.screenshot({ path: join(shots, "studio-web-palette.png") });
   await page.keyboard.press("Enter");
-  await palette.waitFor({ state: "detached", timeout: 5000 });
+  await palette.waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("inspector-name").innerText(), "rename");
   const node = page.getByTestId("graph").locator('g[data-id="fn:rename"]');
   assert.match((await node.getAttribute("class")) ?? "", /\bselected\b/);
@@ -231,7 +231,7 @@ test("Ctrl+K, `rena`, Enter selects rename everywhere; Escape gives the focus ba
   await page.keyboard.press("ArrowUp");
   assert.equal(await rows.last().getAttribute("aria-selected"), "true", "↑ on the first row wraps to the last");
   await page.keyboard.press("Escape");
-  await palette.waitFor({ state: "detached", timeout: 5000 });
+  await palette.waitFor({ state: "detached" });
   assert.equal(await focusedTestId(), "search");
 
   // "Open another project…" turns the palette into a picker of recent
@@ -239,25 +239,25 @@ test("Ctrl+K, `rena`, Enter selects rename everywhere; Escape gives the focus ba
   await page.keyboard.press("Control+k");
   await page.getByTestId("palette-input").fill("open another");
   await page.keyboard.press("Enter");
-  await palette.and(page.locator('[data-mode="open-project"]')).waitFor({ timeout: 5000 });
+  await palette.and(page.locator('[data-mode="open-project"]')).waitFor();
   const projects = await rows.evaluateAll((els) => els.map((e) => e.dataset.id));
   assert.ok(projects.some((id) => id.startsWith("project:") && id.endsWith(project.split("/").pop())), `${projects}`);
   await page.keyboard.press("Escape");
-  await palette.waitFor({ state: "detached", timeout: 5000 });
+  await palette.waitFor({ state: "detached" });
   await page.evaluate(() => document.activeElement?.blur());
 });
 
 test("`?` shows every shortcut, never while typing; `/` focuses the search", async () => {
   await page.keyboard.press("?");
   const panel = page.getByTestId("shortcuts");
-  await panel.waitFor({ timeout: 5000 });
+  await panel.waitFor();
   const text = await panel.innerText();
   for (const words of ["Command palette", "Search the lists", "Select the previous / next visible item", "Focus the selection in the graph", "Zoom", "Fit"]) {
     assert.ok(text.includes(words), `${words} missing from the shortcuts panel`);
   }
   await page.screenshot({ path: join(shots, "studio-web-shortcuts.png") });
   await page.keyboard.press("Escape");
-  await panel.waitFor({ state: "detached", timeout: 5000 });
+  await panel.waitFor({ state: "detached" });
 
   await page.keyboard.press("/");
   assert.equal(await focusedTestId(), "search");
@@ -282,7 +282,7 @@ test("↑/↓ in the search box move through the visible rows; Enter focuses in 
   assert.equal(await page.getByTestId("inspector-name").innerText(), visible[0].split(":")[1]);
   await page.keyboard.press("Enter");
   const chip = page.getByTestId("graph-focus");
-  await chip.filter({ hasText: visible[0] }).waitFor({ timeout: 5000 });
+  await chip.filter({ hasText: visible[0] }).waitFor();
   await chip.locator("button").click();
   await chip.waitFor({ state: "detached" });
   await search.fill("");
@@ -292,11 +292,11 @@ test("trace from rename to the user context: steps with reasons, the path highli
   await page.locator('[data-testid="mutation-item"][data-name="rename"]').click();
   await page.getByTestId("trace-to").click();
   const palette = page.getByTestId("command-palette");
-  await palette.and(page.locator('[data-mode="trace"]')).waitFor({ timeout: 5000 });
+  await palette.and(page.locator('[data-mode="trace"]')).waitFor();
   await page.getByTestId("palette-input").fill("user");
   await palette.locator('[data-testid="palette-item"][data-id="ctx:user"]').click();
   const result = page.getByTestId("trace-result");
-  await result.and(page.locator('[data-found="true"]')).waitFor({ timeout: 5000 });
+  await result.and(page.locator('[data-found="true"]')).waitFor();
   assert.equal(await result.getAttribute("data-directed"), "true");
   const steps = result.getByTestId("trace-step");
   const n = await steps.count();
@@ -318,7 +318,7 @@ test("trace from rename to the user context: steps with reasons, the path highli
   await page.getByTestId("trace-to").click();
   await page.getByTestId("palette-input").fill("rename");
   await page.keyboard.press("Enter");
-  await result.and(page.locator('[data-directed="false"]')).waitFor({ timeout: 5000 });
+  await result.and(page.locator('[data-directed="false"]')).waitFor();
   assert.match(await page.getByTestId("trace-summary").innerText(), /does not reach/);
   assert.ok((await tracedMarks()).includes("fn:rename"));
 
@@ -328,12 +328,12 @@ test("trace from rename to the user context: steps with reasons, the path highli
 });
 
 test("Export Mermaid downloads exactly `mizan ir graph --format mermaid`", async () => {
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 10000 }), page.getByTestId("export-mermaid").click()]);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-mermaid").click()]);
   assert.equal(download.suggestedFilename(), "mizan-graph.mmd");
   const text = readFileSync(await download.path(), "utf8");
   const expected = execFileSync(cli, ["ir", "graph", "--format", "mermaid", kdl], { encoding: "utf8" });
   assert.equal(text, expected);
-  await page.getByTestId("notice").filter({ hasText: "mizan-graph.mmd" }).waitFor({ timeout: 5000 });
+  await page.getByTestId("notice").filter({ hasText: "mizan-graph.mmd" }).waitFor();
 });
 
 test("Export SVG downloads a standalone SVG with every node shown", async () => {
@@ -341,7 +341,7 @@ test("Export SVG downloads a standalone SVG with every node shown", async () => 
   await page.keyboard.press("Control+k");
   await page.getByTestId("palette-input").fill("export svg");
   assert.equal(await page.getByTestId("palette-item").first().getAttribute("data-id"), "cmd:export-svg");
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 10000 }), page.keyboard.press("Enter")]);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
   assert.equal(download.suggestedFilename(), "mizan-graph.svg");
   const text = readFileSync(await download.path(), "utf8");
   assert.ok(text.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), text.slice(0, 80));
@@ -371,7 +371,7 @@ test("regenerate writes the files and mizan generate --check is then clean", asy
   assert.equal(before, 1, "the fresh copy has no generated files yet");
   await page.getByTestId("regenerate").click();
   const summary = page.getByTestId("regenerate-summary");
-  await summary.waitFor({ timeout: 15000 });
+  await summary.waitFor();
   assert.match(await summary.innerText(), /\d+ written · \d+ removed · \d+ unchanged · [\d.]+ ms/);
   assert.ok(Number(await summary.getAttribute("data-written")) > 0);
   const [status, out] = generateCheck();
@@ -381,22 +381,22 @@ test("regenerate writes the files and mizan generate --check is then clean", asy
 
 test("a generated file edited by hand shows as changed, with its diff; regenerate restores it", async () => {
   await page.locator('[data-testid="center-tab"][data-tab="clients"]').click();
-  await page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="unchanged"]').waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="unchanged"]').waitFor();
   const file = join(generated, "client.ts");
   const text = readFileSync(file, "utf8");
   writeFileSync(file, text.replace("export", "// edited by hand\nexport"));
   // The output folder is watched: no click, no reload.
   const item = page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="update"]');
-  await item.waitFor({ timeout: 10000 });
+  await item.waitFor();
   await item.click();
   const removed = page.getByTestId("preview-diff").locator('tr[data-tag="delete"]');
-  await removed.first().waitFor({ timeout: 10000 });
+  await removed.first().waitFor();
   assert.equal(await removed.count(), 1);
   assert.match(await removed.first().innerText(), /edited by hand/);
   assert.equal(await page.getByTestId("preview-diff").locator('tr[data-tag="insert"]').count(), 0);
   await page.screenshot({ path: join(shots, "studio-web-clients-diff.png") });
   await page.getByTestId("regenerate").click();
-  await page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="unchanged"]').waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="preview-file-item"][data-path="client.ts"][data-state="unchanged"]').waitFor();
   assert.equal(readFileSync(file, "utf8"), text);
   await page.locator('[data-testid="center-tab"][data-tab="graph"]').click();
 });
@@ -412,14 +412,17 @@ test("a saved new function appears and the files regenerate, without a reload", 
   );
   assert.notEqual(added, text);
   writeFileSync(kdl, added);
-  await page.locator('[data-testid="function-item"][data-name="added_by_watch"]').waitFor({ timeout: 10000 });
-  await page.getByTestId("graph").locator('g[data-node="added_by_watch"]').waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="function-item"][data-name="added_by_watch"]').waitFor();
+  await page.getByTestId("graph").locator('g[data-node="added_by_watch"]').waitFor();
   assert.equal(await page.evaluate(() => window.__studioNotReloaded), true, "the page was reloaded");
-  // The watcher regenerated: the files on disk are what the IR says.
-  const deadline = Date.now() + 10000;
+  // The watcher regenerated: the files on disk are what the IR says. The
+  // backend regenerates before it pushes the new IR, so this holds as soon
+  // as the new function is on screen; polled all the same, in case the
+  // watcher saw the save as two writes and is still on the second.
+  const deadline = Date.now() + STATE_TIMEOUT_MS;
   let check = generateCheck();
   while (check[0] !== 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await page.waitForTimeout(100); // between two looks at the disk, not a wait for the studio
     check = generateCheck();
   }
   assert.equal(check[0], 0, check[1]);
@@ -436,12 +439,13 @@ test("a broken save shows a diagnostic and leaves the files as they were", async
   assert.notEqual(broken, text);
   writeFileSync(kdl, broken);
   const diagnostic = page.locator('[data-testid="diagnostic"]').filter({ hasText: "nowhere" });
-  await diagnostic.waitFor({ timeout: 10000 });
+  await diagnostic.waitFor();
   const code = await diagnostic.getAttribute("data-code");
   assert.ok(code && code.length > 0);
+  // The backend regenerates (when it does) before it publishes the outcome
+  // of a load, so once the failed load is on screen a wrong regeneration
+  // would already be on disk.
   await page.getByTestId("failed-load").waitFor();
-  // Give a (wrong) regeneration time to happen, then compare.
-  await new Promise((r) => setTimeout(r, 800));
   assert.deepEqual(snapshot(generated), files);
   // The last good IR stays on screen.
   await page.getByTestId("graph").locator('g[data-node="added_by_watch"]').waitFor();
@@ -453,9 +457,9 @@ test("a broken save shows a diagnostic and leaves the files as they were", async
 test("web mode: no folder picker; Open… goes back to the open screen, the project is recent and reopens", async () => {
   // Undo the broken save of the previous step.
   writeFileSync(kdl, readFileSync(kdl, "utf8").replace("        affects context=nowhere\n", ""));
-  await page.getByTestId("failed-load").waitFor({ state: "detached", timeout: 10000 });
+  await page.getByTestId("failed-load").waitFor({ state: "detached" });
   await page.getByTestId("open-other").click();
-  await page.getByTestId("open-path").waitFor({ timeout: 10000 });
+  await page.getByTestId("open-path").waitFor();
   // The backend reports no picker and no drops in web mode: neither shows.
   assert.equal(await page.getByTestId("choose-folder").count(), 0);
   assert.equal(await page.getByTestId("drop-tip").count(), 0);
@@ -463,6 +467,6 @@ test("web mode: no folder picker; Open… goes back to the open screen, the proj
   assert.match(await recent.innerText(), new RegExp(realpathSync(project).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
   await page.screenshot({ path: join(shots, "studio-web-open-screen.png") });
   await recent.locator(".recent-open").click();
-  await page.getByTestId("graph").locator("g[data-node]").first().waitFor({ timeout: 20000 });
+  await page.getByTestId("graph").locator("g[data-node]").first().waitFor();
   assert.deepEqual(pageErrors, []);
 });

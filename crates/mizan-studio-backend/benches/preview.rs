@@ -1,0 +1,175 @@
+//! How long the Clients tab waits for a file (issue #12): `preview_file`
+//! through the dispatcher, as the UI fetches it, for `kernel.ts` of the
+//! example project and for the largest file generated from the
+//! 2,000-function IR (every target).
+//!
+//! Prints, per file: its size, the first fetch after the project opened
+//! (grammars loaded, nothing highlighted yet) and the median / worst of
+//! the fetches after it (what a user gets when they come back to a file).
+//! The studio starts with a fresh backend per file, so "first" includes
+//! whatever a new studio pays on its first preview.
+//!
+//! ```sh
+//! cargo bench -p mizan-studio-backend --bench preview                 # release (bench profile)
+//! cargo bench -p mizan-studio-backend --bench preview --profile dev   # the debug build the tests use
+//! ```
+//! `-- --busy` keeps one core spinning beside the measurement (the load
+//! of a test suite running next to the studio).
+
+use mizan::{Extensions, Origin, PushHub, Registry, RequestHandle};
+use mizan_studio_backend::{Studio, StudioOptions};
+use serde_json::{Map, Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+struct App {
+    registry: Arc<Registry>,
+    extensions: Arc<Extensions>,
+    _hub: Arc<PushHub>,
+}
+
+impl App {
+    fn new() -> App {
+        mizan_studio_backend::link();
+        let registry = Arc::new(Registry::from_linked().unwrap());
+        let studio = Studio::new(StudioOptions::default());
+        studio.attach(&registry);
+        let mut ext = Extensions::new();
+        ext.insert(studio);
+        let extensions = Arc::new(ext);
+        let hub = PushHub::attach(&registry, extensions.clone());
+        App {
+            registry,
+            extensions,
+            _hub: hub,
+        }
+    }
+
+    async fn call(&self, f: &str, args: Value) -> Value {
+        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
+        let args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
+        self.registry.call(&req, f, &args).await.unwrap().result
+    }
+
+    async fn fetch(&self, c: &str, params: Value) -> Value {
+        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
+        let params: Map<String, Value> = params.as_object().cloned().unwrap_or_default();
+        serde_json::to_value(self.registry.fetch(&req, c, &params).await.unwrap()).unwrap()
+    }
+}
+
+/// A project folder: `mizan.toml` with these targets over `kdl`.
+fn project(kdl: &Path, targets: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let targets: Vec<String> = targets.iter().map(|t| format!("{t:?}")).collect();
+    std::fs::write(
+        dir.path().join("mizan.toml"),
+        format!(
+            "output = \"generated\"\ntargets = [{}]\n[source]\nkdl = {:?}\n",
+            targets.join(", "),
+            kdl.display().to_string()
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// Opens `dir` in a new studio and measures `preview_file` of the file
+/// `pick` chooses from the preview plan (target, path).
+async fn measure(label: &str, dir: &Path, pick: impl Fn(&Value) -> (String, String)) {
+    let app = App::new();
+    app.call("open_project", json!({"path": dir})).await;
+    let plan = app.fetch("preview", json!({})).await;
+    let (target, path) = pick(&plan["preview_view"]);
+    let params = json!({"target": target, "path": path});
+    let t = Instant::now();
+    let first = app.fetch("preview_file", params.clone()).await;
+    let first_time = t.elapsed();
+    let html = first["file_preview"]["html"].as_str().unwrap_or_default();
+    assert!(html.contains("<span class=\"hl-"), "{target}/{path} is not highlighted");
+    let lines = html.lines().count();
+    let mut again = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        app.fetch("preview_file", params.clone()).await;
+        again.push(t.elapsed());
+    }
+    again.sort();
+    println!(
+        "{label}: {target}/{path} ({lines} lines): first {:.0} ms, again median {:.1} ms, worst {:.1} ms",
+        ms(first_time),
+        ms(again[again.len() / 2]),
+        ms(*again.last().unwrap()),
+    );
+}
+
+/// The largest file of the plan.
+fn largest(view: &Value) -> (String, String) {
+    let mut best = (0, String::new(), String::new());
+    for t in view["targets"].as_array().unwrap() {
+        for f in t["files"].as_array().unwrap() {
+            let bytes = f["bytes"].as_i64().unwrap_or(0);
+            if bytes > best.0 {
+                best = (bytes, t["target"].as_str().unwrap().to_owned(), f["path"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    (best.1, best.2)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    // `cargo test --benches` runs benches with `--bench`-less args: skip.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let busy = std::env::args().any(|a| a == "--busy");
+    let stop = Arc::new(AtomicBool::new(false));
+    let spinner = busy.then(|| {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut x = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+            }
+        })
+    });
+    println!(
+        "preview_file, {} build{}",
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        if busy { ", one core kept busy" } else { "" }
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let example = project(
+            &root().join("fixtures/example/api.kdl"),
+            &["ts", "react", "python", "leptos"],
+        );
+        measure("example", example.path(), |_| ("ts".into(), "kernel.ts".into())).await;
+        let large = project(
+            &root().join("fixtures/large/large.kdl"),
+            &["ts", "react", "vue", "svelte", "python", "rust", "leptos"],
+        );
+        measure("2,000 functions, largest file", large.path(), largest).await;
+    });
+    stop.store(true, Ordering::Relaxed);
+    if let Some(s) = spinner {
+        let _ = s.join();
+    }
+}
