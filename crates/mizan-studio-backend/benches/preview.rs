@@ -89,7 +89,7 @@ async fn measure(label: &str, dir: &Path, pick: impl Fn(&Value) -> (String, Stri
     let app = App::new();
     app.call("open_project", json!({"path": dir})).await;
     let plan = app.fetch("preview", json!({})).await;
-    let (target, path) = pick(&plan["preview_view"]);
+    let (target, path) = pick(&plan["preview_plan"]);
     let params = json!({"target": target, "path": path});
     let t = Instant::now();
     let first = app.fetch("preview_file", params.clone()).await;
