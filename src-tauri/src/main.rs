@@ -115,6 +115,7 @@ async fn studio(registry: &Arc<Registry>, project: Option<&Path>, timing: Option
         ..StudioOptions::default()
     });
     studio.attach(registry);
+    studio.warm_highlighter();
     if let Some(dir) = project
         && let Err(e) = studio.open(dir).await
     {

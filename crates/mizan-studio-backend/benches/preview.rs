@@ -43,6 +43,8 @@ impl App {
         let registry = Arc::new(Registry::from_linked().unwrap());
         let studio = Studio::new(StudioOptions::default());
         studio.attach(&registry);
+        // As the app does at start.
+        studio.warm_highlighter();
         let mut ext = Extensions::new();
         ext.insert(studio);
         let extensions = Arc::new(ext);
@@ -104,8 +106,12 @@ async fn measure(label: &str, dir: &Path, pick: impl Fn(&Value) -> (String, Stri
         again.push(t.elapsed());
     }
     again.sort();
+    let kib = html.len() / 1024;
+    if let Ok(dump) = std::env::var("PREVIEW_DUMP") {
+        std::fs::write(format!("{dump}/{}", path.replace('/', "_")), html).unwrap();
+    }
     println!(
-        "{label}: {target}/{path} ({lines} lines): first {:.0} ms, again median {:.1} ms, worst {:.1} ms",
+        "{label}: {target}/{path} ({lines} lines, {kib} KiB of HTML): first {:.0} ms, again median {:.1} ms, worst {:.1} ms",
         ms(first_time),
         ms(again[again.len() / 2]),
         ms(*again.last().unwrap()),
@@ -119,7 +125,11 @@ fn largest(view: &Value) -> (String, String) {
         for f in t["files"].as_array().unwrap() {
             let bytes = f["bytes"].as_i64().unwrap_or(0);
             if bytes > best.0 {
-                best = (bytes, t["target"].as_str().unwrap().to_owned(), f["path"].as_str().unwrap().to_owned());
+                best = (
+                    bytes,
+                    t["target"].as_str().unwrap().to_owned(),
+                    f["path"].as_str().unwrap().to_owned(),
+                );
             }
         }
     }

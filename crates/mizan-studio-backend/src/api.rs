@@ -151,7 +151,9 @@ pub async fn diagnostic_list(req: &RequestHandle<'_>) -> Result<DiagnosticsView,
 /// The file tree `mizan generate` would write, with each file's state.
 #[mizan::client(context = PreviewCtx, cache = false)]
 pub async fn preview_plan(req: &RequestHandle<'_>) -> Result<PreviewView, MizanError> {
-    let (snapshot, config) = studio(req)?.snapshot().map_err(fail)?;
+    let studio = studio(req)?;
+    let (snapshot, config) = studio.snapshot().map_err(fail)?;
+    studio.warm_previews(snapshot.clone(), config.clone());
     tokio::task::spawn_blocking(move || preview::preview(&snapshot, &config))
         .await
         .map_err(|e| MizanError::internal(e.to_string()))

@@ -79,6 +79,32 @@ pub fn preview(snapshot: &Snapshot, config: &Config) -> PreviewView {
     view
 }
 
+/// How many lines [`warm`] highlights ahead of a click, at most: all of a
+/// usual project's files, a bounded share of a huge one's.
+pub const WARM_LINES: usize = 20_000;
+
+/// Highlights the plan's files (and, for changed ones, what is on disk),
+/// in the Clients tab's order, until [`WARM_LINES`] lines were seen or
+/// `current()` turns false (a newer plan).
+pub fn warm(snapshot: &Snapshot, config: &Config, highlighter: &Highlighter, current: impl Fn() -> bool) {
+    let Ok((survey, _)) = survey(snapshot, config) else {
+        return;
+    };
+    let mut lines = 0;
+    for e in &survey.entries {
+        let on_disk = matches!(e.state, FileState::Update | FileState::Remove)
+            .then(|| std::fs::read_to_string(&e.path).ok())
+            .flatten();
+        for text in [e.contents.as_ref(), on_disk.as_ref()].into_iter().flatten() {
+            lines += text.lines().count();
+            if lines > WARM_LINES || !current() {
+                return;
+            }
+            highlighter.lines(&e.relative, text);
+        }
+    }
+}
+
 /// One file, highlighted, with its diff against disk.
 pub fn file_preview(
     snapshot: &Snapshot,

@@ -24,6 +24,7 @@ use mizan_codegen::{Config, Source};
 use mizan_core::invalidation::Invalidation;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncBufReadExt;
@@ -140,6 +141,9 @@ pub struct Studio {
     picker: OnceLock<Arc<dyn FolderPicker>>,
     runtime: tokio::runtime::Handle,
     highlighter: OnceLock<Highlighter>,
+    /// Bumped by every preview plan: an older plan's background
+    /// highlighting stops.
+    warm_generation: AtomicU64,
     layouts: Mutex<(u64, HashMap<Selection, Arc<GraphView>>)>,
     /// The last IR text highlighted, and its HTML.
     source_html: Mutex<Option<(String, String)>>,
@@ -175,6 +179,7 @@ impl Studio {
             picker: OnceLock::new(),
             runtime: tokio::runtime::Handle::current(),
             highlighter: OnceLock::new(),
+            warm_generation: AtomicU64::new(0),
             layouts: Mutex::new((0, HashMap::new())),
             source_html: Mutex::new(None),
             watcher: Mutex::new(None),
@@ -191,6 +196,25 @@ impl Studio {
     /// The highlighter (grammars loaded on first use).
     pub fn highlighter(&self) -> &Highlighter {
         self.highlighter.get_or_init(Highlighter::new)
+    }
+
+    /// Loads the highlighter's grammars in the background, so the first
+    /// preview does not wait for them.
+    pub fn warm_highlighter(self: &Arc<Self>) {
+        let studio = self.clone();
+        self.runtime.spawn_blocking(move || studio.highlighter().warm_up());
+    }
+
+    /// Highlights the files of `snapshot`'s plan in the background (up to
+    /// [`preview::WARM_LINES`] lines), so a click on one in the Clients tab
+    /// finds it ready; a newer plan stops it.
+    pub fn warm_previews(self: &Arc<Self>, snapshot: Arc<Snapshot>, config: Config) {
+        let generation = self.warm_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let studio = self.clone();
+        self.runtime.spawn_blocking(move || {
+            let current = || studio.warm_generation.load(Ordering::SeqCst) == generation;
+            preview::warm(&snapshot, &config, studio.highlighter(), current);
+        });
     }
 
     /// Tells every window that `contexts` changed.
