@@ -7,6 +7,7 @@
 //! ```text
 //! mizan-studio [PROJECT_DIR]                 the window
 //! mizan-studio --web 127.0.0.1:PORT [DIR]    web mode (loopback only unless --public)
+//!     [--token-file PATH] [--public [--allow-host NAME]...]
 //! mizan-studio --print-ir                    the studio's own canonical IR
 //! ```
 //!
@@ -33,22 +34,33 @@ use std::time::Instant;
 #[derive(Debug, PartialEq)]
 enum Mode {
     Window { project: Option<PathBuf> },
-    Web { addr: SocketAddr, project: Option<PathBuf> },
+    Web {
+        addr: SocketAddr,
+        project: Option<PathBuf>,
+        options: web::WebOptions,
+    },
     PrintIr,
 }
 
-const USAGE: &str = "usage: mizan-studio [PROJECT_DIR] | --web ADDR [--public] [PROJECT_DIR] | --print-ir";
+const USAGE: &str = "usage: mizan-studio [PROJECT_DIR] | --web ADDR [--token-file PATH] [--public [--allow-host NAME]...] \
+                     [PROJECT_DIR] | --print-ir";
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     let mut web: Option<String> = None;
-    let mut public = false;
+    let mut options = web::WebOptions::default();
     let mut print_ir = false;
     let mut project: Option<PathBuf> = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--web" => web = Some(args.next().ok_or("--web needs an address such as 127.0.0.1:7766")?),
-            "--public" => public = true,
+            "--public" => options.public = true,
+            "--allow-host" => options
+                .allow_hosts
+                .push(args.next().ok_or("--allow-host needs a host name such as mybox.local")?),
+            "--token-file" => {
+                options.token_file = Some(PathBuf::from(args.next().ok_or("--token-file needs a path")?));
+            }
             "--print-ir" => print_ir = true,
             "-h" | "--help" => return Err(USAGE.into()),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}` ({USAGE})")),
@@ -59,20 +71,25 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     if print_ir {
         return Ok(Mode::PrintIr);
     }
+    if !options.allow_hosts.is_empty() && !options.public {
+        return Err("--allow-host only goes with --public (a loopback studio answers to its loopback names)".into());
+    }
     match web {
-        None if public => Err("--public only goes with --web".into()),
+        None if options != web::WebOptions::default() => {
+            Err("--public, --allow-host and --token-file only go with --web".into())
+        }
         None => Ok(Mode::Window { project }),
         Some(text) => {
             let addr: SocketAddr = text
                 .parse()
                 .map_err(|_| format!("--web expects HOST:PORT with an IP address, got `{text}`"))?;
-            if !addr.ip().is_loopback() && !public {
+            if !addr.ip().is_loopback() && !options.public {
                 return Err(format!(
                     "{addr} is not a loopback address: the studio reads and writes your project, so it only \
                      listens on 127.0.0.1 / ::1 unless you add --public"
                 ));
             }
-            Ok(Mode::Web { addr, project })
+            Ok(Mode::Web { addr, project, options })
         }
     }
 }
@@ -159,7 +176,7 @@ fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
             print!("{}", registry()?.ir_text());
             Ok(())
         }
-        Mode::Web { addr, project } => {
+        Mode::Web { addr, project, options } => {
             let mut context = tauri::generate_context!();
             let ui = web::ui_assets(&mut context);
             let runtime = tokio::runtime::Runtime::new()?;
@@ -167,7 +184,7 @@ fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
             runtime.block_on(async {
                 let mut extensions = Extensions::new();
                 extensions.insert(studio(&registry, project.as_deref(), timing).await);
-                web::serve(addr, registry, Arc::new(extensions), ui).await
+                web::serve(addr, options, registry, Arc::new(extensions), ui).await
             })
         }
         Mode::Window { project } => {
@@ -219,9 +236,24 @@ mod tests {
             args(&["--web", "127.0.0.1:7766", "p"]),
             Ok(Mode::Web {
                 addr: "127.0.0.1:7766".parse().unwrap(),
-                project: Some("p".into())
+                project: Some("p".into()),
+                options: web::WebOptions::default(),
             })
         );
+        assert_eq!(
+            args(&["--web", "0.0.0.0:1", "--public", "--allow-host", "box.lan", "--token-file", "t"]),
+            Ok(Mode::Web {
+                addr: "0.0.0.0:1".parse().unwrap(),
+                project: None,
+                options: web::WebOptions {
+                    public: true,
+                    allow_hosts: vec!["box.lan".into()],
+                    token_file: Some("t".into()),
+                },
+            })
+        );
+        assert!(args(&["--web", "127.0.0.1:1", "--allow-host", "x"]).unwrap_err().contains("only goes with --public"));
+        assert!(args(&["--token-file", "t"]).unwrap_err().contains("only go with --web"));
         assert!(
             args(&["--web", "0.0.0.0:1"])
                 .unwrap_err()

@@ -2,7 +2,9 @@
 //! functions, served over HTTP by `mizan-axum` (calls, fetches and pushes on
 //! `/api/mizan`) with the UI's files taken from the assets Tauri embedded
 //! at compile time — no window, for headless browsers and machines without
-//! a display.
+//! a display. Only the person who started it gets in (`guard.rs`).
+
+mod guard;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -11,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use mizan::{Extensions, Registry};
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::utils::assets::{AssetKey, AssetsIter, CspHash};
 use tauri::{Assets, Wry};
@@ -23,23 +26,63 @@ pub fn ui_assets(context: &mut tauri::Context<Wry>) -> Ui {
     Arc::from(context.set_assets(Box::new(NoAssets)))
 }
 
-/// Serves the studio on `addr` until Ctrl+C / SIGTERM.
+/// How web mode listens, and who it lets in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebOptions {
+    /// Bind a non-loopback address (warned about; still token-protected).
+    pub public: bool,
+    /// More `Host` names to serve with `--public`.
+    pub allow_hosts: Vec<String>,
+    /// Where to write the URL (0600) for scripts.
+    pub token_file: Option<PathBuf>,
+}
+
+/// The secret of this launch: `MIZAN_STUDIO_TOKEN` when set, else random.
+fn launch_secret() -> anyhow::Result<String> {
+    match std::env::var("MIZAN_STUDIO_TOKEN") {
+        Ok(given) => {
+            guard::check_given_secret(&given).map_err(anyhow::Error::msg)?;
+            Ok(given)
+        }
+        Err(_) => Ok(guard::new_secret()?),
+    }
+}
+
+/// Serves the studio on `addr` until Ctrl+C / SIGTERM. Prints exactly one
+/// line on stdout, `Mizan Studio (web mode): http://HOST:PORT/?token=…`.
 pub async fn serve(
     addr: SocketAddr,
+    options: WebOptions,
     registry: Arc<Registry>,
     extensions: Arc<Extensions>,
     ui: Ui,
 ) -> anyhow::Result<()> {
+    let secret = launch_secret()?;
+    // The default Origin rule (SPEC §3.3) allows the page's own origin
+    // only, which is the studio's: Host is checked first.
     let state = mizan_axum::MizanState::builder(registry).extensions(extensions).build();
-    let app = axum::Router::new()
-        .nest("/api/mizan", mizan_axum::router(state))
-        .fallback(asset)
-        .with_state(ui);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr()?;
-    println!("Mizan Studio (web mode): http://{bound}/");
+    let guard = Arc::new(guard::Guard::new(secret, bound, options.public, &options.allow_hosts));
+    let app = axum::Router::new()
+        .nest("/api/mizan", mizan_axum::router(state))
+        .fallback(asset)
+        .with_state(ui)
+        .layer(axum::middleware::from_fn_with_state(guard.clone(), guard::check));
+    let url = guard.url(bound);
+    if let Some(path) = &options.token_file {
+        guard::write_token_file(path, &url)
+            .map_err(|e| anyhow::anyhow!("cannot write the token file {}: {e}", path.display()))?;
+    }
+    if options.public {
+        eprintln!(
+            "mizan-studio: warning: --public: listening on {bound}. Anyone who can reach it and has the URL \
+             can open folders, run this project's IR command and write its files."
+        );
+    }
+    println!("Mizan Studio (web mode): {url}");
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
