@@ -13,15 +13,14 @@
 //! cargo bench -p mizan-studio-backend --bench preview                 # release (bench profile)
 //! cargo bench -p mizan-studio-backend --bench preview --profile dev   # the debug build the tests use
 //! ```
-//! `-- --busy` keeps one core spinning beside the measurement (the load
-//! of a test suite running next to the studio).
+//! `scripts/bench-preview` runs both, the debug one with a core kept busy
+//! (the suite's load), and with `--before` the highlighter this replaced.
 
 use mizan::{Extensions, Origin, PushHub, Registry, RequestHandle};
 use mizan_studio_backend::{Studio, StudioOptions};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
@@ -145,21 +144,9 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let busy = std::env::args().any(|a| a == "--busy");
-    let stop = Arc::new(AtomicBool::new(false));
-    let spinner = busy.then(|| {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut x = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
-            }
-        })
-    });
     println!(
-        "preview_file, {} build{}",
-        if cfg!(debug_assertions) { "debug" } else { "release" },
-        if busy { ", one core kept busy" } else { "" }
+        "preview_file, {} build",
+        if cfg!(debug_assertions) { "debug" } else { "release" }
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -178,8 +165,4 @@ fn main() {
         );
         measure("2,000 functions, largest file", large.path(), largest).await;
     });
-    stop.store(true, Ordering::Relaxed);
-    if let Some(s) = spinner {
-        let _ = s.join();
-    }
 }
