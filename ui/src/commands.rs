@@ -175,7 +175,7 @@ impl Commands {
     /// Opens the project at `path` (a folder, or one above projects).
     pub fn open_project(&self, path: String) {
         self.ui.notice.set(None);
-        self.open.dispatch(OpenProjectArgs { path });
+        self.open.dispatch(OpenProjectArgs { folder: path });
     }
 
     /// Exports the graph as the workspace shows it.

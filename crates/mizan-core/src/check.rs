@@ -23,6 +23,7 @@
 //! | `global-required-params` | warning | `global` has required params |
 //! | `never-invalidated` | warning | a context cached `forever` that no mutation affects or merges |
 //! | `unreachable-type` | warning | a type no function uses |
+//! | `scope-shape-mismatch` | warning | an argument scopes a context param of the same name but another shape |
 
 use crate::graph::{GraphEdge, InvalidationGraph};
 use crate::invalidation::{MergeSlot, merge_slot, uncovered_params};
@@ -254,6 +255,7 @@ fn targets(c: &mut Checker, graph: &InvalidationGraph) {
         }
     }
     for (i, f) in ir.functions.iter().enumerate() {
+        scope_shapes(c, i, f);
         let mut function_targets = 0;
         for t in &f.affects {
             if let Target::Function(name) = t {
@@ -309,6 +311,52 @@ fn targets(c: &mut Checker, graph: &InvalidationGraph) {
                 }
             }
         }
+    }
+}
+
+/// An argument scopes the instances of an affected or merged context by
+/// its name alone (SPEC §4): when the names match but the shapes do not,
+/// the two are likely different things (a folder `path` and a file
+/// `path`), and the invalidation names instances that never exist.
+fn scope_shapes(c: &mut Checker, i: usize, f: &crate::ir::Function) {
+    let ir = c.ir;
+    let affected = f.affects.iter().enumerate().filter_map(|(n, t)| {
+        let context = match t {
+            Target::Context(name) => Some(name.as_str()),
+            Target::Function(name) => ir.function(name).and_then(|t| t.context.as_deref()),
+        };
+        context.map(|ctx| (ctx, Anchor::FunctionChild(i, "affects", n)))
+    });
+    let merged = (f.merge.iter().enumerate()).map(|(n, ctx)| (ctx.as_str(), Anchor::FunctionChild(i, "merge", n)));
+    for (ctx, anchor) in affected.chain(merged) {
+        let Some(context) = ir.context(ctx) else {
+            continue;
+        };
+        for arg in &f.params {
+            let Some(param) = context.params.iter().find(|p| p.name == arg.name) else {
+                continue;
+            };
+            if base_shape(&arg.shape) != base_shape(&param.shape) {
+                c.warn(
+                    "scope-shape-mismatch",
+                    anchor,
+                    vec![f.name.clone(), ctx.to_owned(), arg.name.clone()],
+                    format!(
+                        "`{}`'s argument `{}` ({}) scopes context `{ctx}`'s param `{}` ({}) because the names match, but the shapes differ: they are probably different things, and the invalidation would name `{ctx}` instances that do not exist (rename the argument)",
+                        f.name, arg.name, arg.shape, param.name, param.shape
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A shape without its outer `optional` (an optional argument may scope a
+/// required param of the same shape).
+fn base_shape(shape: &Shape) -> &Shape {
+    match shape {
+        Shape::Optional(inner) => base_shape(inner),
+        s => s,
     }
 }
 

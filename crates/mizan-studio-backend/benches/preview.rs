@@ -88,7 +88,7 @@ fn project(kdl: &Path, targets: &[&str]) -> tempfile::TempDir {
 /// `pick` chooses from the preview plan (target, path).
 async fn measure(label: &str, dir: &Path, pick: impl Fn(&Value) -> (String, String)) {
     let app = App::new();
-    app.call("open_project", json!({"path": dir})).await;
+    app.call("open_project", json!({"folder": dir})).await;
     let plan = app.fetch("preview", json!({})).await;
     let (target, path) = pick(&plan["preview_plan"]);
     let params = json!({"target": target, "path": path});

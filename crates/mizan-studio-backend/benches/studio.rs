@@ -69,7 +69,7 @@ async fn large() {
     for run in 0..3 {
         let app = App::new();
         let t = Instant::now();
-        app.call("open_project", json!({"path": dir.path()})).await;
+        app.call("open_project", json!({"folder": dir.path()})).await;
         let opened = t.elapsed();
         let g = app.fetch("graph", json!({})).await;
         let default_view = t.elapsed();
@@ -98,7 +98,7 @@ async fn save_to_disk() {
         std::fs::copy(root().join("fixtures/example").join(f), dir.path().join(f)).unwrap();
     }
     let app = App::new();
-    app.call("open_project", json!({"path": dir.path()})).await;
+    app.call("open_project", json!({"folder": dir.path()})).await;
     app.call("regenerate", json!({})).await;
     let kdl = dir.path().join("api.kdl");
     let client = dir.path().join("generated/client.ts");

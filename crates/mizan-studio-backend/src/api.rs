@@ -18,6 +18,11 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// The open project: summary, config, targets, load status, recent list.
+/// The contexts that do not depend on the open project (the highlighting
+/// theme, the shell's abilities): every other context is affected by what
+/// opens, closes or reloads a project (`tests/ir.rs` holds the lists to it).
+pub const PROJECT_INDEPENDENT_CONTEXTS: [&str; 2] = ["theme", "shell"];
+
 #[mizan::context("project")]
 pub struct ProjectCtx;
 /// The IR text, highlighted: its own view, mounted only where it is shown
@@ -307,11 +312,13 @@ pub async fn save_graph_export(
 // ---- mutations ---------------------------------------------------------
 
 /// Opens a project folder (or the one below it holding `mizan.toml`;
-/// several: lists them and opens nothing).
+/// several: lists them and opens nothing). The argument is `folder`, not
+/// `path`: an argument scopes the affected contexts' params of the same
+/// name, and `preview_file`'s `path` is a generated file's.
 #[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx])]
-pub async fn open_project(req: &RequestHandle<'_>, path: String) -> Result<OpenOutcome, MizanError> {
+pub async fn open_project(req: &RequestHandle<'_>, folder: String) -> Result<OpenOutcome, MizanError> {
     let studio = studio(req)?;
-    studio.open(std::path::Path::new(&path)).await.map_err(fail)
+    studio.open(std::path::Path::new(&folder)).await.map_err(fail)
 }
 
 /// Shows the native folder picker and opens the chosen folder like

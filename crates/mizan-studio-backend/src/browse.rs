@@ -396,9 +396,9 @@ pub fn type_rows(snapshot: &Snapshot) -> Vec<ItemSummary> {
         .into_iter()
         .map(|t| ItemSummary {
             id: format!("type:{}", t.name),
+            diagnostics: diagnostics_about(snapshot, &t.name).len() as i64,
             name: t.name,
             detail: t.kind,
-            diagnostics: 0,
         })
         .collect()
 }
@@ -417,4 +417,33 @@ pub fn detail(snapshot: &Snapshot, id: &str) -> ItemDetail {
         out.type_view = types(snapshot).into_iter().find(|t| t.name == name);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::{Loaded, load_text};
+
+    #[test]
+    fn a_type_row_counts_the_diagnostics_about_the_type() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/diagnostics/unreachable-type.kdl"
+        ))
+        .unwrap();
+        let Loaded::Good(snapshot) = load_text(text, 1) else {
+            panic!("the fixture loads (its diagnostic is a warning)");
+        };
+        let unreachable: Vec<&str> = snapshot
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "unreachable-type")
+            .filter_map(|d| d.names.first().map(String::as_str))
+            .collect();
+        assert_eq!(unreachable.len(), 1);
+        for row in type_rows(&snapshot) {
+            let expected = i64::from(row.name == unreachable[0]);
+            assert_eq!(row.diagnostics, expected, "{}", row.name);
+        }
+    }
 }

@@ -44,7 +44,7 @@ pub mod watch;
 
 pub use error::StudioError;
 pub use shell::{FolderPicker, PickFuture};
-pub use studio::{ALL_CONTEXTS, Studio, StudioOptions, Trigger};
+pub use studio::{Studio, StudioOptions, Trigger};
 
 /// The studio's canonical IR (what `mizan-studio --print-ir` prints).
 pub fn studio_ir() -> Result<String, mizan::RegistryError> {

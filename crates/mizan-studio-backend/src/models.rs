@@ -66,8 +66,6 @@ pub struct ProjectView {
     pub root: Option<String>,
     /// The `mizan.toml` path.
     pub config_path: Option<String>,
-    /// Its text.
-    pub config_text: Option<String>,
     /// The IR source, described (`kdl file api.kdl`, `cargo bin ...`).
     pub source: Option<String>,
     /// `kdl`, `command`, `cargo`, `django` or `fastapi`.
@@ -104,12 +102,11 @@ pub struct ProjectView {
 pub struct IrSource {
     /// The KDL file, when the source is one.
     pub path: Option<String>,
-    /// The text of the last load attempt.
-    pub text: Option<String>,
-    /// The text of the IR on screen (differs after a broken save).
-    pub shown_text: Option<String>,
-    /// The shown text, highlighted (classed HTML, one line per `\n`).
+    /// The IR on screen, highlighted (one HTML line per line of text; after
+    /// a broken save, the last good IR).
     pub html: Option<String>,
+    /// Why there is nothing to show, in a sentence, when `html` is `None`.
+    pub missing: Option<String>,
 }
 
 /// A project in the recent list.

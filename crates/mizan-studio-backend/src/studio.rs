@@ -30,22 +30,6 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
-/// Every context of the studio's IR (what a reload may change).
-pub const ALL_CONTEXTS: [&str; 12] = [
-    "project",
-    "source",
-    "graph",
-    "trace",
-    "browse",
-    "item",
-    "diagnostics",
-    "preview",
-    "preview_file",
-    "activity",
-    "theme",
-    "shell",
-];
-
 /// Lines of a job's stderr kept for the activity pane.
 const JOB_LINES: usize = 400;
 
@@ -92,11 +76,8 @@ pub enum Trigger {
 struct Project {
     root: PathBuf,
     config: Config,
-    config_text: String,
     /// The last good IR.
     shown: Option<Arc<Snapshot>>,
-    /// Text of the last load attempt.
-    attempt_text: Option<String>,
     /// Diagnostics of the last attempt (the snapshot's when it succeeded).
     diagnostics: Vec<DiagnosticView>,
     /// The last attempt failed.
@@ -217,6 +198,22 @@ impl Studio {
         });
     }
 
+    /// Tells every window that everything may have changed: every context
+    /// of the studio's own IR (read from the registry, so a new context
+    /// cannot be forgotten).
+    pub async fn publish_all(&self) {
+        let Some(registry) = self.registry.get().and_then(Weak::upgrade) else {
+            return;
+        };
+        let entries = registry
+            .ir()
+            .contexts
+            .iter()
+            .map(|c| Invalidation::Broad(c.name.clone()))
+            .collect();
+        registry.publish(entries, Vec::new()).await;
+    }
+
     /// Tells every window that `contexts` changed.
     pub async fn publish(&self, contexts: &[&str]) {
         let Some(registry) = self.registry.get().and_then(Weak::upgrade) else {
@@ -257,7 +254,6 @@ impl Studio {
                 state: LoadState::Closed,
                 root: None,
                 config_path: None,
-                config_text: None,
                 source: None,
                 source_kind: None,
                 ir_path: None,
@@ -294,7 +290,6 @@ impl Studio {
             },
             root: Some(p.root.display().to_string()),
             config_path: Some(p.config.path.display().to_string()),
-            config_text: Some(p.config_text.clone()),
             source: Some(p.config.source.describe()),
             source_kind: Some(source_kind(&p.config.source).to_owned()),
             ir_path: match &p.config.source {
@@ -316,18 +311,30 @@ impl Studio {
 
     /// The `ir_source` view.
     pub fn ir_source(&self) -> IrSource {
-        let (path, text, shown) = {
+        let (path, shown, missing) = {
             let state = lock(&self.state);
             match &state.project {
-                None => (None, None, None),
-                Some(p) => (
-                    match &p.config.source {
+                None => (None, None, Some("No project is open.".to_owned())),
+                Some(p) => {
+                    let path = match &p.config.source {
                         Source::Kdl(path) => Some(path.display().to_string()),
                         _ => None,
-                    },
-                    p.attempt_text.clone(),
-                    p.shown.as_ref().map(|s| s.text.clone()),
-                ),
+                    };
+                    let missing = match (&p.config.source, p.loading, p.failed) {
+                        _ if p.shown.is_some() => None,
+                        (_, true, _) => Some(format!("Loading the IR from the {}…", p.config.source.describe())),
+                        (Source::Kdl(path), _, true) => Some(format!(
+                            "{} does not load yet: its problems are listed under Problems.",
+                            path.display()
+                        )),
+                        (source, _, true) => Some(format!(
+                            "The {} failed before it gave an IR: see Problems and the job output.",
+                            source.describe()
+                        )),
+                        (source, _, false) => Some(format!("The {} has not been read yet.", source.describe())),
+                    };
+                    (path, p.shown.as_ref().map(|s| s.text.clone()), missing)
+                }
             }
         };
         let html = shown.as_deref().map(|t| {
@@ -342,12 +349,7 @@ impl Studio {
                 }
             }
         });
-        IrSource {
-            path,
-            text,
-            shown_text: shown,
-            html,
-        }
+        IrSource { path, html, missing }
     }
 
     /// The recent projects.
@@ -479,9 +481,7 @@ impl Studio {
             state.project = Some(Project {
                 root: root.clone(),
                 config,
-                config_text,
                 shown: None,
-                attempt_text: None,
                 diagnostics: Vec::new(),
                 failed: false,
                 last_error: None,
@@ -534,13 +534,9 @@ impl Studio {
             state.revision
         };
         let outcome = match text {
-            Ok(text) => {
-                let t = text.clone();
-                let loaded = tokio::task::spawn_blocking(move || project::load_text(t, revision))
-                    .await
-                    .unwrap_or_else(|e| Loaded::Broken(vec![internal_diagnostic(&e.to_string())]));
-                Ok((text, loaded))
-            }
+            Ok(text) => Ok(tokio::task::spawn_blocking(move || project::load_text(text, revision))
+                .await
+                .unwrap_or_else(|e| Loaded::Broken(vec![internal_diagnostic(&e.to_string())]))),
             Err(message) => Err(message),
         };
         let mut good: Option<Arc<Snapshot>> = None;
@@ -552,20 +548,19 @@ impl Studio {
             p.loading = false;
             p.load_ms = Some(started.elapsed().as_millis() as i64);
             match outcome {
-                Ok((text, Loaded::Good(snapshot))) => {
+                Ok(Loaded::Good(snapshot)) => {
                     let snapshot: Arc<Snapshot> = Arc::from(snapshot);
                     p.diagnostics = snapshot
                         .diagnostics
                         .iter()
                         .map(|d| diagnostic_view(&snapshot.graph, d))
                         .collect();
-                    p.attempt_text = Some(text);
                     p.failed = false;
                     p.last_error = None;
                     p.shown = Some(snapshot.clone());
                     good = Some(snapshot);
                 }
-                Ok((text, Loaded::Broken(diagnostics))) => {
+                Ok(Loaded::Broken(diagnostics)) => {
                     let errors: Vec<String> = diagnostics
                         .iter()
                         .filter(|d| d.severity == "error")
@@ -576,7 +571,6 @@ impl Studio {
                         .collect();
                     p.last_error = Some(format!("the IR has {} error(s):\n{}", errors.len(), errors.join("\n")));
                     p.diagnostics = diagnostics;
-                    p.attempt_text = Some(text);
                     p.failed = true;
                 }
                 Err(message) => {
@@ -600,7 +594,7 @@ impl Studio {
             lock(&self.state).last_regenerate = Some(summary);
             self.watch_new_output();
         }
-        self.publish(&ALL_CONTEXTS).await;
+        self.publish_all().await;
         crate::memory::release_freed();
     }
 
@@ -796,7 +790,7 @@ impl Studio {
         // candidates or an error change only `shell`; a command source is
         // still loading and has published nothing yet.
         if report.opened.is_some() && self.project_view().state == LoadState::Loading {
-            self.publish(&ALL_CONTEXTS).await;
+            self.publish_all().await;
         } else {
             self.publish(&["shell"]).await;
         }

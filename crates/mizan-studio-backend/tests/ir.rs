@@ -14,8 +14,26 @@ fn studio_ir_builds_checks_clean_and_matches_studio_kdl() {
     let diagnostics = mizan_core::check::check_parsed(&parsed, &text);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(mizan_core::ir::emit(&parsed.ir), text, "not canonical");
-    for c in mizan_studio_backend::ALL_CONTEXTS {
-        assert!(parsed.ir.context(c).is_some(), "context {c} missing");
+    // What replaces the open project changes every view of it: these
+    // mutations affect every context but the few that do not depend on
+    // the project, so a new context cannot be forgotten in their lists.
+    let independent = mizan_studio_backend::api::PROJECT_INDEPENDENT_CONTEXTS;
+    let mut dependent: Vec<&str> = parsed
+        .ir
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|c| !independent.contains(c))
+        .collect();
+    dependent.sort();
+    for c in independent {
+        assert!(parsed.ir.context(c).is_some(), "{c} is listed as independent but is no context");
+    }
+    for f in ["open_project", "choose_folder", "close_project", "reload"] {
+        let function = parsed.ir.function(f).unwrap_or_else(|| panic!("{f} missing"));
+        let mut affected: Vec<&str> = function.affects.iter().map(|t| t.name()).collect();
+        affected.sort();
+        assert_eq!(affected, dependent, "{f} must affect every project-dependent context");
     }
     let path = common::root().join("crates/mizan-studio-backend/studio.kdl");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

@@ -18,7 +18,7 @@ use std::time::Duration;
 async fn graph_exports_mermaid_from_the_core_and_a_standalone_svg() {
     let app = app();
     let dir = example_copy();
-    app.call("open_project", json!({"path": dir.path()})).await.unwrap();
+    app.call("open_project", json!({"folder": dir.path()})).await.unwrap();
     let text = std::fs::read_to_string(dir.path().join("api.kdl")).unwrap();
     let ir = mizan_core::ir::parse(&text).unwrap();
     let mermaid = app.ok("graph_export", json!({"format": "mermaid"})).await;
@@ -61,7 +61,7 @@ async fn graph_exports_mermaid_from_the_core_and_a_standalone_svg() {
 async fn open_browse_graph_whatif_preview_regenerate() {
     let app = app();
     let dir = example_copy();
-    let opened = app.call("open_project", json!({"path": dir.path()})).await.unwrap();
+    let opened = app.call("open_project", json!({"folder": dir.path()})).await.unwrap();
     assert_eq!(opened.result["state"], "ready", "{}", opened.result);
     // The mutation says what the UI refetches.
     let invalidated: BTreeSet<String> = opened.invalidate.iter().map(|i| i.context().to_owned()).collect();
@@ -326,17 +326,17 @@ async fn candidates_missing_projects_and_persisted_recent_list() {
             std::fs::copy(root().join("fixtures/example").join(f), d.join(f)).unwrap();
         }
     }
-    let both = app.ok("open_project", json!({"path": parent.path()})).await;
+    let both = app.ok("open_project", json!({"folder": parent.path()})).await;
     assert_eq!(both["opened"], Value::Null);
     assert_eq!(both["candidates"].as_array().unwrap().len(), 2);
     let empty = tempfile::tempdir().unwrap();
     let err = app
-        .call("open_project", json!({"path": empty.path()}))
+        .call("open_project", json!({"folder": empty.path()}))
         .await
         .unwrap_err();
     assert_eq!(err.code, mizan_core::wire::ErrorCode::NotFound);
     let one = app
-        .ok("open_project", json!({"path": parent.path().join("b/mizan.toml")}))
+        .ok("open_project", json!({"folder": parent.path().join("b/mizan.toml")}))
         .await;
     assert!(one["opened"].as_str().unwrap().ends_with("/b"), "{one}");
     app.ok("set_watch", json!({"on": false})).await;
@@ -346,7 +346,7 @@ async fn candidates_missing_projects_and_persisted_recent_list() {
     let project = other.fetch("project", json!({})).await;
     assert_eq!(project["project_info"]["state"], "closed");
     assert_eq!(project["recent_projects"][0]["name"], "b");
-    other.ok("open_project", json!({"path": parent.path().join("b")})).await;
+    other.ok("open_project", json!({"folder": parent.path().join("b")})).await;
     let project = other.fetch("project", json!({})).await;
     assert_eq!(project["project_info"]["watch"], false);
     other
@@ -370,7 +370,7 @@ async fn command_sources_run_off_the_request_stream_output_and_cancel() {
     let app = app();
     // Slow: the open answers at once, the job streams and is cancelled.
     let dir = command_project("echo compiling >&2; sleep 30; cat api.kdl");
-    let opened = app.ok("open_project", json!({"path": dir.path()})).await;
+    let opened = app.ok("open_project", json!({"folder": dir.path()})).await;
     assert_eq!(opened["state"], "loading");
     let studio = app.studio.clone();
     assert!(
@@ -395,7 +395,7 @@ async fn command_sources_run_off_the_request_stream_output_and_cancel() {
 
     // Failing: stderr and exit status are shown.
     let dir = command_project("echo boom >&2; exit 3");
-    app.ok("open_project", json!({"path": dir.path()})).await;
+    app.ok("open_project", json!({"folder": dir.path()})).await;
     assert!(
         wait_until(Duration::from_secs(10), || studio.project_view().state
             == mizan_studio_backend::models::LoadState::Failed)
@@ -419,7 +419,7 @@ async fn command_sources_run_off_the_request_stream_output_and_cancel() {
         ),
     )
     .unwrap();
-    app.ok("open_project", json!({"path": dir.path()})).await;
+    app.ok("open_project", json!({"folder": dir.path()})).await;
     assert!(
         wait_until(Duration::from_secs(10), || studio.project_view().state
             == mizan_studio_backend::models::LoadState::Ready)

@@ -14,7 +14,7 @@ const FUNCTION: &str = "    function say_hello {\n        doc \"Says hello.\"\n 
 async fn a_saved_change_regenerates_and_is_pushed_and_a_broken_save_changes_nothing() {
     let app = app();
     let dir = example_copy();
-    app.ok("open_project", json!({"path": dir.path()})).await;
+    app.ok("open_project", json!({"folder": dir.path()})).await;
     app.ok("regenerate", json!({})).await;
     let mut sub = app.subscribe();
     let kdl = dir.path().join("api.kdl");
@@ -138,7 +138,7 @@ fn pushed_contexts(push: &serde_json::Value) -> Vec<String> {
 async fn a_generated_file_edited_by_hand_shows_as_changed_without_a_reload() {
     let app = app();
     let dir = example_copy();
-    app.ok("open_project", json!({"path": dir.path()})).await;
+    app.ok("open_project", json!({"folder": dir.path()})).await;
     // The first regenerate creates the output folder: from then on it is
     // watched too.
     app.ok("regenerate", json!({})).await;

@@ -61,7 +61,7 @@ pub struct ItemDetailArgs {
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct OpenProjectArgs {
-    pub path: ::std::string::String,
+    pub folder: ::std::string::String,
 }
 
 /// Arguments of `save_graph_export`.
@@ -377,7 +377,9 @@ impl Client {
     }
 
     /// Opens a project folder (or the one below it holding `mizan.toml`;
-    /// several: lists them and opens nothing).
+    /// several: lists them and opens nothing). The argument is `folder`, not
+    /// `path`: an argument scopes the affected contexts' params of the same
+    /// name, and `preview_file`'s `path` is a generated file's.
     pub async fn open_project(&self, args: &OpenProjectArgs) -> ::std::result::Result<types::OpenOutcome, MizanError> {
         self.kernel.call_as("open_project", args).await
     }

@@ -311,7 +311,7 @@ impl ContextState<client::PreviewFileData> {
     }
 }
 
-/// The open project: summary, config, targets, load status, recent list.
+/// Context `project`.
 ///
 /// Mounts context `project` and returns its reactive state, refetched
 /// whenever a mutation invalidates it.
@@ -612,7 +612,9 @@ pub fn use_list_types() -> Action<(), ::std::result::Result<::std::vec::Vec<type
 }
 
 /// Opens a project folder (or the one below it holding `mizan.toml`;
-/// several: lists them and opens nothing).
+/// several: lists them and opens nothing). The argument is `folder`, not
+/// `path`: an argument scopes the affected contexts' params of the same
+/// name, and `preview_file`'s `path` is a generated file's.
 ///
 /// An action calling `open_project`: dispatch it with the arguments; `pending()` and
 /// `value()` follow the call.

@@ -330,12 +330,11 @@ pub struct HighlightTheme {
 pub struct IrSource {
     /// The KDL file, when the source is one.
     pub path: ::std::option::Option<::std::string::String>,
-    /// The text of the last load attempt.
-    pub text: ::std::option::Option<::std::string::String>,
-    /// The text of the IR on screen (differs after a broken save).
-    pub shown_text: ::std::option::Option<::std::string::String>,
-    /// The shown text, highlighted (classed HTML, one line per `\n`).
+    /// The IR on screen, highlighted (one HTML line per line of text; after
+    /// a broken save, the last good IR).
     pub html: ::std::option::Option<::std::string::String>,
+    /// Why there is nothing to show, in a sentence, when `html` is `None`.
+    pub missing: ::std::option::Option<::std::string::String>,
 }
 
 /// Everything about one item; the fields that do not apply are null (all
@@ -582,8 +581,6 @@ pub struct ProjectView {
     pub root: ::std::option::Option<::std::string::String>,
     /// The `mizan.toml` path.
     pub config_path: ::std::option::Option<::std::string::String>,
-    /// Its text.
-    pub config_text: ::std::option::Option<::std::string::String>,
     /// The IR source, described (`kdl file api.kdl`, `cargo bin ...`).
     pub source: ::std::option::Option<::std::string::String>,
     /// `kdl`, `command`, `cargo`, `django` or `fastapi`.

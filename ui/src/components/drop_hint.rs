@@ -67,7 +67,7 @@ pub fn DropHint() -> impl IntoView {
                             {d.error.clone().map(|e| view! { <p class="error-text">{e}</p> })}
                             <CandidateList candidates=d.candidates on_pick=Callback::new(move |path| {
                                 dismissed.set(id);
-                                open.dispatch(OpenProjectArgs { path });
+                                open.dispatch(OpenProjectArgs { folder: path });
                             })/>
                         </div>
                     }

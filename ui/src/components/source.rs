@@ -91,12 +91,18 @@ pub fn SourceView() -> impl IntoView {
                         })
                 }}
             </header>
-            {move || match source.get().and_then(|s| s.html) {
-                None => {
-                    view! { <p class="muted file-pane-empty">"The IR comes from a command: there is no file to show."</p> }
+            {move || match source.get().map(|s| (s.html, s.missing)) {
+                None => view! { <p class="muted file-pane-empty">"Loading…"</p> }.into_any(),
+                Some((None, missing)) => {
+                    // The backend says why (loading, a failed first load...).
+                    view! {
+                        <p class="muted file-pane-empty" data-testid="source-missing">
+                            {missing.unwrap_or_default()}
+                        </p>
+                    }
                         .into_any()
                 }
-                Some(html) => {
+                Some((Some(html), _)) => {
                     let lines = html.matches('\n').count() + 1;
                     let gutter: String = (1..=lines).map(|n| format!("{n}\n")).collect();
                     view! {

@@ -32,7 +32,7 @@ pub fn OpenProject() -> impl IntoView {
     let submit = move || {
         let p = path.get_untracked().trim().to_owned();
         if !p.is_empty() {
-            open.dispatch(OpenProjectArgs { path: p });
+            open.dispatch(OpenProjectArgs { folder: p });
         }
     };
     let recent = move || {
@@ -110,7 +110,7 @@ pub fn OpenProject() -> impl IntoView {
                             <div class="candidates">
                                 <p class="muted">"Several projects below that folder; pick one:"</p>
                                 <CandidateList candidates=o.candidates on_pick=Callback::new(move |path| {
-                                    open.dispatch(OpenProjectArgs { path });
+                                    open.dispatch(OpenProjectArgs { folder: path });
                                 })/>
                             </div>
                         }
@@ -136,7 +136,7 @@ pub fn OpenProject() -> impl IntoView {
                                                 class="recent-open"
                                                 disabled=!r.exists
                                                 on:click=move |_| {
-                                                    open.dispatch(OpenProjectArgs { path: open_path.clone() });
+                                                    open.dispatch(OpenProjectArgs { folder: open_path.clone() });
                                                 }
                                             >
                                                 <span class="recent-name">{r.name.clone()}</span>
