@@ -26,6 +26,17 @@ pub fn generate(config: &Path, check: bool) -> Result<(), Failure> {
         eprintln!("{w}");
     }
     let plan = &generation.plan;
+    if !plan.record.existed && !plan.adopted.is_empty() {
+        eprintln!(
+            "note: no record yet of the files {} generated in {} (written by an older mizan?): {} marked file(s) at the paths it generates are taken over; other marked files are left alone",
+            show(&generation.config.path),
+            show(&generation.config.output),
+            plan.adopted.len()
+        );
+    }
+    for l in &plan.left_alone {
+        eprintln!("left alone: {} ({})", show(&l.path), l.why);
+    }
     if check {
         if plan.is_clean() {
             return Ok(());
@@ -33,10 +44,20 @@ pub fn generate(config: &Path, check: bool) -> Result<(), Failure> {
         for c in &plan.changes {
             println!("would {} {}", c.kind.as_str(), show(&c.path));
         }
-        return Err(Failure::Rejected(Some(format!(
-            "{} generated file(s) out of date; run `mizan generate`",
-            plan.changes.len()
-        ))));
+        if plan.record.changed {
+            println!("would record {}", show(&plan.record.path));
+        }
+        return Err(Failure::Rejected(Some(if plan.changes.is_empty() {
+            format!(
+                "the list of generated files ({}) is missing or out of date; run `mizan generate` and commit it",
+                show(&plan.record.path)
+            )
+        } else {
+            format!(
+                "{} generated file(s) out of date; run `mizan generate`",
+                plan.changes.len()
+            )
+        })));
     }
     generation.apply().map_err(failure)?;
     for c in &plan.changes {
@@ -44,13 +65,17 @@ pub fn generate(config: &Path, check: bool) -> Result<(), Failure> {
     }
     let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
     eprintln!(
-        "generated {} file(s) in {}: {} created, {} updated, {} removed, {} unchanged",
+        "generated {} file(s) in {}: {} created, {} updated, {} removed, {} unchanged; listed in {}",
         generation.files.len(),
         show(&generation.config.output),
         count(ChangeKind::Create),
         count(ChangeKind::Update),
         count(ChangeKind::Remove),
-        plan.unchanged
+        plan.unchanged,
+        plan.record
+            .path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     );
     Ok(())
 }

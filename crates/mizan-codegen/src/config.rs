@@ -2,7 +2,8 @@
 //! comes from.
 //!
 //! ```toml
-//! output = "src/api"                 # relative to this file
+//! output = "src/api"                 # relative to this file, inside its folder
+//! # allow_output_outside = true      # optional: let `output` leave the project folder
 //! targets = ["ts", "react"]
 //! base_url = "/api/mizan"            # optional: default HTTP base / manifest endpoints
 //! [source]                           # exactly one of:
@@ -14,7 +15,11 @@
 //! ```
 //!
 //! Unknown keys are errors (`deny_unknown_fields`); relative paths are
-//! resolved against the directory of the config file. This module only
+//! resolved against the directory of the config file. `output` must stay
+//! inside that folder (the project) unless `allow_output_outside = true`:
+//! `/`, `..` escapes and absolute paths elsewhere are refused with the
+//! line of `output`. This check is lexical; the writer repeats it on the
+//! resolved path (a folder on the way may be a link). This module only
 //! reads the config file; it never runs anything.
 
 use std::collections::BTreeMap;
@@ -37,6 +42,10 @@ pub struct Config {
     pub root: PathBuf,
     /// Absolute (root-joined) output directory.
     pub output: PathBuf,
+    /// The line of `output` in the config file (for messages).
+    pub output_line: usize,
+    /// `allow_output_outside = true`: `output` may leave the project folder.
+    pub allow_output_outside: bool,
     /// Targets to generate, de-duplicated, in [`Target::ALL`] order. The
     /// framework targets (`react`, `vue`, `svelte`) imply `ts`; `leptos`
     /// includes `rust` (which is then dropped).
@@ -106,7 +115,9 @@ impl Source {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    output: PathBuf,
+    output: toml::Spanned<PathBuf>,
+    #[serde(default)]
+    allow_output_outside: bool,
     targets: Vec<String>,
     #[serde(default)]
     base_url: Option<String>,
@@ -169,8 +180,20 @@ impl Config {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if raw.output.as_os_str().is_empty() {
+        let output_line = text[..raw.output.span().start.min(text.len())].matches('\n').count() + 1;
+        let raw_output = raw.output.into_inner();
+        if raw_output.as_os_str().is_empty() {
             return Err(invalid("`output` is empty".into()));
+        }
+        let output = root.join(&raw_output);
+        if !raw.allow_output_outside && !lexically_inside(&output, &root) {
+            return Err(Error::OutputOutside {
+                config: path.to_path_buf(),
+                line: output_line,
+                output: raw_output,
+                root,
+                resolved: None,
+            });
         }
         if raw.targets.is_empty() {
             return Err(invalid("`targets` is empty; name at least one target".into()));
@@ -193,7 +216,9 @@ impl Config {
         let source = source(&root, raw.source).map_err(invalid)?;
         Ok(Config {
             path: path.to_path_buf(),
-            output: root.join(&raw.output),
+            output,
+            output_line,
+            allow_output_outside: raw.allow_output_outside,
             root,
             targets,
             base_url,
@@ -265,6 +290,38 @@ fn source(root: &Path, raw: RawSource) -> Result<Source, String> {
         cwd: f.cwd.map_or_else(|| root.to_path_buf(), |c| root.join(c)),
         command: launcher(f.command, "fastapi")?,
     })
+}
+
+/// Whether `path` is `root` or below it once both are absolute and their
+/// `.` / `..` components are resolved by name (no file-system access).
+pub(crate) fn lexically_inside(path: &Path, root: &Path) -> bool {
+    let absolute = |p: &Path| std::path::absolute(p).map(|p| normalize(&p));
+    match (absolute(path), absolute(root)) {
+        (Ok(p), Ok(r)) => p.starts_with(r),
+        _ => false,
+    }
+}
+
+/// `path` with `.` dropped and each `..` removing the component before it
+/// (never above the root).
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !matches!(
+                    out.components().next_back(),
+                    None | Some(Component::RootDir | Component::Prefix(_))
+                ) {
+                    out.pop();
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// TOML errors render over several lines (with a source excerpt); keep

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::source::{self, LoadedIr};
 use crate::targets::{GeneratedFile, Options, Target};
-use crate::writer::{self, Plan};
+use crate::writer::{self, Destination, Plan};
 
 /// A prepared generation: everything computed, nothing written yet.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub fn prepare(config_path: &Path) -> Result<Generation> {
     let config = Config::load(config_path)?;
     let LoadedIr { ir, warnings } = source::load(&config.source)?;
     let files = render_targets(&ir, &config.targets, &Options::from_config(&config))?;
-    let plan = writer::plan(&config.output, &files)?;
+    let plan = writer::plan(&Destination::of(&config), &files)?;
     Ok(Generation {
         config,
         warnings,

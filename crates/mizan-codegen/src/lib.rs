@@ -7,7 +7,8 @@
 //! * [`targets`] renders each target to `(relative path, contents)` files,
 //!   with askama templates from the workspace's `templates/<target>/`;
 //! * [`writer`] compares them with the output folder and writes atomically,
-//!   never touching a file that lacks the generated-file header;
+//!   replacing or deleting only files this config's [`record`] lists (and
+//!   that still carry the generated-file header), never through a link;
 //! * [`generate`] chains the four (`mizan generate`).
 //!
 //! Architecture invariant: targets are pure (IR in, bytes out); only
@@ -18,6 +19,7 @@
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod record;
 pub mod source;
 pub mod targets;
 pub mod writer;

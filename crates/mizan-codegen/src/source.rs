@@ -2,9 +2,14 @@
 //! parse and check it.
 //!
 //! Commands run with stdin closed; their stdout is the IR text and their
-//! stderr is shown verbatim (trimmed to its last lines) when they fail. This
-//! module never writes files.
+//! stderr is shown verbatim (trimmed to its last lines) when they fail.
+//! Both are bounded, so a command printing without end cannot exhaust
+//! memory: stdout may hold at most [`STDOUT_LIMIT`] bytes (the command is
+//! stopped beyond it), of stderr only the last [`STDERR_TAIL_BYTES`] are
+//! kept, lines cut to [`LINE_LIMIT`] bytes. This module never writes files.
 
+use std::collections::VecDeque;
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -16,6 +21,94 @@ use crate::error::{Error, Result};
 
 /// How many trailing stderr lines of a failed command are kept.
 const STDERR_LINES: usize = 30;
+
+/// The most a source command may print on stdout, the IR itself: 64 MiB,
+/// about nine times the 2,000-function test IR. Beyond it the command is
+/// stopped and the load fails ([`too_much_output`]).
+pub const STDOUT_LIMIT: usize = 64 << 20;
+
+/// How much of a source command's stderr is kept: its last 64 KiB.
+pub const STDERR_TAIL_BYTES: usize = 64 << 10;
+
+/// Longest stderr line kept (in bytes); longer ones are cut and end in `…`.
+pub const LINE_LIMIT: usize = 4096;
+
+/// The message when a command printed more than [`STDOUT_LIMIT`].
+pub fn too_much_output() -> String {
+    format!(
+        "the IR command printed more than {} MiB on stdout and was stopped; it should print the IR and nothing else",
+        STDOUT_LIMIT >> 20
+    )
+}
+
+/// A command's stderr as it arrives: the last [`STDERR_TAIL_BYTES`] bytes
+/// (for [`failure_message`]) and its complete lines, each cut to
+/// [`LINE_LIMIT`] bytes (what the studio streams).
+#[derive(Debug, Default)]
+pub struct StderrTail {
+    tail: VecDeque<u8>,
+    dropped: bool,
+    line: Vec<u8>,
+    line_cut: bool,
+}
+
+impl StderrTail {
+    /// Takes `chunk`, returns the lines it completed.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<String> {
+        self.tail.extend(chunk);
+        if self.tail.len() > STDERR_TAIL_BYTES {
+            let excess = self.tail.len() - STDERR_TAIL_BYTES;
+            self.tail.drain(..excess);
+            self.dropped = true;
+        }
+        let mut lines = Vec::new();
+        for &b in chunk {
+            if b == b'\n' {
+                lines.push(self.take_line());
+            } else if self.line.len() < LINE_LIMIT {
+                self.line.push(b);
+            } else {
+                self.line_cut = true;
+            }
+        }
+        lines
+    }
+
+    /// The last line, if the stream did not end with a newline.
+    pub fn finish(&mut self) -> Option<String> {
+        (!self.line.is_empty() || self.line_cut).then(|| self.take_line())
+    }
+
+    /// The kept bytes (the start of the stream is gone if it was longer).
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.tail.len() + 4);
+        if self.dropped {
+            out.extend_from_slice("…".as_bytes());
+        }
+        out.extend(self.tail.iter());
+        out
+    }
+
+    fn take_line(&mut self) -> String {
+        let line = cut_line(&String::from_utf8_lossy(&self.line), self.line_cut);
+        self.line.clear();
+        self.line_cut = false;
+        line
+    }
+}
+
+/// `line` within [`LINE_LIMIT`] bytes, ending in `…` when cut (or when it
+/// was cut before).
+fn cut_line(line: &str, cut_before: bool) -> String {
+    if line.len() <= LINE_LIMIT && !cut_before {
+        return line.to_string();
+    }
+    let mut end = line.len().min(LINE_LIMIT - "…".len());
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &line[..end])
+}
 
 /// A parsed IR that passed the graph checks.
 #[derive(Debug, Clone)]
@@ -101,7 +194,7 @@ pub fn command(source: &Source) -> Result<Option<Command>> {
 /// lines of its stderr.
 pub fn failure_message(status: ExitStatus, stderr: &[u8]) -> String {
     let stderr = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = stderr.trim_end().lines().collect();
+    let lines: Vec<String> = stderr.trim_end().lines().map(|l| cut_line(l, false)).collect();
     let tail = &lines[lines.len().saturating_sub(STDERR_LINES)..];
     let status = match status.code() {
         Some(code) => format!("exited with status {code}"),
@@ -152,21 +245,47 @@ fn render(desc: &str, d: &Diagnostic) -> String {
     }
 }
 
-/// Runs `cmd`, returning its stdout; a spawn failure, a non-zero exit or
-/// non-UTF-8 output is an [`Error::Source`] carrying the command's stderr.
+/// Runs `cmd`, returning its stdout; a spawn failure, a non-zero exit,
+/// more than [`STDOUT_LIMIT`] bytes or non-UTF-8 output is an
+/// [`Error::Source`] carrying the command's stderr (its tail).
 fn run(source: &Source, mut cmd: Command) -> Result<String> {
     let fail = |message: String| Error::Source {
         source_desc: source.describe(),
         message,
     };
-    let out = cmd
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|e| fail(format!("cannot run it: {e}")))?;
-    if !out.status.success() {
-        return Err(fail(failure_message(out.status, &out.stderr)));
+    let stderr = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut tail = StderrTail::default();
+            let mut buf = [0u8; 8192];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                tail.push(&buf[..n]);
+            }
+            tail.bytes()
+        })
+    });
+    let mut out = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        // One byte more than allowed tells "exactly the limit" from "more".
+        let read = stdout.take(STDOUT_LIMIT as u64 + 1).read_to_end(&mut out);
+        if out.len() > STDOUT_LIMIT {
+            // Stopped; its stderr reader ends when the pipe closes (not
+            // awaited: a grandchild may still hold it).
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(fail(too_much_output()));
+        }
+        read.map_err(|e| fail(format!("cannot read its output: {e}")))?;
     }
-    String::from_utf8(out.stdout).map_err(|_| fail("printed output that is not UTF-8".into()))
+    let status = child.wait().map_err(|e| fail(format!("cannot wait for it: {e}")))?;
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    if !status.success() {
+        return Err(fail(failure_message(status, &stderr)));
+    }
+    String::from_utf8(out).map_err(|_| fail("printed output that is not UTF-8".into()))
 }

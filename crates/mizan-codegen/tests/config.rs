@@ -83,3 +83,34 @@ fn sources_and_targets_are_validated() {
     assert!(message("output = \"o\"\ntargets = []\n[source]\nkdl = \"x\"\n").contains("`targets` is empty"));
     assert!(message("targets = [\"ts\"]\n[source]\nkdl = \"x\"\n").contains("missing field `output`"));
 }
+
+#[test]
+fn output_stays_inside_the_project_unless_allowed() {
+    for output in ["/", "..", "../web/src", "src/../../x", "/proj/other"] {
+        let text = format!("targets = [\"ts\"]\noutput = {output:?}\n[source]\nkdl = \"x\"\n");
+        match parse(&text) {
+            Err(e @ Error::OutputOutside { line: 2, .. }) => {
+                let m = e.to_string();
+                assert!(
+                    m.starts_with("/proj/app/mizan.toml:2: `output`")
+                        && m.contains("outside the project folder /proj/app")
+                        && m.contains("allow_output_outside = true"),
+                    "{m}"
+                );
+            }
+            other => panic!("{output}: expected OutputOutside, got {other:?}"),
+        }
+        let allowed = parse(&format!("allow_output_outside = true\n{text}")).expect("allowed");
+        assert!(allowed.allow_output_outside);
+    }
+    for output in [".", "src/../gen", "/proj/app/gen"] {
+        let c = parse(&format!(
+            "output = {output:?}\ntargets = [\"ts\"]\n[source]\nkdl = \"x\"\n"
+        ))
+        .expect(output);
+        assert!(!c.allow_output_outside);
+        assert_eq!(c.output_line, 1);
+    }
+    let m = message("output = \"o\"\nallow_output_outside = \"yes\"\ntargets = [\"ts\"]\n[source]\nkdl = \"x\"\n");
+    assert!(m.contains("expected a boolean") && m.contains("line 2"), "{m}");
+}

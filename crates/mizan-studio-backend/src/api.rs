@@ -287,9 +287,11 @@ async fn export_view(
 }
 
 /// Writes `graph_export`'s file into the project folder
-/// (`<project>/mizan-graph.svg` or `.mmd`, replacing it): the desktop
-/// window's webview drops `<a download>` links, so it saves here instead.
-/// Nothing the studio shows changes, so it affects no context.
+/// (`<project>/mizan-graph.svg` or `.mmd`): the desktop window's webview
+/// drops `<a download>` links, so it saves here instead. It replaces only
+/// an earlier export (marked by its first line), else takes the next free
+/// name (`mizan-graph-2.svg`, …); never through a link. Nothing the studio
+/// shows changes, so it affects no context.
 #[mizan::client]
 pub async fn save_graph_export(
     req: &RequestHandle<'_>,
@@ -300,12 +302,11 @@ pub async fn save_graph_export(
 ) -> Result<SavedExport, MizanError> {
     let studio = studio(req)?;
     let file = export_view(studio, format, focus, in_context, full).await?;
-    let path = studio.root().map_err(fail)?.join(&file.file_name);
-    std::fs::write(&path, &file.text).map_err(|e| fail(StudioError::io(&path, e)))?;
+    let (path, bytes) = export::save(&studio.root().map_err(fail)?, &file).map_err(fail)?;
     Ok(SavedExport {
         format,
         path: path.display().to_string(),
-        bytes: file.text.len() as i64,
+        bytes: bytes as i64,
     })
 }
 

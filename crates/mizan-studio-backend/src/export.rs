@@ -5,12 +5,18 @@
 //! font or stylesheet), so it renders the same in a browser, an image
 //! viewer or GitHub.
 //!
-//! Pure: snapshot or view in, text out. The UI never builds either itself.
+//! Pure: snapshot or view in, text out; the UI never builds either itself.
+//! The one exception is [`save`] (the desktop window's "Export", which
+//! cannot download): it writes into the project folder, never over a file
+//! it did not write itself and never through a link.
 
+use crate::error::StudioError;
 use crate::highlight::escape;
 use crate::models::{EdgeKind, ExportFormat, GraphExport, GraphView, LayoutEdge, LayoutNode, NodeKind};
 use crate::project::Snapshot;
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 /// Space around the drawing.
 const MARGIN: f64 = 24.0;
@@ -55,6 +61,77 @@ pub fn export(snapshot: &Snapshot, format: ExportFormat, view: &GraphView) -> Gr
             text: svg(view),
         },
     }
+}
+
+/// The first line of a saved export says so (an XML comment, a `%%`
+/// Mermaid comment): [`save`] replaces only files that start with it.
+/// Downloads (web mode) carry no such line: the Mermaid one is exactly
+/// `mizan ir graph --format mermaid`.
+const SAVED_MARK: &str = "Saved by Mizan Studio's graph export: the next export replaces this file.";
+
+/// How many names [`save`] tries (`mizan-graph.svg`, `mizan-graph-2.svg`, …).
+const SAVE_NAMES: usize = 100;
+
+/// Writes `file` into `folder` under its name, or, when that name holds
+/// something an earlier export did not write (a user's file, a link, a
+/// folder), under the first free numbered name (`mizan-graph-2.svg`, …)
+/// or the first one an earlier export wrote. Atomic (temp file + rename
+/// in `folder`; a new name is claimed without replacing anything that
+/// appeared meanwhile). Returns the path and the bytes written.
+pub fn save(folder: &Path, file: &GraphExport) -> Result<(PathBuf, usize), StudioError> {
+    let text = match file.format {
+        ExportFormat::Svg => format!("<!-- {SAVED_MARK} -->\n{}", file.text),
+        ExportFormat::Mermaid => format!("%% {SAVED_MARK}\n{}", file.text),
+    };
+    let (stem, ext) = file.file_name.rsplit_once('.').unwrap_or((&file.file_name, ""));
+    for n in 1..=SAVE_NAMES {
+        let name = match n {
+            1 => file.file_name.clone(),
+            n => format!("{stem}-{n}.{ext}"),
+        };
+        let path = folder.join(&name);
+        let replace = match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(StudioError::io(&path, e)),
+            Ok(m) if m.is_file() && saved_by_us(&path) => true,
+            Ok(_) => continue,
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".mizan-graph-")
+            .suffix(".tmp")
+            .tempfile_in(folder)
+            .map_err(|e| StudioError::io(folder, e))?;
+        tmp.write_all(text.as_bytes())
+            .map_err(|e| StudioError::io(tmp.path(), e))?;
+        let persisted = if replace {
+            tmp.persist(&path)
+        } else {
+            tmp.persist_noclobber(&path)
+        };
+        match persisted {
+            Ok(_) => return Ok((path, text.len())),
+            // Someone took the name meanwhile: try the next.
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(StudioError::io(&path, e.error)),
+        }
+    }
+    Err(StudioError::Invalid(format!(
+        "{} and {SAVE_NAMES} numbered names next to it are taken by files the export did not write; move some away",
+        folder.join(&file.file_name).display()
+    )))
+}
+
+/// Whether `path` (a file, read without following a link) starts with the
+/// mark of a saved export.
+fn saved_by_us(path: &Path) -> bool {
+    mizan_codegen::writer::read_no_follow(path, Some(512))
+        .map(|head| {
+            String::from_utf8_lossy(&head)
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains(SAVED_MARK))
+        })
+        .unwrap_or(false)
 }
 
 /// A standalone SVG of `view`: the same boxes, edges and labels as the

@@ -1,13 +1,15 @@
 //! Client previews and regeneration through the codegen's own planner and
 //! writer (`mizan_codegen::writer::survey` / `plan` / `apply`): same rules
-//! as `mizan generate` — a file without the generated-file header is never
-//! touched, writes are atomic, stale generated files are removed.
+//! as `mizan generate` — only files the config's record lists are replaced
+//! or removed (other marked files are listed as not ours), writes are
+//! atomic, and nothing on disk is read through a link (the survey refuses
+//! links; files are read with `Survey::read_on_disk`).
 
 use crate::error::StudioError;
 use crate::highlight::Highlighter;
 use crate::models::{DiffHunk, DiffLine, FilePreview, PreviewFile, PreviewView, RegenerateSummary, TargetPreview};
 use crate::project::Snapshot;
-use mizan_codegen::writer::{self, FileState, Survey};
+use mizan_codegen::writer::{self, Destination, FileState, Survey};
 use mizan_codegen::{Config, GeneratedFile};
 use similar::{ChangeTag, TextDiff};
 use std::collections::HashMap;
@@ -26,7 +28,7 @@ fn survey(snapshot: &Snapshot, config: &Config) -> Result<(Survey, HashMap<Strin
             files.push(f.clone());
         }
     }
-    Ok((writer::survey(&config.output, &files)?, owner))
+    Ok((writer::survey(&Destination::of(config), &files)?, owner))
 }
 
 /// What `mizan generate` would do, per target.
@@ -53,7 +55,7 @@ pub fn preview(snapshot: &Snapshot, config: &Config) -> PreviewView {
     for e in &survey.entries {
         let bytes = match &e.contents {
             Some(c) => c.len() as i64,
-            None => std::fs::metadata(&e.path).map(|m| m.len() as i64).unwrap_or(0),
+            None => std::fs::symlink_metadata(&e.path).map(|m| m.len() as i64).unwrap_or(0),
         };
         let file = PreviewFile {
             path: e.relative.clone(),
@@ -65,7 +67,8 @@ pub fn preview(snapshot: &Snapshot, config: &Config) -> PreviewView {
             FileState::Update => view.update += 1,
             FileState::Unchanged => view.unchanged += 1,
             FileState::Remove => view.remove += 1,
-            FileState::NotOurs => view.not_ours += 1,
+            FileState::NotOurs if e.is_in_the_way() => view.not_ours += 1,
+            FileState::NotOurs => {}
         }
         match owner
             .get(&e.relative)
@@ -93,8 +96,9 @@ pub fn warm(snapshot: &Snapshot, config: &Config, highlighter: &Highlighter, cur
     let mut lines = 0;
     for e in &survey.entries {
         let on_disk = matches!(e.state, FileState::Update | FileState::Remove)
-            .then(|| std::fs::read_to_string(&e.path).ok())
-            .flatten();
+            .then(|| survey.read_on_disk(e).ok().flatten())
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok());
         for text in [e.contents.as_ref(), on_disk.as_ref()].into_iter().flatten() {
             lines += text.lines().count();
             if lines > WARM_LINES || !current() {
@@ -117,14 +121,16 @@ pub fn file_preview(
     let entry = survey
         .entries
         .iter()
-        .find(|e| e.relative == path && (owner.get(path).is_some_and(|t| t == target) || e.state == FileState::Remove))
+        .find(|e| e.relative == path && (owner.get(path).is_some_and(|t| t == target) || e.contents.is_none()))
         .ok_or_else(|| StudioError::Unknown {
             what: "file",
             name: format!("{target}/{path}"),
         })?;
     let on_disk = match entry.state {
-        FileState::Update | FileState::Remove | FileState::NotOurs => std::fs::read(&entry.path)
+        FileState::Update | FileState::Remove | FileState::NotOurs => survey
+            .read_on_disk(entry)
             .ok()
+            .flatten()
             .map(|b| String::from_utf8_lossy(&b).into_owned()),
         _ => None,
     };

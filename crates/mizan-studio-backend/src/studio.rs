@@ -20,6 +20,7 @@ use crate::settings::Settings;
 use crate::shell::FolderPicker;
 use crate::watch::{WatchSpec, Watcher, glob_set};
 use mizan::Registry;
+use mizan_codegen::source::{STDOUT_LIMIT, StderrTail, too_much_output};
 use mizan_codegen::{Config, Source};
 use mizan_core::invalidation::Invalidation;
 use std::collections::{HashMap, VecDeque};
@@ -27,10 +28,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
-/// Lines of a job's stderr kept for the activity pane.
+/// Lines of a job's stderr kept for the activity pane (each at most
+/// `mizan_codegen::source::LINE_LIMIT` bytes).
 const JOB_LINES: usize = 400;
 
 /// How often a running job's output is pushed at most.
@@ -942,55 +943,86 @@ impl Studio {
                 return Err(format!("cannot run it: {e}"));
             }
         };
-        let mut stdout = child.stdout.take();
+        let stdout = child.stdout.take();
         let stderr = child.stderr.take();
+        // Stdout is the IR: at most STDOUT_LIMIT bytes (one more tells that
+        // it printed too much).
         let collect_stdout = async {
             let mut out = Vec::new();
-            if let Some(s) = stdout.as_mut() {
-                let _ = tokio::io::AsyncReadExt::read_to_end(s, &mut out).await;
+            if let Some(s) = stdout {
+                let mut capped = tokio::io::AsyncReadExt::take(s, STDOUT_LIMIT as u64 + 1);
+                let _ = tokio::io::AsyncReadExt::read_to_end(&mut capped, &mut out).await;
             }
             out
         };
+        // Stderr: lines cut to LINE_LIMIT bytes, the last JOB_LINES shown,
+        // the last STDERR_TAIL_BYTES kept for the failure message.
         let stream_stderr = async {
-            let mut all = Vec::new();
-            let Some(stderr) = stderr else { return all };
-            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            let mut tail = StderrTail::default();
+            let Some(mut stderr) = stderr else { return tail };
+            let mut buf = vec![0u8; 8192];
             let mut last_push = Instant::now();
-            while let Ok(Some(line)) = lines.next_line().await {
-                all.extend_from_slice(line.as_bytes());
-                all.push(b'\n');
-                {
-                    let mut state = lock(&self.state);
-                    if let Some(j) = state.job.as_mut().filter(|j| j.id == id) {
-                        j.output.push_back(line);
-                        while j.output.len() > JOB_LINES {
-                            j.output.pop_front();
+            loop {
+                let (lines, done) = match tokio::io::AsyncReadExt::read(&mut stderr, &mut buf).await {
+                    Ok(0) | Err(_) => (tail.finish().into_iter().collect(), true),
+                    Ok(n) => (tail.push(&buf[..n]), false),
+                };
+                if !lines.is_empty() {
+                    {
+                        let mut state = lock(&self.state);
+                        if let Some(j) = state.job.as_mut().filter(|j| j.id == id) {
+                            j.output.extend(lines);
+                            let excess = j.output.len().saturating_sub(JOB_LINES);
+                            j.output.drain(..excess);
                         }
                     }
+                    if last_push.elapsed() >= JOB_PUSH_EVERY {
+                        last_push = Instant::now();
+                        self.publish(&["activity"]).await;
+                    }
                 }
-                if last_push.elapsed() >= JOB_PUSH_EVERY {
-                    last_push = Instant::now();
-                    self.publish(&["activity"]).await;
+                if done {
+                    return tail;
                 }
             }
-            all
         };
+        // `None` when stdout overflowed: the caller returns at once, which
+        // drops (kills) the child without waiting for its stderr to close.
         let run = async {
-            let (out, err) = tokio::join!(collect_stdout, stream_stderr);
-            (child.wait().await, out, err)
+            let mut stdout = std::pin::pin!(collect_stdout);
+            let mut stderr = std::pin::pin!(stream_stderr);
+            let mut tail = None;
+            let out = loop {
+                tokio::select! {
+                    out = &mut stdout => break out,
+                    t = &mut stderr, if tail.is_none() => tail = Some(t),
+                }
+            };
+            if out.len() > STDOUT_LIMIT {
+                return None;
+            }
+            let tail = match tail {
+                Some(t) => t,
+                None => stderr.await,
+            };
+            Some((child.wait().await, out, tail.bytes()))
         };
         tokio::select! {
-            (status, out, err) = run => {
-                match status {
-                    Ok(status) if status.success() => {
+            result = run => {
+                match result {
+                    None => {
+                        finish("failed");
+                        Err(too_much_output())
+                    }
+                    Some((Ok(status), out, _)) if status.success() => {
                         finish("succeeded");
                         String::from_utf8(out).map_err(|_| "printed output that is not UTF-8".to_owned())
                     }
-                    Ok(status) => {
+                    Some((Ok(status), _, err)) => {
                         finish("failed");
                         Err(mizan_codegen::source::failure_message(status, &err))
                     }
-                    Err(e) => {
+                    Some((Err(e), _, _)) => {
                         finish("failed");
                         Err(format!("cannot wait for it: {e}"))
                     }

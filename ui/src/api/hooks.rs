@@ -688,9 +688,11 @@ pub fn use_reload() -> Action<(), ::std::result::Result<types::ProjectView, Miza
 }
 
 /// Writes `graph_export`'s file into the project folder
-/// (`<project>/mizan-graph.svg` or `.mmd`, replacing it): the desktop
-/// window's webview drops `<a download>` links, so it saves here instead.
-/// Nothing the studio shows changes, so it affects no context.
+/// (`<project>/mizan-graph.svg` or `.mmd`): the desktop window's webview
+/// drops `<a download>` links, so it saves here instead. It replaces only
+/// an earlier export (marked by its first line), else takes the next free
+/// name (`mizan-graph-2.svg`, …); never through a link. Nothing the studio
+/// shows changes, so it affects no context.
 ///
 /// An action calling `save_graph_export`: dispatch it with the arguments; `pending()` and
 /// `value()` follow the call.

@@ -555,7 +555,9 @@ pub struct PreviewView {
     pub output: ::std::option::Option<::std::string::String>,
     /// Per target.
     pub targets: ::std::vec::Vec<TargetPreview>,
-    /// Generated files no target produces any more (would be removed).
+    /// Files no target produces: this config's earlier files (would be
+    /// removed) and marked files it has no record of writing (not ours,
+    /// left alone).
     pub stale: ::std::vec::Vec<PreviewFile>,
     /// Files to create.
     pub create: i64,
@@ -565,7 +567,8 @@ pub struct PreviewView {
     pub unchanged: i64,
     /// Files to remove.
     pub remove: i64,
-    /// Paths in the way that Mizan did not write (regenerate refuses).
+    /// Generated paths in the way, not written for this config (regenerate
+    /// refuses).
     pub not_ours: i64,
     /// Why nothing can be previewed (no IR, a target failed).
     pub error: ::std::option::Option<::std::string::String>,

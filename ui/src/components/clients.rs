@@ -67,7 +67,7 @@ pub fn state_sentence(state: &str) -> &'static str {
         "update" => "Changed: Regenerate rewrites it with what is shown.",
         "unchanged" => "Up to date: the file on disk is what the IR generates.",
         "remove" => "Stale: Mizan generated it, no target produces it now; Regenerate removes it.",
-        "not-ours" => "Not ours: a file Mizan did not write is in the way. Regenerate refuses and never touches it.",
+        "not-ours" => "Not ours: Mizan did not write this file for this project's config (no header, or not in its record). Regenerate never touches it, and refuses while it is in the way of a generated file.",
         _ => "",
     }
 }
@@ -173,7 +173,7 @@ fn FileTree(
         .map(|t| (t.target.clone(), t.target.clone(), t.files.clone()))
         .collect();
     if !view.stale.is_empty() {
-        groups.push((String::new(), "no longer generated".to_owned(), view.stale.clone()));
+        groups.push((String::new(), "not generated now".to_owned(), view.stale.clone()));
     }
     view! {
         <nav class="file-tree" aria-label="Generated files" data-testid="preview-tree">

@@ -195,6 +195,6 @@ fn validate(target: Target, files: Vec<GeneratedFile>) -> Result<Vec<GeneratedFi
 }
 
 /// A `/`-separated relative path with no empty, `.` or `..` components.
-fn is_clean_relative(path: &str) -> bool {
+pub(crate) fn is_clean_relative(path: &str) -> bool {
     !path.is_empty() && !path.contains('\\') && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
 }
