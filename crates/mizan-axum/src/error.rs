@@ -41,6 +41,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A browser request from another site (SPEC §3.3): `POST /call/` or
+    /// the `/ws/` upgrade with an `Origin` that is neither the server's own
+    /// nor allowed, `Origin: null`, a malformed `Origin`, or
+    /// `Sec-Fetch-Site: cross-site` without an allowed `Origin`: 403
+    /// `FORBIDDEN`, before identity, body or function.
+    #[error("cross-origin request refused: {reason}")]
+    CrossOrigin {
+        /// Which rule refused it, for the client (header values escaped).
+        reason: String,
+    },
+
     /// The server refuses more work for now (the WebSocket connection
     /// limit): 503 `INTERNAL_ERROR`, which clients retry with back-off.
     #[error("unavailable: {reason}")]
@@ -60,9 +71,10 @@ pub enum Error {
 
     /// `POST /call/` with a body that is neither `application/json` nor
     /// `multipart/form-data` (or without `Content-Type`): 415 with code
-    /// `BAD_REQUEST`. Requiring JSON means a browser cannot send a call
-    /// cross-site without a CORS preflight (`text/plain` is a "simple"
-    /// request).
+    /// `BAD_REQUEST`. Requiring JSON means a browser cannot send a JSON
+    /// call cross-site without a CORS preflight (`text/plain` is a "simple"
+    /// request); multipart posts need none, which is why the `Origin` check
+    /// ([`Error::CrossOrigin`]) comes first.
     #[error("`POST /call/` takes `Content-Type: application/json` (or `multipart/form-data` for uploads)")]
     UnsupportedMediaType,
 
@@ -96,6 +108,7 @@ impl Error {
             Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Error::CrossOrigin { .. } => StatusCode::FORBIDDEN,
             Error::NoRoute { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -111,6 +124,7 @@ impl Error {
                 ErrorEnvelope::new(ErrorCode::BadRequest, self.to_string())
             }
             Error::Unauthorized { .. } => ErrorEnvelope::new(ErrorCode::Unauthorized, "invalid credentials"),
+            Error::CrossOrigin { .. } => ErrorEnvelope::new(ErrorCode::Forbidden, self.to_string()),
             Error::NoRoute { .. } => ErrorEnvelope::new(ErrorCode::NotFound, self.to_string()),
             Error::Unavailable { reason } => ErrorEnvelope::new(ErrorCode::InternalError, reason.clone()),
             Error::Mizan(e) => e.envelope(),

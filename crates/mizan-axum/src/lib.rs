@@ -23,6 +23,32 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Cross-origin requests (SPEC §3.3)
+//!
+//! A browser sends `multipart/form-data` posts and WebSocket upgrades to
+//! any site without a CORS preflight, with the user's cookies. So every
+//! `POST /call/` and every `/ws/` upgrade whose `Origin` header is present
+//! and not allowed is refused with 403 `FORBIDDEN` before the caller is
+//! identified, the body read or a function run:
+//!
+//! * allowed by default: the request's own origin — `Origin`'s host and
+//!   port equal to `Host`'s (the scheme is not compared: behind a TLS
+//!   proxy the server cannot know it);
+//! * allowed when listed: exact origins given to
+//!   [`MizanStateBuilder::allowed_origins`] (`https://app.example.com`; no
+//!   wildcards, no paths, never `null`) — a front end served from another
+//!   origin, a dev server proxying with a rewritten `Host`, a desktop
+//!   webview (`tauri://localhost`);
+//! * refused: any other origin, `Origin: null`, a malformed `Origin` (the
+//!   message says which rule), an `Origin` without a `Host` to compare it
+//!   with, and `Sec-Fetch-Site: cross-site` without a listed `Origin`;
+//! * unaffected: requests without `Origin` (curl, server to server, native
+//!   and Node clients), `GET /session/` and `/ctx/` reads (a page on
+//!   another site cannot read their answers), and Tauri IPC (no HTTP).
+//!
+//! An application's own routes can apply the same rule with
+//! [`MizanState::check_origin`].
+//!
 //! Architecture invariant: **the adapter moves envelopes**. It identifies
 //! the caller, decodes the body or query string, asks [`mizan::Registry`]
 //! — which enforces auth and privacy before any body runs, validates
@@ -37,6 +63,7 @@
 mod auth;
 mod error;
 mod multipart;
+mod origin;
 mod push_bus;
 mod router;
 mod state;

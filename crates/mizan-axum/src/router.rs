@@ -3,9 +3,9 @@
 //! | route | handler |
 //! |---|---|
 //! | `GET /session/` | `{"csrfToken": null}` |
-//! | `POST /call/` | identify, require `application/json` or `multipart/form-data` (uploads; 415 otherwise), read the body (bounded, 413), [`MizanState::call`] |
+//! | `POST /call/` | refuse another site's `Origin` (403, SPEC §3.3), identify, require `application/json` or `multipart/form-data` (uploads; 415 otherwise), read the body (bounded, 413), [`MizanState::call`] |
 //! | `GET /ctx/{context}/` | identify, [`MizanState::fetch`] with the query string |
-//! | `GET /ws/` | WebSocket: calls, fetches and pushes (see `ws.rs`) |
+//! | `GET /ws/` | WebSocket (another site's `Origin` refused before the upgrade): calls, fetches and pushes (see `ws.rs`) |
 //! | anything else | 404 / 405 error envelopes |
 //!
 //! Every response — success, error envelope, unknown route, wrong method —
@@ -53,7 +53,12 @@ async fn call(State(state): State<MizanState>, request: Request) -> Response {
     let span = tracing::info_span!("mizan.call", function = Empty);
     async move {
         let (parts, body) = request.into_parts();
-        // Identity first: a rejected credential never gets its body read.
+        // Another site's page first: refused before its cookies identify
+        // anyone or its body is read.
+        if let Err(e) = state.check_origin(&parts.headers, &parts.uri) {
+            return e.into_response();
+        }
+        // Identity next: a rejected credential never gets its body read.
         let principal = match state.identify(&parts.headers).await {
             Ok(principal) => principal,
             Err(e) => return e.into_response(),

@@ -1,5 +1,6 @@
 //! [`MizanState`]: what the router needs (registry, extensions, the
-//! authenticator chain, the optional origin cache, the body limit), built
+//! authenticator chain, the optional origin cache, the body limit, the
+//! allowed origins), built
 //! with [`MizanStateBuilder`], and the two operations the routes perform —
 //! a call and a context fetch — as plain async methods, so they can be
 //! driven without HTTP (benchmarks, other transports).
@@ -12,7 +13,7 @@ use crate::auth::{AuthChain, Authenticator, BearerAuthenticator, MwtAuthenticato
 use crate::error::json_response;
 use crate::{CACHE_HEADER, Error, INVALIDATE_HEADER};
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use mizan::{CacheStatus, Extensions, Origin, OriginCache, Principal, PushHub, Registry, RequestHandle};
 use mizan_core::cache::{CacheOptions, SharedCache};
@@ -54,6 +55,8 @@ struct Inner {
     auth: AuthChain,
     cache: Option<Arc<OriginCache>>,
     body_limit: usize,
+    /// Origins allowed besides the request's own (SPEC §3.3).
+    origins: crate::origin::OriginPolicy,
     /// Pushes to `/ws/` connections.
     hub: Arc<PushHub>,
     /// Open `/ws/` connections, and the limit.
@@ -88,7 +91,17 @@ impl MizanState {
             body_limit: DEFAULT_BODY_LIMIT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             push_redis: None,
+            origins: crate::origin::OriginPolicy::default(),
         }
+    }
+
+    /// Whether a browser request with these headers may call or open a
+    /// WebSocket (SPEC §3.3; the rules are in the crate docs): what
+    /// `POST /call/` and `/ws/` check first, for an application's own
+    /// state-changing routes too. `uri` is the request's (its authority,
+    /// when it has one, is the request's own host).
+    pub fn check_origin(&self, headers: &HeaderMap, uri: &Uri) -> Result<(), Error> {
+        self.inner.origins.check(headers, uri)
     }
 
     /// The push hub `/ws/` connections subscribe to; the application can
@@ -287,6 +300,7 @@ pub struct MizanStateBuilder {
     body_limit: usize,
     max_connections: usize,
     push_redis: Option<String>,
+    origins: crate::origin::OriginPolicy,
 }
 
 impl fmt::Debug for MizanStateBuilder {
@@ -368,6 +382,29 @@ impl MizanStateBuilder {
         self
     }
 
+    /// Lets browser pages on these origins call and open `/ws/` besides
+    /// the server's own (SPEC §3.3): exact origins `scheme://host[:port]`,
+    /// as a browser sends them — `https://app.example.com`,
+    /// `http://localhost:5173`, `tauri://localhost`. Letter case and a
+    /// default port (`:443` for https) do not matter; there are no
+    /// wildcards. Adds to the list on each call.
+    ///
+    /// # Panics
+    ///
+    /// On an entry that is not an exact origin (a path or trailing slash,
+    /// `*`, `null`, no scheme): a configuration error, reported when the
+    /// server starts rather than silently allowing nothing or everything.
+    pub fn allowed_origins<I>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        for origin in origins {
+            self.origins.allow(origin.as_ref());
+        }
+        self
+    }
+
     /// Fans pushes out across processes through Redis pub/sub at `url`
     /// (the origin cache's Redis is fine). A Redis outage degrades to
     /// local pushes and recovers by itself. Needs a Tokio runtime at
@@ -409,6 +446,7 @@ impl MizanStateBuilder {
                 extensions: self.extensions,
                 cache,
                 body_limit: self.body_limit,
+                origins: self.origins,
             }),
         }
     }

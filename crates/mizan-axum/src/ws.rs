@@ -1,6 +1,9 @@
 //! `GET {base}/ws/` (SPEC §3.1): calls, fetches and pushes over one
 //! WebSocket.
 //!
+//! * Another site's page cannot open one: an upgrade whose `Origin` is
+//!   not allowed (SPEC §3.3, `origin.rs`) is answered 403 before the
+//!   upgrade, identification or subscription.
 //! * Identity: from the upgrade request like HTTP (`X-Mizan-Token`,
 //!   `Authorization`, cookies), or a later `{"op":"auth","token"}` frame
 //!   (answered `{"op":"auth","ok":true}`). A rejected credential closes the
@@ -20,7 +23,7 @@
 use crate::{Error, MizanState};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use mizan::{Audience, Origin, Principal, RequestHandle, Subscription, is_valid_client_id};
@@ -44,9 +47,13 @@ pub const CLOSE_UNAUTHORIZED: u16 = 4401;
 
 pub(crate) async fn upgrade(
     State(state): State<MizanState>,
+    uri: Uri,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    if let Err(e) = state.check_origin(&headers, &uri) {
+        return e.into_response();
+    }
     let ws = match ws {
         Ok(ws) => ws,
         Err(rejection) => {
