@@ -12,7 +12,13 @@
 //! # cargo = { manifest_path = "app/Cargo.toml", bin = "emit-ir" }
 //! # django = { manage_path = "backend/manage.py", command = ["uv", "run", "python"] }
 //! # fastapi = { module = "main", cwd = "backend", command = ["python"] }
+//! [cache]                            # optional: what the server's origin cache is told
+//! max_ttl = 604800                   # seconds; MizanStateBuilder::cache_options' max_ttl (default 7 days)
 //! ```
+//!
+//! `[cache]` does not change generated code: it tells the studio and
+//! `mizan cache explain` the cap the server puts on every cached entry's
+//! TTL, so the decisions they show are the server's.
 //!
 //! Unknown keys are errors (`deny_unknown_fields`); relative paths are
 //! resolved against the directory of the config file. `output` must stay
@@ -54,6 +60,8 @@ pub struct Config {
     pub base_url: String,
     /// Where the IR comes from.
     pub source: Source,
+    /// The server's origin-cache options, as `[cache]` states them.
+    pub cache: mizan_core::cache::CacheOptions,
 }
 
 /// Where the IR text comes from.
@@ -122,6 +130,15 @@ struct RawConfig {
     #[serde(default)]
     base_url: Option<String>,
     source: RawSource,
+    #[serde(default)]
+    cache: Option<RawCache>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    /// Seconds.
+    max_ttl: u64,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +231,13 @@ impl Config {
         }
         let base_url = raw.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let source = source(&root, raw.source).map_err(invalid)?;
+        let mut cache = mizan_core::cache::CacheOptions::default();
+        if let Some(c) = raw.cache {
+            if c.max_ttl == 0 {
+                return Err(invalid("`cache.max_ttl` must be at least 1 second".into()));
+            }
+            cache.max_ttl = std::time::Duration::from_secs(c.max_ttl);
+        }
         Ok(Config {
             path: path.to_path_buf(),
             output,
@@ -223,6 +247,7 @@ impl Config {
             targets,
             base_url,
             source,
+            cache,
         })
     }
 }

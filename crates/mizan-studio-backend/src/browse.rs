@@ -425,13 +425,31 @@ mod tests {
     use crate::project::{Loaded, load_text};
 
     #[test]
+    fn cache_decisions_follow_the_projects_options() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/afi/afi.kdl")).unwrap();
+        let decision = |max_ttl: u64| {
+            let options = mizan_core::cache::CacheOptions {
+                max_ttl: std::time::Duration::from_secs(max_ttl),
+            };
+            let Loaded::Good(snapshot) = load_text(text.clone(), 1, &options) else {
+                panic!("the AFI IR loads");
+            };
+            let items = contexts(&snapshot).into_iter().find(|c| c.name == "items").unwrap();
+            items.cache_decision
+        };
+        // `items` is cached for 60 s in the AFI IR: a 30 s cap shortens it.
+        assert_eq!(decision(7 * 24 * 3600), "cached 60 s");
+        assert_eq!(decision(30), "cached 30 s (capped)");
+    }
+
+    #[test]
     fn a_type_row_counts_the_diagnostics_about_the_type() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../fixtures/diagnostics/unreachable-type.kdl"
         ))
         .unwrap();
-        let Loaded::Good(snapshot) = load_text(text, 1) else {
+        let Loaded::Good(snapshot) = load_text(text, 1, &Default::default()) else {
             panic!("the fixture loads (its diagnostic is a warning)");
         };
         let unreachable: Vec<&str> = snapshot

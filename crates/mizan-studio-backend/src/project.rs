@@ -110,8 +110,9 @@ pub enum Loaded {
     Broken(Vec<DiagnosticView>),
 }
 
-/// Parses and checks `text`.
-pub fn load_text(text: String, revision: u64) -> Loaded {
+/// Parses and checks `text`; cache decisions follow the project's
+/// `cache` options (`[cache]` of `mizan.toml`: what its server uses).
+pub fn load_text(text: String, revision: u64, cache: &CacheOptions) -> Loaded {
     let parsed = match parse_with_locations(&text) {
         Ok(p) => p,
         Err(e) => {
@@ -137,7 +138,7 @@ pub fn load_text(text: String, revision: u64) -> Loaded {
         return Loaded::Broken(diagnostics.iter().map(|d| diagnostic_view(&graph, d)).collect());
     }
     let graph = InvalidationGraph::build(&parsed.ir);
-    let policies = CachePolicies::new(&parsed.ir, &CacheOptions::default());
+    let policies = CachePolicies::new(&parsed.ir, cache);
     let index = InvalidationIndex::new(&parsed.ir);
     Loaded::Good(Box::new(Snapshot {
         text,

@@ -535,9 +535,12 @@ impl Studio {
             state.revision
         };
         let outcome = match text {
-            Ok(text) => Ok(tokio::task::spawn_blocking(move || project::load_text(text, revision))
+            Ok(text) => {
+                let cache = config.cache.clone();
+                Ok(tokio::task::spawn_blocking(move || project::load_text(text, revision, &cache))
                 .await
-                .unwrap_or_else(|e| Loaded::Broken(vec![internal_diagnostic(&e.to_string())]))),
+                    .unwrap_or_else(|e| Loaded::Broken(vec![internal_diagnostic(&e.to_string())])))
+            }
             Err(message) => Err(message),
         };
         let mut good: Option<Arc<Snapshot>> = None;
