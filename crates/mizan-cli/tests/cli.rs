@@ -46,7 +46,7 @@ const AFI: &str = "fixtures/afi/afi.kdl";
 fn check_prints_the_summary() {
     let o = mizan(&["ir", "check", AFI]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "ok: 17 functions, 5 contexts, 11 types\n");
+    assert_eq!(stdout(&o), "ok: 18 functions, 5 contexts, 11 types\n");
     // AFI's `global` (`current_user`, cached forever) is invalidated by no
     // mutation: the one warning, on purpose (the studio shows it).
     let err = stderr(&o);

@@ -73,7 +73,7 @@ fn afi_fixture_is_canonical_and_clean() {
         [("never-invalidated", &["global".to_owned()][..])],
         "{diagnostics:#?}"
     );
-    assert_eq!((ir.functions.len(), ir.contexts.len(), ir.types.len()), (17, 5, 11));
+    assert_eq!((ir.functions.len(), ir.contexts.len(), ir.types.len()), (18, 5, 11));
     // The contexts are exactly what the functions imply.
     let mut derived = ir.clone();
     mizan_core::ir::derive_contexts(&mut derived);

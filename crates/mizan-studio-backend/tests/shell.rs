@@ -191,7 +191,7 @@ async fn a_dropped_folder_or_mizan_toml_opens_is_pushed_and_enters_recents() {
     assert_eq!(shell["shell_view"]["last_drop"]["opened"], canonical(first.path()));
     let project = app.fetch("project", json!({})).await;
     assert_eq!(project["project_info"]["state"], "ready");
-    assert_eq!(project["project_info"]["counts"]["functions"], 17);
+    assert_eq!(project["project_info"]["counts"]["functions"], 18);
 
     // A second folder dropped while one is open replaces it; both recent.
     let second = example_copy();

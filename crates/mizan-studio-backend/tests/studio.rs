@@ -74,7 +74,7 @@ async fn open_browse_graph_whatif_preview_regenerate() {
     let project = app.fetch("project", json!({})).await;
     let info = &project["project_info"];
     assert_eq!(info["targets"], json!(["ts", "react", "python", "leptos"]));
-    assert_eq!(info["counts"]["functions"], 17);
+    assert_eq!(info["counts"]["functions"], 18);
     assert_eq!(info["source_kind"], "kdl");
     assert!(
         project.get("ir_source").is_none(),
@@ -432,7 +432,7 @@ async fn command_sources_run_off_the_request_stream_output_and_cancel() {
     assert_eq!(studio.activity().job.unwrap().output, ["exporting"]);
     let browse = app.fetch("browse", json!({})).await;
     let rows = |list: &str| browse[list].as_array().unwrap().len();
-    assert_eq!(rows("list_functions") + rows("list_mutations"), 17);
+    assert_eq!(rows("list_functions") + rows("list_mutations"), 18);
 }
 
 /// Saved exports never replace a file the studio did not write (nor write

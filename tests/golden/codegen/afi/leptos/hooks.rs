@@ -335,6 +335,18 @@ pub fn use_items_list() -> Action<(), ::std::result::Result<::std::vec::Vec<type
     })
 }
 
+/// Marks the caller's notifications read; their unread count is merged.
+///
+/// An action calling `mark_all_read`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_mark_all_read() -> Action<(), ::std::result::Result<types::UnreadCount, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.mark_all_read().await }
+    })
+}
+
 /// Staff-only liveness check.
 ///
 /// An action calling `ping_admin`: dispatch it with `()`; `pending()` and

@@ -191,6 +191,11 @@ class MizanClient:
         response = self.call("items_list", _k.args_dict([]))
         return _k.list_of(models.Item.from_json)(response.result, "$.result")
 
+    def mark_all_read(self) -> models.UnreadCount:
+        """Marks the caller's notifications read; their unread count is merged."""
+        response = self.call("mark_all_read", _k.args_dict([]))
+        return models.UnreadCount.from_json(response.result, "$.result")
+
     def ping_admin(self) -> models.Ack:
         """Staff-only liveness check."""
         response = self.call("ping_admin", _k.args_dict([]))
@@ -341,6 +346,11 @@ class AsyncMizanClient:
         """All items."""
         response = await self.call("items_list", _k.args_dict([]))
         return _k.list_of(models.Item.from_json)(response.result, "$.result")
+
+    async def mark_all_read(self) -> models.UnreadCount:
+        """Marks the caller's notifications read; their unread count is merged."""
+        response = await self.call("mark_all_read", _k.args_dict([]))
+        return models.UnreadCount.from_json(response.result, "$.result")
 
     async def ping_admin(self) -> models.Ack:
         """Staff-only liveness check."""

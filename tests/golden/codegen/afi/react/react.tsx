@@ -336,6 +336,11 @@ export function useEcho(): MutationResult<"echo"> {
   return useMutation("echo");
 }
 
+/** Marks the caller's notifications read; their unread count is merged. */
+export function useMarkAllRead(): MutationResult<"mark_all_read"> {
+  return useMutation("mark_all_read");
+}
+
 /** Staff-only liveness check. */
 export function usePingAdmin(): MutationResult<"ping_admin"> {
   return useMutation("ping_admin");

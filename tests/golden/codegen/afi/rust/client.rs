@@ -183,6 +183,11 @@ impl Client {
         self.kernel.call_as("items_list", &()).await
     }
 
+    /// Marks the caller's notifications read; their unread count is merged.
+    pub async fn mark_all_read(&self) -> ::std::result::Result<types::UnreadCount, MizanError> {
+        self.kernel.call_as("mark_all_read", &()).await
+    }
+
     /// Staff-only liveness check.
     pub async fn ping_admin(&self) -> ::std::result::Result<types::Ack, MizanError> {
         self.kernel.call_as("ping_admin", &()).await

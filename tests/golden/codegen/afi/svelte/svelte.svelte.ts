@@ -344,6 +344,11 @@ export function useEcho(): MutationState<"echo"> {
   return useMutation("echo");
 }
 
+/** Marks the caller's notifications read; their unread count is merged. */
+export function useMarkAllRead(): MutationState<"mark_all_read"> {
+  return useMutation("mark_all_read");
+}
+
 /** Staff-only liveness check. */
 export function usePingAdmin(): MutationState<"ping_admin"> {
   return useMutation("ping_admin");

@@ -43,6 +43,11 @@ export type Api = {
       args: Record<string, never>;
       result: T.Item[];
     };
+    /** Marks the caller's notifications read; their unread count is merged. */
+    mark_all_read: {
+      args: Record<string, never>;
+      result: T.UnreadCount;
+    };
     /** Staff-only liveness check. */
     ping_admin: {
       args: Record<string, never>;
@@ -193,6 +198,11 @@ export function callEcho(client: Client, args: ArgsOf<"echo">): Promise<ResultOf
 /** All items. */
 export function callItemsList(client: Client, args: ArgsOf<"items_list"> = {}): Promise<ResultOf<"items_list">> {
   return client.call("items_list", args);
+}
+
+/** Marks the caller's notifications read; their unread count is merged. */
+export function callMarkAllRead(client: Client, args: ArgsOf<"mark_all_read"> = {}): Promise<ResultOf<"mark_all_read">> {
+  return client.call("mark_all_read", args);
 }
 
 /** Staff-only liveness check. */

@@ -302,6 +302,11 @@ export function useEcho(): MutationRefs<"echo"> {
   return useMutation("echo");
 }
 
+/** Marks the caller's notifications read; their unread count is merged. */
+export function useMarkAllRead(): MutationRefs<"mark_all_read"> {
+  return useMutation("mark_all_read");
+}
+
 /** Staff-only liveness check. */
 export function usePingAdmin(): MutationRefs<"ping_admin"> {
   return useMutation("ping_admin");
