@@ -2,6 +2,13 @@
 //! published on one channel, every process delivers what the others
 //! published to its own `/ws/` connections.
 //!
+//! A message is `{"origin": <process>, "caller"?: <principal id>, "push":
+//! {...}}`: the caller's principal id travels beside the push (which never
+//! serializes it), so a receiving process shows the `client` id and
+//! merges into personal contexts only to that principal's connections,
+//! exactly as the publishing process does. It goes no further than the
+//! receiving hub.
+//!
 //! Publishing never blocks a call: pushes go through a bounded queue to a
 //! publisher task (a full queue drops the push and logs). The subscriber
 //! task reconnects by itself with back-off; while Redis is down pushes stay
@@ -25,7 +32,33 @@ const QUEUE: usize = 4096;
 struct Envelope {
     /// The publishing process, so it skips its own messages.
     origin: String,
+    /// [`Push::caller`], which the push itself never serializes. Absent
+    /// (an older process, a publish): the caller is taken as anonymous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    caller: Option<String>,
     push: Push,
+}
+
+impl Envelope {
+    fn encode(origin: &str, push: Push) -> Option<String> {
+        serde_json::to_string(&Envelope {
+            origin: origin.to_owned(),
+            caller: push.caller.clone(),
+            push,
+        })
+        .ok()
+    }
+
+    /// The publishing process and the push, its caller restored.
+    fn decode(bytes: &[u8]) -> Result<(String, Push), serde_json::Error> {
+        let Envelope {
+            origin,
+            caller,
+            mut push,
+        } = serde_json::from_slice(bytes)?;
+        push.caller = caller;
+        Ok((origin, push))
+    }
 }
 
 /// The Redis [`PushBus`].
@@ -72,12 +105,8 @@ impl PushBus for RedisPushBus {
 async fn publish(mut conn: ConnectionManager, mut pushes: mpsc::Receiver<Push>, origin: String) {
     let mut down = false;
     while let Some(push) = pushes.recv().await {
-        let text = match serde_json::to_string(&Envelope {
-            origin: origin.clone(),
-            push,
-        }) {
-            Ok(text) => text,
-            Err(_) => continue,
+        let Some(text) = Envelope::encode(&origin, push) else {
+            continue;
         };
         let sent = tokio::time::timeout(
             Duration::from_secs(2),
@@ -143,8 +172,8 @@ async fn subscribe(client: redis::Client, hub: Weak<PushHub>, origin: String) {
         let mut messages = pubsub.into_on_message();
         while let Some(msg) = messages.next().await {
             let Some(hub) = hub.upgrade() else { return };
-            match serde_json::from_slice::<Envelope>(msg.get_payload_bytes()) {
-                Ok(envelope) if envelope.origin != origin => hub.deliver(&envelope.push),
+            match Envelope::decode(msg.get_payload_bytes()) {
+                Ok((from, push)) if from != origin => hub.deliver(&push),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "push bus: ignoring a malformed message"),
             }
@@ -152,5 +181,45 @@ async fn subscribe(client: redis::Client, hub: Weak<PushHub>, origin: String) {
         // The stream ended: the connection dropped.
         down = true;
         tracing::warn!("push bus: lost the Redis subscription; reconnecting");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mizan_core::invalidation::Invalidation;
+    use serde_json::{Value, json};
+
+    fn push(caller: Option<&str>) -> Push {
+        Push {
+            invalidate: vec![Invalidation::Broad("notifications".into())],
+            merge: vec![],
+            function: Some("mark_all_read".into()),
+            client: Some("tab-1".into()),
+            caller: caller.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_caller_travels_beside_the_push_and_is_restored() {
+        let text = Envelope::encode("p1", push(Some("user-1"))).unwrap();
+        let message: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(message["caller"], "user-1");
+        assert_eq!(
+            message["push"],
+            json!({"invalidate": ["notifications"], "fn": "mark_all_read", "client": "tab-1"}),
+            "the push itself never names its caller"
+        );
+        let (origin, decoded) = Envelope::decode(text.as_bytes()).unwrap();
+        assert_eq!((origin.as_str(), decoded), ("p1", push(Some("user-1"))));
+    }
+
+    #[test]
+    fn a_message_without_caller_is_from_an_anonymous_caller() {
+        let old = br#"{"origin": "p0", "push": {"invalidate": ["notifications"], "client": "tab-1"}}"#;
+        let (_, decoded) = Envelope::decode(old).unwrap();
+        assert_eq!(decoded.caller, None);
+        let text = Envelope::encode("p1", push(None)).unwrap();
+        assert!(!text.contains("caller"), "{text}");
     }
 }

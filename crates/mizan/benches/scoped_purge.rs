@@ -53,6 +53,7 @@ async fn run(users: usize) -> (u64, f64) {
         function: Some("edit_doc".into()),
         origin: Origin::Http,
         client: None,
+        caller: None,
         invalidate: vec![Invalidation::Scoped(ScopedInvalidation {
             context: "doc".into(),
             function: None,

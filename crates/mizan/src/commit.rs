@@ -26,6 +26,12 @@ pub struct Commit {
     /// The calling client's id, if it sent one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    /// The calling principal's id (`None`: an anonymous caller, or the
+    /// server itself — a publish, an internal call). Pushes show the
+    /// `client` id and merges into personal contexts only to this
+    /// principal's connections (SPEC §3.1). Never serialized.
+    #[serde(skip)]
+    pub caller: Option<String>,
     /// What to refetch.
     pub invalidate: Vec<Invalidation>,
     /// What to patch.
@@ -67,6 +73,7 @@ impl Registry {
             function: None,
             origin: Origin::Internal,
             client: None,
+            caller: None,
             invalidate,
             merge,
         })

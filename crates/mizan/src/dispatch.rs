@@ -45,6 +45,7 @@ impl Registry {
                 function: Some(function.to_owned()),
                 origin: req.origin(),
                 client: req.client().map(str::to_owned),
+                caller: req.principal().map(|p| p.id.clone()),
                 invalidate: resolution.invalidate.clone(),
                 merge: resolution.merge.clone(),
             })
@@ -172,6 +173,14 @@ impl Registry {
                         .get(meta.name.as_str())
                         .is_some_and(|&(_, entry)| authorize(meta, entry, &req).is_ok())
             })
+    }
+
+    /// Whether `context` is personal: some member requires an auth level,
+    /// so what it returns depends on who asks (its cache keys carry the
+    /// user). A merge into it is pushed as a value only to the caller's
+    /// connections (SPEC §3.1).
+    pub fn is_personal(&self, context: &str) -> bool {
+        self.ir.members_of(context).any(|meta| meta.auth != Auth::None)
     }
 
     fn lookup(&self, name: &str) -> Result<(&Function, &'static FunctionEntry), MizanError> {

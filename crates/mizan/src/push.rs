@@ -11,13 +11,22 @@
 //!   subscriber's principal may read the context (every member public and
 //!   passing its auth level, exactly what a fetch checks); a push with no
 //!   visible entry is not sent.
+//! * **Nothing the cache would not serve** (SPEC §3.1): the subscribers of
+//!   the caller's principal — the same `u` in the cache key, anonymous
+//!   included — get the push as it is. Everyone else gets it without the
+//!   `client` id (nobody can make another user's client skip a push), and
+//!   a merge into a personal context (one whose members require an auth
+//!   level, [`Registry::is_personal`]) becomes an invalidation of the same
+//!   instance: the origin cache purged their copy too, so they refetch
+//!   their own data instead of receiving the caller's.
 //! * **Watch**: a subscriber may restrict itself to some contexts.
 //! * **Slow consumers are dropped**: each subscription has a bounded queue;
 //!   when it is full the subscription ends (its stream closes and
 //!   [`Subscription::dropped`] is true) instead of growing without bound.
 //! * **Several processes**: a [`PushBus`] (e.g. Redis pub/sub in
-//!   `mizan-axum`) carries each local commit to the other processes, which
-//!   hand it to [`PushHub::deliver`]; delivery never waits for the bus.
+//!   `mizan-axum`) carries each local commit to the other processes — with
+//!   [`Push::caller`], which frames never carry, so they filter alike — and
+//!   they hand it to [`PushHub::deliver`]; delivery never waits for the bus.
 //!
 //! It never spawns and never blocks: delivery is a `try_send` per
 //! subscriber.
@@ -27,8 +36,10 @@ use crate::{Extensions, Principal, Registry};
 use futures::channel::mpsc;
 use futures::future::BoxFuture;
 use futures::stream::Stream;
-use mizan_core::invalidation::{Invalidation, MergeEntry};
+use mizan_core::invalidation::{Invalidation, MergeEntry, ScopedInvalidation};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -53,6 +64,12 @@ pub struct Push {
     /// The client whose call caused it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    /// The caller's principal id ([`Commit::caller`]): who may see the
+    /// `client` id and merges into personal contexts. Never serialized —
+    /// not in frames, not in `serde` output; a [`PushBus`] carries it
+    /// beside the push.
+    #[serde(skip)]
+    pub caller: Option<String>,
 }
 
 impl Push {
@@ -63,7 +80,45 @@ impl Push {
             merge: commit.merge.clone(),
             function: commit.function.clone(),
             client: commit.client.clone(),
+            caller: commit.caller.clone(),
         }
+    }
+
+    /// The push as a subscriber of another principal than the caller may
+    /// see it: no `client` id, and each merge into a personal context
+    /// replaced by an invalidation of the same instance (kept once).
+    /// Borrowed when that changes nothing.
+    pub fn for_others(&self, registry: &Registry) -> Cow<'_, Push> {
+        let personal = |m: &MergeEntry| registry.is_personal(&m.context);
+        if self.client.is_none() && !self.merge.iter().any(personal) {
+            return Cow::Borrowed(self);
+        }
+        let mut invalidate = self.invalidate.clone();
+        let mut merge = Vec::with_capacity(self.merge.len());
+        for m in &self.merge {
+            if !personal(m) {
+                merge.push(m.clone());
+                continue;
+            }
+            let entry = match &m.params {
+                Some(params) if !params.is_empty() => Invalidation::Scoped(ScopedInvalidation {
+                    context: m.context.clone(),
+                    function: None,
+                    params: Some(params.clone()),
+                }),
+                _ => Invalidation::Broad(m.context.clone()),
+            };
+            if !invalidate.contains(&entry) {
+                invalidate.push(entry);
+            }
+        }
+        Cow::Owned(Push {
+            invalidate,
+            merge,
+            function: self.function.clone(),
+            client: None,
+            caller: self.caller.clone(),
+        })
     }
 
     /// The JSON text frame: `{"op":"push","invalidate":[...],...}`.
@@ -193,32 +248,40 @@ impl PushHub {
     }
 
     /// Delivers `push` to every local subscriber that may see some of it
-    /// (what a bus calls for pushes from other processes).
+    /// (what a bus calls for pushes from other processes): the caller's
+    /// principal gets it whole, others [`Push::for_others`].
     pub fn deliver(&self, push: &Push) {
         let Some(registry) = self.registry.upgrade() else {
             return;
         };
-        let contexts: BTreeSet<&str> = push.contexts().collect();
-        let full = push.to_frame();
+        let own = View::new(Cow::Borrowed(push));
+        let others = OnceCell::new();
         let mut subscribers = self.lock();
         subscribers.retain(|_, sub| {
             if sub.sender.is_closed() {
                 return false;
             }
-            let audience = sub.audience.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            let visible: BTreeSet<&str> = contexts
+            let audience = sub.audience.lock().unwrap_or_else(|p| p.into_inner());
+            let view = if audience.principal.as_ref().map(|p| p.id.as_str()) == push.caller.as_deref() {
+                &own
+            } else {
+                others.get_or_init(|| View::new(push.for_others(&registry)))
+            };
+            let visible: BTreeSet<&str> = view
+                .contexts
                 .iter()
-                .copied()
+                .map(String::as_str)
                 .filter(|c| audience.watch.as_ref().is_none_or(|w| w.contains(*c)))
                 .filter(|c| registry.may_read(c, audience.principal.as_ref(), &self.extensions))
                 .collect();
+            drop(audience);
             if visible.is_empty() {
                 return true;
             }
-            let frame = if visible.len() == contexts.len() {
-                full.clone()
+            let frame = if visible.len() == view.contexts.len() {
+                view.frame()
             } else {
-                restricted(push, &visible).to_frame()
+                restricted(&view.push, &visible).to_frame()
             };
             match sub.sender.try_send(frame) {
                 Ok(()) => true,
@@ -234,6 +297,29 @@ impl PushHub {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Subscriber>> {
         self.subscribers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One version of a push being delivered: its contexts, and its frame
+/// serialized once for every subscriber that sees all of it.
+struct View<'a> {
+    push: Cow<'a, Push>,
+    contexts: BTreeSet<String>,
+    frame: OnceCell<Arc<str>>,
+}
+
+impl<'a> View<'a> {
+    fn new(push: Cow<'a, Push>) -> Self {
+        let contexts = push.contexts().map(str::to_owned).collect();
+        View {
+            push,
+            contexts,
+            frame: OnceCell::new(),
+        }
+    }
+
+    fn frame(&self) -> Arc<str> {
+        self.frame.get_or_init(|| self.push.to_frame()).clone()
     }
 }
 
@@ -253,6 +339,7 @@ fn restricted(push: &Push, visible: &BTreeSet<&str>) -> Push {
             .collect(),
         function: push.function.clone(),
         client: push.client.clone(),
+        caller: push.caller.clone(),
     }
 }
 
