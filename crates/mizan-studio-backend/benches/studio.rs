@@ -6,55 +6,12 @@
 //! * AFI example: KDL saved → regenerated files on disk ≤ 300 ms (watch,
 //!   debounce included), median and worst of several saves.
 
-use mizan::{Extensions, Origin, PushHub, Registry, RequestHandle};
-use mizan_studio_backend::{Studio, StudioOptions};
-use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
+
+use common::{App, root};
+use mizan_studio_backend::StudioOptions;
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-struct App {
-    registry: Arc<Registry>,
-    extensions: Arc<Extensions>,
-    _hub: Arc<PushHub>,
-}
-
-impl App {
-    fn new() -> App {
-        mizan_studio_backend::link();
-        let registry = Arc::new(Registry::from_linked().unwrap());
-        let studio = Studio::new(StudioOptions::default());
-        studio.attach(&registry);
-        let mut ext = Extensions::new();
-        ext.insert(studio);
-        let extensions = Arc::new(ext);
-        let hub = PushHub::attach(&registry, extensions.clone());
-        App {
-            registry,
-            extensions,
-            _hub: hub,
-        }
-    }
-
-    async fn call(&self, f: &str, args: Value) -> Value {
-        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
-        let args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
-        self.registry.call(&req, f, &args).await.unwrap().result
-    }
-
-    async fn fetch(&self, c: &str, params: Value) -> Value {
-        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
-        let params: Map<String, Value> = params.as_object().cloned().unwrap_or_default();
-        serde_json::to_value(self.registry.fetch(&req, c, &params).await.unwrap()).unwrap()
-    }
-}
 
 async fn large() {
     let dir = tempfile::tempdir().unwrap();

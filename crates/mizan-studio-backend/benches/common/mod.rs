@@ -1,0 +1,53 @@
+//! What both benches share: a studio behind the dispatcher, as the app
+//! wires it (grammars warmed at start), and the repository root.
+
+use mizan::{Extensions, Origin, PushHub, Registry, RequestHandle};
+use mizan_studio_backend::{Studio, StudioOptions};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+pub struct App {
+    registry: Arc<Registry>,
+    extensions: Arc<Extensions>,
+    _hub: Arc<PushHub>,
+}
+
+impl App {
+    pub fn new() -> App {
+        mizan_studio_backend::link();
+        let registry = Arc::new(Registry::from_linked().unwrap());
+        let studio = Studio::new(StudioOptions::default());
+        studio.attach(&registry);
+        // As the app does at start.
+        studio.warm_highlighter();
+        let mut ext = Extensions::new();
+        ext.insert(studio);
+        let extensions = Arc::new(ext);
+        let hub = PushHub::attach(&registry, extensions.clone());
+        App {
+            registry,
+            extensions,
+            _hub: hub,
+        }
+    }
+
+    pub async fn call(&self, f: &str, args: Value) -> Value {
+        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
+        let args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
+        self.registry.call(&req, f, &args).await.unwrap().result
+    }
+
+    pub async fn fetch(&self, c: &str, params: Value) -> Value {
+        let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
+        let params: Map<String, Value> = params.as_object().cloned().unwrap_or_default();
+        serde_json::to_value(self.registry.fetch(&req, c, &params).await.unwrap()).unwrap()
+    }
+}
