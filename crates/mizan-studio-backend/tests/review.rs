@@ -61,3 +61,21 @@ async fn a_watched_reload_tells_every_context() {
         }
     }
 }
+
+/// Opening a project refetches every open file preview: its argument no
+/// longer shares `preview_file`'s `path` name, which scoped the
+/// invalidation to a "file" named after the folder (no such instance).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_project_refetches_every_file_preview() {
+    let app = app();
+    let dir = example_copy();
+    let opened = app.call("open_project", json!({"folder": dir.path()})).await.unwrap();
+    let invalidate = serde_json::to_value(&opened.invalidate).unwrap();
+    let preview_file: Vec<&serde_json::Value> = invalidate
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e.as_str() == Some("preview_file") || e["context"] == "preview_file")
+        .collect();
+    assert_eq!(preview_file, [&json!("preview_file")], "{invalidate}");
+}
