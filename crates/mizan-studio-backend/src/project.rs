@@ -71,8 +71,11 @@ pub struct Snapshot {
     pub index: InvalidationIndex,
     /// Load number (the project's `revision`).
     pub revision: u64,
-    rendered: OnceLock<Result<Vec<(Target, Vec<GeneratedFile>)>, String>>,
+    rendered: OnceLock<Result<Vec<TargetFiles>, String>>,
 }
+
+/// One target's rendered files.
+type TargetFiles = (Target, Vec<GeneratedFile>);
 
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

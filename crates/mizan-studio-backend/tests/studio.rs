@@ -77,7 +77,7 @@ async fn open_browse_graph_whatif_preview_regenerate() {
     assert_eq!(info["counts"]["functions"], 18);
     assert_eq!(info["source_kind"], "kdl");
     assert!(
-        project.get("ir_source").is_none(),
+        !project.contains_key("ir_source"),
         "the IR text rides in its own context"
     );
     let source = app.fetch("source", json!({})).await;
