@@ -33,7 +33,9 @@ use std::time::Instant;
 /// What the command line asked for.
 #[derive(Debug, PartialEq)]
 enum Mode {
-    Window { project: Option<PathBuf> },
+    Window {
+        project: Option<PathBuf>,
+    },
     Web {
         addr: SocketAddr,
         project: Option<PathBuf>,
@@ -55,9 +57,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
         match arg.as_str() {
             "--web" => web = Some(args.next().ok_or("--web needs an address such as 127.0.0.1:7766")?),
             "--public" => options.public = true,
-            "--allow-host" => options
-                .allow_hosts
-                .push(args.next().ok_or("--allow-host needs a host name such as mybox.local")?),
+            "--allow-host" => options.allow_hosts.push(
+                args.next()
+                    .ok_or("--allow-host needs a host name such as mybox.local")?,
+            ),
             "--token-file" => {
                 options.token_file = Some(PathBuf::from(args.next().ok_or("--token-file needs a path")?));
             }
@@ -241,7 +244,15 @@ mod tests {
             })
         );
         assert_eq!(
-            args(&["--web", "0.0.0.0:1", "--public", "--allow-host", "box.lan", "--token-file", "t"]),
+            args(&[
+                "--web",
+                "0.0.0.0:1",
+                "--public",
+                "--allow-host",
+                "box.lan",
+                "--token-file",
+                "t"
+            ]),
             Ok(Mode::Web {
                 addr: "0.0.0.0:1".parse().unwrap(),
                 project: None,
@@ -252,7 +263,11 @@ mod tests {
                 },
             })
         );
-        assert!(args(&["--web", "127.0.0.1:1", "--allow-host", "x"]).unwrap_err().contains("only goes with --public"));
+        assert!(
+            args(&["--web", "127.0.0.1:1", "--allow-host", "x"])
+                .unwrap_err()
+                .contains("only goes with --public")
+        );
         assert!(args(&["--token-file", "t"]).unwrap_err().contains("only go with --web"));
         assert!(
             args(&["--web", "0.0.0.0:1"])

@@ -79,7 +79,10 @@ impl Studio {
     /// One request; (status, headers lowercased, body).
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -114,7 +117,10 @@ fn only_the_launch_token_on_a_loopback_name_gets_in() {
     assert!(studio.secret.bytes().all(|b| b.is_ascii_hexdigit()));
 
     // The token file holds the URL, for its owner only.
-    assert_eq!(std::fs::read_to_string(&token_path).unwrap(), format!("{}\n", studio.url));
+    assert_eq!(
+        std::fs::read_to_string(&token_path).unwrap(),
+        format!("{}\n", studio.url)
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -138,17 +144,42 @@ fn only_the_launch_token_on_a_loopback_name_gets_in() {
     assert_eq!(status, 303, "{head}");
     assert!(head.contains("\r\nlocation: /\r\n"), "{head}");
     let set_cookie = head.lines().find(|l| l.starts_with("set-cookie:")).expect("a cookie");
-    assert!(set_cookie.contains(&studio.cookie().to_ascii_lowercase()), "{set_cookie}");
-    assert!(set_cookie.contains("httponly") && set_cookie.contains("samesite=strict"), "{set_cookie}");
+    assert!(
+        set_cookie.contains(&studio.cookie().to_ascii_lowercase()),
+        "{set_cookie}"
+    );
+    assert!(
+        set_cookie.contains("httponly") && set_cookie.contains("samesite=strict"),
+        "{set_cookie}"
+    );
 
     // With the cookie, or the secret as a bearer: served.
     let cookie = studio.cookie();
-    assert_eq!(studio.request("GET", PROJECT, &[("Host", &own), ("Cookie", &cookie)], "").0, 200);
-    assert_eq!(studio.request("GET", "/", &[("Host", &own), ("Cookie", &cookie)], "").0, 200);
+    assert_eq!(
+        studio
+            .request("GET", PROJECT, &[("Host", &own), ("Cookie", &cookie)], "")
+            .0,
+        200
+    );
+    assert_eq!(
+        studio.request("GET", "/", &[("Host", &own), ("Cookie", &cookie)], "").0,
+        200
+    );
     let bearer = format!("Bearer {}", studio.secret);
-    assert_eq!(studio.request("GET", PROJECT, &[("Host", &own), ("Authorization", &bearer)], "").0, 200);
+    assert_eq!(
+        studio
+            .request("GET", PROJECT, &[("Host", &own), ("Authorization", &bearer)], "")
+            .0,
+        200
+    );
     for host in [format!("localhost:{}", studio.port), format!("[::1]:{}", studio.port)] {
-        assert_eq!(studio.request("GET", PROJECT, &[("Host", &host), ("Cookie", &cookie)], "").0, 200, "{host}");
+        assert_eq!(
+            studio
+                .request("GET", PROJECT, &[("Host", &host), ("Cookie", &cookie)], "")
+                .0,
+            200,
+            "{host}"
+        );
     }
 
     // Another name for the same address (DNS rebinding): 403, even with
@@ -162,7 +193,11 @@ fn only_the_launch_token_on_a_loopback_name_gets_in() {
     // A call from another origin, cookie and all (what a page the
     // developer visits would send): refused before anything runs.
     let call = r#"{"fn":"set_watch","args":{"on":false}}"#;
-    let json = [("Host", own.as_str()), ("Cookie", cookie.as_str()), ("Content-Type", "application/json")];
+    let json = [
+        ("Host", own.as_str()),
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/json"),
+    ];
     let mut cross = json.to_vec();
     cross.push(("Origin", "http://evil.example"));
     let (status, _, body) = studio.request("POST", "/api/mizan/call/", &cross, call);
@@ -182,7 +217,10 @@ fn only_the_launch_token_on_a_loopback_name_gets_in() {
 #[test]
 fn the_websocket_needs_the_secret_and_the_studios_origin() {
     let studio = Studio::start(&[], &[]);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let upgrade = |headers: Vec<(&'static str, String)>| {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let mut request = format!("ws://127.0.0.1:{}/api/mizan/ws/", studio.port)
@@ -202,7 +240,10 @@ fn the_websocket_needs_the_secret_and_the_studios_origin() {
     let own_origin = format!("http://127.0.0.1:{}", studio.port);
     assert_eq!(upgrade(vec![("origin", own_origin.clone())]), 401, "no cookie");
     assert_eq!(
-        upgrade(vec![("cookie", studio.cookie()), ("origin", "http://evil.example".into())]),
+        upgrade(vec![
+            ("cookie", studio.cookie()),
+            ("origin", "http://evil.example".into())
+        ]),
         403,
         "another origin"
     );
@@ -214,7 +255,17 @@ fn a_fixed_secret_from_the_environment_and_a_bad_one_refused() {
     let studio = Studio::start(&[], &[("MIZAN_STUDIO_TOKEN", "fixed-secret-for-scripts")]);
     assert_eq!(studio.secret, "fixed-secret-for-scripts");
     let bearer = "Bearer fixed-secret-for-scripts";
-    assert_eq!(studio.request("GET", PROJECT, &[("Host", &studio.own()), ("Authorization", bearer)], "").0, 200);
+    assert_eq!(
+        studio
+            .request(
+                "GET",
+                PROJECT,
+                &[("Host", &studio.own()), ("Authorization", bearer)],
+                ""
+            )
+            .0,
+        200
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_mizan-studio"))
         .args(["--web", "127.0.0.1:0"])

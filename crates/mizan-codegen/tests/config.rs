@@ -118,11 +118,18 @@ fn output_stays_inside_the_project_unless_allowed() {
 #[test]
 fn the_cache_table_states_the_servers_max_ttl() {
     let base = "output = \"o\"\ntargets = [\"ts\"]\n[source]\nkdl = \"x\"\n";
-    assert_eq!(parse(base).expect("ok").cache.max_ttl.as_secs(), 7 * 24 * 3600, "default");
+    assert_eq!(
+        parse(base).expect("ok").cache.max_ttl.as_secs(),
+        7 * 24 * 3600,
+        "default"
+    );
     let c = parse(&format!("{base}[cache]\nmax_ttl = 3600\n")).expect("ok");
     assert_eq!(c.cache.max_ttl.as_secs(), 3600);
     assert!(message(&format!("{base}[cache]\nmax_ttl = 0\n")).contains("at least 1 second"));
     assert!(message(&format!("{base}[cache]\nmaxttl = 5\n")).contains("maxttl"));
     let wrong_type = message(&format!("{base}[cache]\nmax_ttl = \"1h\"\n"));
-    assert!(wrong_type.contains("line 6") && wrong_type.contains("expected u64"), "{wrong_type}");
+    assert!(
+        wrong_type.contains("line 6") && wrong_type.contains("expected u64"),
+        "{wrong_type}"
+    );
 }

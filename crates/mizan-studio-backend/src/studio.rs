@@ -537,9 +537,11 @@ impl Studio {
         let outcome = match text {
             Ok(text) => {
                 let cache = config.cache.clone();
-                Ok(tokio::task::spawn_blocking(move || project::load_text(text, revision, &cache))
-                .await
-                    .unwrap_or_else(|e| Loaded::Broken(vec![internal_diagnostic(&e.to_string())])))
+                Ok(
+                    tokio::task::spawn_blocking(move || project::load_text(text, revision, &cache))
+                        .await
+                        .unwrap_or_else(|e| Loaded::Broken(vec![internal_diagnostic(&e.to_string())])),
+                )
             }
             Err(message) => Err(message),
         };

@@ -27,7 +27,10 @@ fn studio_ir_builds_checks_clean_and_matches_studio_kdl() {
         .collect();
     dependent.sort();
     for c in independent {
-        assert!(parsed.ir.context(c).is_some(), "{c} is listed as independent but is no context");
+        assert!(
+            parsed.ir.context(c).is_some(),
+            "{c} is listed as independent but is no context"
+        );
     }
     for f in ["open_project", "choose_folder", "close_project", "reload"] {
         let function = parsed.ir.function(f).unwrap_or_else(|| panic!("{f} missing"));

@@ -21,7 +21,10 @@ async fn a_kdl_project_whose_first_load_failed_says_so() {
     let source = &source["ir_source"];
     assert!(source["html"].is_null(), "{source}");
     let missing = source["missing"].as_str().unwrap();
-    assert!(missing.contains("api.kdl") && missing.contains("does not load"), "{missing}");
+    assert!(
+        missing.contains("api.kdl") && missing.contains("does not load"),
+        "{missing}"
+    );
     assert!(!missing.contains("command"), "{missing}");
     // The IR's text is not sent beside its HTML, nor mizan.toml with the
     // project on every refetch.

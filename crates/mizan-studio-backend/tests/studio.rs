@@ -348,7 +348,9 @@ async fn candidates_missing_projects_and_persisted_recent_list() {
     let project = other.fetch("project", json!({})).await;
     assert_eq!(project["project_info"]["state"], "closed");
     assert_eq!(project["recent_projects"][0]["name"], "b");
-    other.ok("open_project", json!({"folder": parent.path().join("b")})).await;
+    other
+        .ok("open_project", json!({"folder": parent.path().join("b")}))
+        .await;
     let project = other.fetch("project", json!({})).await;
     assert_eq!(project["project_info"]["watch"], false);
     other

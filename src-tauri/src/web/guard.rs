@@ -184,7 +184,8 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
 /// A new secret: 32 random bytes, hex.
 pub fn new_secret() -> std::io::Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(format!("no randomness for the launch secret: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| std::io::Error::other(format!("no randomness for the launch secret: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -205,8 +206,13 @@ pub fn check_given_secret(secret: &str) -> Result<(), String> {
 
 /// Writes `url` to `path`, readable by its owner only (0600), atomically.
 pub fn write_token_file(path: &std::path::Path, url: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".mizan-studio-token").tempfile_in(dir)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mizan-studio-token")
+        .tempfile_in(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -239,7 +245,13 @@ mod tests {
         for ok in ["127.0.0.1:7766", "localhost:7766", "LOCALHOST:7766", "[::1]:7766"] {
             assert!(g.host_allowed(&headers(&[("host", ok)])).is_ok(), "{ok}");
         }
-        for bad in ["evil.example:7766", "127.0.0.1:7767", "localhost", "box.lan:7766", "127.0.0.1.evil:7766"] {
+        for bad in [
+            "evil.example:7766",
+            "127.0.0.1:7767",
+            "localhost",
+            "box.lan:7766",
+            "127.0.0.1.evil:7766",
+        ] {
             let e = g.host_allowed(&headers(&[("host", bad)])).unwrap_err();
             assert!(e.contains("DNS rebinding"), "{bad}: {e}");
         }
@@ -259,7 +271,10 @@ mod tests {
         let g = Guard::new("abc123".into(), bound, false, &[]);
         assert!(g.authorized(&headers(&[("cookie", "x=1; mizan_studio_7766=abc123")])));
         assert!(g.authorized(&headers(&[("authorization", "Bearer abc123")])));
-        assert!(!g.authorized(&headers(&[("cookie", "mizan_studio_7767=abc123")])), "another port's cookie");
+        assert!(
+            !g.authorized(&headers(&[("cookie", "mizan_studio_7767=abc123")])),
+            "another port's cookie"
+        );
         assert!(!g.authorized(&headers(&[("cookie", "mizan_studio_7766=abc12")])));
         assert!(!g.authorized(&headers(&[("cookie", "mizan_studio_7766=abc1234")])));
         assert!(!g.authorized(&headers(&[("authorization", "Basic abc123")])));
