@@ -26,6 +26,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use mizan::MizanError;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -165,20 +166,17 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     next.run(request).await
 }
 
-/// A refusal: the reason in one line, in the API's error envelope (which a
-/// person opening the page in a tab reads as well).
+/// A refusal: the reason in one line, in the SPEC's error envelope
+/// (`mizan-axum` builds it, `Cache-Control: no-store` included), which a
+/// person opening the page in a tab reads as well.
 fn refuse(status: StatusCode, reason: &str) -> Response {
-    let code = if status == StatusCode::FORBIDDEN {
-        "FORBIDDEN"
+    let message = format!("mizan-studio: {reason}");
+    let error = if status == StatusCode::FORBIDDEN {
+        MizanError::forbidden(message)
     } else {
-        "UNAUTHORIZED"
+        MizanError::unauthorized(message)
     };
-    let body = serde_json::json!({"code": code, "message": format!("mizan-studio: {reason}")});
-    let mut response = (status, body.to_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    mizan_axum::Error::from(error).into_response()
 }
 
 /// A new secret: 32 random bytes, hex.
