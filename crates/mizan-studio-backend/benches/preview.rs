@@ -18,10 +18,10 @@
 
 mod common;
 
-use common::{App, root};
+use common::{App, ms, root};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A project folder: `mizan.toml` with these targets over `kdl`.
 fn project(kdl: &Path, targets: &[&str]) -> tempfile::TempDir {
@@ -90,25 +90,12 @@ fn largest(view: &Value) -> (String, String) {
     (best.1, best.2)
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 fn main() {
-    // `cargo test --benches` runs benches with `--bench`-less args: skip.
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    println!(
-        "preview_file, {} build",
-        if cfg!(debug_assertions) { "debug" } else { "release" }
-    );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    common::run(async {
+        println!(
+            "preview_file, {} build",
+            if cfg!(debug_assertions) { "debug" } else { "release" }
+        );
         let example = project(
             &root().join("fixtures/example/api.kdl"),
             &["ts", "react", "python", "leptos"],

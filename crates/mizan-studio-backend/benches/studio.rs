@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{App, root};
+use common::{App, ms, root};
 use mizan_studio_backend::StudioOptions;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -93,21 +93,8 @@ async fn save_to_disk() {
     );
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 fn main() {
-    // `cargo test --benches` runs benches with `--bench`-less args: skip.
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    common::run(async {
         large().await;
         save_to_disk().await;
     });

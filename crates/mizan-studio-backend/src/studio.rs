@@ -127,8 +127,6 @@ pub struct Studio {
     /// highlighting stops.
     warm_generation: AtomicU64,
     layouts: Mutex<(u64, HashMap<Selection, Arc<GraphView>>)>,
-    /// The last IR text highlighted, and its HTML.
-    source_html: Mutex<Option<(String, String)>>,
     watcher: Mutex<Option<Watcher>>,
     /// Serialises reloads (a watched save during a job waits for it).
     reload_lock: tokio::sync::Mutex<()>,
@@ -163,7 +161,6 @@ impl Studio {
             highlighter: OnceLock::new(),
             warm_generation: AtomicU64::new(0),
             layouts: Mutex::new((0, HashMap::new())),
-            source_html: Mutex::new(None),
             watcher: Mutex::new(None),
             reload_lock: tokio::sync::Mutex::new(()),
         })
@@ -338,18 +335,8 @@ impl Studio {
                 }
             }
         };
-        let html = shown.as_deref().map(|t| {
-            // Highlighting a 2,000-function IR takes a while: once per text.
-            let mut cache = lock(&self.source_html);
-            match &*cache {
-                Some((text, html)) if text.as_str() == t => html.clone(),
-                _ => {
-                    let html = self.highlighter().html("ir.kdl", t);
-                    *cache = Some((t.to_owned(), html.clone()));
-                    html
-                }
-            }
-        });
+        // The highlighter highlights each text once (its cache).
+        let html = shown.as_deref().map(|t| self.highlighter().html("ir.kdl", t));
         IrSource { path, html, missing }
     }
 
