@@ -202,8 +202,8 @@ fn large_project_in_chromium() {
 /// `MIZAN_STUDIO_TIMING` the app prints when the UI painted the backend's
 /// first answer (`ui content painted`, reported by the UI itself through
 /// `ui_painted`): the test waits for that line instead of guessing a sleep,
-/// then photographs the screen until it shows a populated studio (the
-/// graph is drawn a few frames after the first answer), for at most 60 s.
+/// then photographs the screen until it settles (two equal pictures half a
+/// second apart; at most 60 s), which must show a populated studio.
 #[test]
 fn window_under_xvfb_shows_the_example() {
     let project = example_copy();
@@ -220,11 +220,16 @@ fn window_under_xvfb_shows_the_example() {
             kill -0 "$pid" 2>/dev/null || { echo "mizan-studio exited early" >&2; cat "$5" >&2; exit 1; }
             sleep 0.1
         done
+        # Settled: the same picture twice, half a second apart (loading
+        # skeletons shimmer, the graph is drawn after the first answer).
+        next="${4%.png}.next.png"
         for _ in $(seq 120); do
-            import -window root "$4"
-            [ "$(identify -format %k "$4")" -gt 200 ] && break
             sleep 0.5
+            import -window root "$next"
+            if [ -f "$4" ] && [ "$(compare -metric AE "$4" "$next" null: 2>&1)" = 0 ]; then break; fi
+            mv "$next" "$4"
         done
+        rm -f "$next"
         kill "$pid"; wait "$pid" 2>/dev/null || true
     "#;
     let status = Command::new("xvfb-run")
