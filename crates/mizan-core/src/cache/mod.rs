@@ -42,7 +42,7 @@ pub use entry::Generation;
 pub use memory::MemoryCache;
 pub use policy::{CacheOptions, CachePolicies, ContextPolicy};
 #[cfg(feature = "redis")]
-pub use redis::RedisCache;
+pub use redis::{Inspection, RedisCache};
 
 /// The boxed future returned by [`CacheBackend`] methods (what keeps the
 /// trait dyn-compatible).

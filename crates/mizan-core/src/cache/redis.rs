@@ -73,6 +73,17 @@ impl Default for RedisOptions {
     }
 }
 
+/// What [`RedisCache::inspect`] saw of one slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    /// The stored bytes (or their first bytes), `None` when absent.
+    pub entry: Option<Vec<u8>>,
+    /// The entry's remaining TTL (`None`: absent, or no expiry).
+    pub ttl: Option<Duration>,
+    /// The current generations of the slot's context and instance.
+    pub generation: Generation,
+}
+
 /// [`CacheBackend`] on a Redis server.
 pub struct RedisCache {
     client: Client,
@@ -127,6 +138,89 @@ impl RedisCache {
         } else {
             Err(cache_err(format!("unexpected PING reply `{reply}`")))
         }
+    }
+
+    /// Looks at entries without serving them (the studio's cache
+    /// inspector): for each slot, in **one** pipelined round trip, the
+    /// stored bytes (or only their first `head` bytes, enough for the
+    /// entry header, when `head` is `Some`), the entry's remaining TTL and
+    /// the current generations of its context and instance. No `SCAN`.
+    pub async fn inspect(&self, slots: &[Slot<'_>], head: Option<usize>) -> Result<Vec<Inspection>> {
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let flat: Vec<redis::Value> = self
+            .with_conn(|mut conn| async move {
+                let mut pipe = redis::pipe();
+                for slot in slots {
+                    match head {
+                        Some(n) => pipe.cmd("GETRANGE").arg(slot.key).arg(0).arg(n.saturating_sub(1)),
+                        None => pipe.cmd("GET").arg(slot.key),
+                    };
+                    pipe.cmd("PTTL")
+                        .arg(slot.key)
+                        .cmd("GET")
+                        .arg(context_generation_key(slot.context))
+                        .cmd("GET")
+                        .arg(slot.instance);
+                }
+                pipe.query_async(&mut conn).await
+            })
+            .await?;
+        let parse = |e: redis::ParsingError| cache_err(format!("unexpected reply: {e}"));
+        let replies = flat
+            .chunks(4)
+            .map(|c| {
+                Ok((
+                    Option::<Vec<u8>>::from_redis_value_ref(&c[0]).map_err(parse)?,
+                    i64::from_redis_value_ref(&c[1]).map_err(parse)?,
+                    Option::<u64>::from_redis_value_ref(&c[2]).map_err(parse)?,
+                    Option::<u64>::from_redis_value_ref(&c[3]).map_err(parse)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(replies
+            .into_iter()
+            .map(|(bytes, pttl, context, instance)| Inspection {
+                // GETRANGE answers "" for a missing key.
+                entry: bytes.filter(|b| !b.is_empty()),
+                ttl: u64::try_from(pttl).ok().map(Duration::from_millis),
+                generation: Generation {
+                    context: context.unwrap_or(0),
+                    instance: instance.unwrap_or(0),
+                },
+            })
+            .collect())
+    }
+
+    /// One `SCAN` step over `context`'s entry keys: the next cursor (0 when
+    /// the scan is complete) and the keys of this step that belong to
+    /// `context` (a step may return none). `count` is the `COUNT` hint.
+    pub async fn scan_context(&self, context: &str, cursor: u64, count: usize) -> Result<(u64, Vec<String>)> {
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(cursor)
+            .arg("MATCH")
+            .arg(context_pattern(context))
+            .arg("COUNT")
+            .arg(count.max(1));
+        let (next, keys): (u64, Vec<Vec<u8>>) = self.run(&cmd).await?;
+        let keys = keys
+            .into_iter()
+            .filter_map(|k| String::from_utf8(k).ok())
+            .filter(|k| key_belongs_to(k, context))
+            .collect();
+        Ok((next, keys))
+    }
+
+    /// The current values of generation keys (absent = 0), one `MGET`.
+    pub async fn generations(&self, keys: &[String]) -> Result<Vec<u64>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("MGET");
+        cmd.arg(keys);
+        let values: Vec<Option<u64>> = self.run(&cmd).await?;
+        Ok(values.into_iter().map(|v| v.unwrap_or(0)).collect())
     }
 
     fn manager(&self) -> Result<ConnectionManager> {
