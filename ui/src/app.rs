@@ -1,36 +1,24 @@
 //! The studio shell: connects the generated client (`provide_mizan`),
-//! mounts the views every screen needs (the open project, activity), and
+//! mounts and provides the views every screen needs (`AppViews`: the open
+//! project, activity), the UI state and the command runner, and
 //! lays out the top bar, the screen (no project open / the workspace) and
 //! the status bar; the command palette, the shortcuts panel, the global
 //! keymap and the notice line sit above every screen.
 
 use leptos::prelude::*;
 
-use crate::api::{self, ContextState, LoadState};
+use crate::api::{self, LoadState};
 use crate::backend;
-use crate::commands::provide_commands;
+use crate::components::drop_hint::DropHint;
 use crate::components::palette::CommandPalette;
 use crate::components::shortcuts::{Keymap, NoticeLine, ShortcutsPanel};
-use crate::components::drop_hint::DropHint;
 use crate::components::status_bar::StatusBar;
 use crate::components::top_bar::TopBar;
+use crate::context::commands::provide_commands;
+use crate::context::ui::Ui;
+use crate::context::views::AppViews;
 use crate::pages::open_project::OpenProject;
 use crate::pages::workspace::Workspace;
-use crate::state::Ui;
-
-/// Contexts mounted for the whole app (the top and status bars read them).
-#[derive(Clone, Copy)]
-pub struct AppViews {
-    /// The open project, its IR source and the recent list.
-    pub project: ContextState<api::ProjectData>,
-    /// The running job, the watcher and the last regenerate.
-    pub activity: ContextState<api::ActivityData>,
-}
-
-/// The app's views, from any component.
-pub fn use_app() -> AppViews {
-    expect_context::<AppViews>()
-}
 
 /// Which screen shows: only changes when a project opens or closes, so a
 /// broken save (ready → failed) never rebuilds the workspace.

@@ -1,12 +1,20 @@
 //! Entry point of the Mizan Studio UI: mounts [`app::App`] on `<body>`.
 //!
-//! `app.rs` is the shell; `pages/` holds the two screens (no project open,
-//! the workspace); `components/` their pieces (the palette, shortcuts and
-//! trace among them, over the pure `palette.rs` and `keys.rs`;
-//! `commands.rs` runs the studio's commands); `backend.rs` is the one
-//! module that connects to the studio's backend, through the client in
-//! `api/` that our own `leptos` codegen target generates from the backend's
-//! IR (`ui/mizan.toml`; never edit it by hand).
+//! The modules are layers, each importing only from itself and the layers
+//! before it (`tests/layers.rs` fails on an upward import):
+//!
+//! 1. `api/` — the client our own `leptos` codegen target generates from
+//!    the backend's IR (`ui/mizan.toml`; never edit it by hand), and
+//!    `backend.rs`, the one module that connects it to the studio's
+//!    backend;
+//! 2. `pure/` — plain data and functions, no Leptos (ids, names, fuzzy
+//!    match, keys, the palette's ranking, viewport arithmetic);
+//! 3. `context/` — what the app and the workspace provide and every piece
+//!    reads (the mounted views, UI state, the command runner, opening the
+//!    palette), and `timing.rs` (first-paint reports);
+//! 4. `components/` — the screens' pieces;
+//! 5. `pages/` — the two screens (no project open, the workspace);
+//! 6. `app.rs` — the shell, and this file.
 
 // Generated (never formatted or edited by hand): the whole API is there
 // whether or not the UI uses it yet.
@@ -15,13 +23,10 @@
 mod api;
 mod app;
 mod backend;
-mod commands;
 mod components;
-mod fuzzy;
-mod keys;
+mod context;
 mod pages;
-mod palette;
-mod state;
+mod pure;
 mod timing;
 
 fn main() {

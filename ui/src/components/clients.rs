@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use crate::api::{self, DiffHunk, FilePreview, PreviewFile, PreviewFileParams, PreviewView};
-use crate::pages::workspace::use_workspace;
+use crate::context::views::use_workspace;
 
 /// One row of the file tree: a folder or a file, indented by `depth`.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,10 +5,9 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_app;
 use crate::components::show_more::{ShowMore, drawn};
-use crate::pages::workspace::use_workspace;
-use crate::state::use_ui;
+use crate::context::ui::use_ui;
+use crate::context::views::{use_app, use_workspace};
 
 /// Problems drawn before "Show more" (a large IR can have hundreds).
 const PROBLEMS_PAGE: usize = 50;
@@ -31,7 +30,7 @@ pub fn Problems() -> impl IntoView {
         app.project
             .data
             .with(|d| d.as_ref().and_then(|d| d.project_info.ir_path.clone()))
-            .map(|p| crate::components::top_bar::folder_name(&p).to_owned())
+            .map(|p| crate::pure::names::folder_name(&p).to_owned())
             .unwrap_or_else(|| "IR".to_owned())
     };
     let last_good = move || app.project.data.with(|d| d.as_ref().is_some_and(|d| d.project_info.showing_last_good));

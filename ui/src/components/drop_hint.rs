@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 
 use crate::api::{self, OpenProjectArgs};
-use crate::pages::open_project::CandidateList;
+use crate::components::candidates::CandidateList;
 
 /// The drop overlay and the last drop's notice.
 #[component]

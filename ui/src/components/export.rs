@@ -1,11 +1,11 @@
 //! The graph's export buttons (over the drawing's corner) (`data-testid="export-svg"`,
 //! `export-mermaid`): the backend renders both (`graph_export`); the
-//! app-wide runner (`commands.rs`) downloads or saves the file.
+//! app-wide runner (`context/commands.rs`) downloads or saves the file.
 
 use leptos::prelude::*;
 
 use crate::api::ExportFormat;
-use crate::commands::use_commands;
+use crate::context::commands::use_commands;
 
 /// "SVG" and "Mermaid".
 #[component]

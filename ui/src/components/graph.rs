@@ -15,9 +15,11 @@ use leptos::prelude::*;
 
 use crate::api::{EdgeKind, GraphView, LayoutEdge, LayoutNode, NodeKind, TraceView};
 use crate::components::export::ExportButtons;
-use crate::components::viewport::ViewBox;
-use crate::pages::workspace::use_workspace;
-use crate::state::{name_of, use_ui};
+use crate::context::ui::use_ui;
+use crate::context::views::use_workspace;
+use crate::pure::ids::name_of;
+use crate::pure::names::{edge_kind_name, node_kind_name};
+use crate::pure::viewport::ViewBox;
 
 /// Fitting never magnifies beyond this (pixels per drawing unit).
 const MAX_FIT_SCALE: f64 = 1.25;
@@ -27,24 +29,6 @@ const MIN_OVERVIEW_SCALE: f64 = 0.8;
 /// A focus view too tall to read whole is shown at this scale around the
 /// focused node instead.
 const MIN_FOCUS_SCALE: f64 = 0.7;
-
-/// `context`, `function`, `mutation`.
-pub fn node_kind_name(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Context => "context",
-        NodeKind::Function => "function",
-        NodeKind::Mutation => "mutation",
-    }
-}
-
-/// `member-of`, `affects`, `merges`.
-pub fn edge_kind_name(kind: EdgeKind) -> &'static str {
-    match kind {
-        EdgeKind::MemberOf => "member-of",
-        EdgeKind::Affects => "affects",
-        EdgeKind::Merges => "merges",
-    }
-}
 
 /// What selecting `selected` marks on the graph.
 #[derive(Clone, Default, PartialEq)]

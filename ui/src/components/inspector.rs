@@ -6,12 +6,12 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ContextView, FunctionView, ItemDetail, ItemParams, MutationView, SourceLocation, TypeView};
-use crate::app::use_app;
-use crate::components::top_bar::folder_name;
 use crate::components::trace::{TraceButton, TracePanel};
 use crate::components::whatif::WhatIf;
-use crate::pages::workspace::use_workspace;
-use crate::state::{CenterTab, ctx_id, fn_id, name_of, type_id, use_ui};
+use crate::context::ui::{CenterTab, use_ui};
+use crate::context::views::{use_app, use_workspace};
+use crate::pure::ids::{ctx_id, fn_id, name_of, type_id};
+use crate::pure::names::folder_name;
 
 /// Which panel the inspector shows.
 #[derive(Clone, Copy, PartialEq, Eq)]

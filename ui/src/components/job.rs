@@ -7,7 +7,7 @@ use leptos::html::Pre;
 use leptos::prelude::*;
 
 use crate::api::{self, JobView};
-use crate::app::use_app;
+use crate::context::views::use_app;
 
 /// "1.2 s", "2 min 05 s".
 pub fn elapsed_text(ms: i64) -> String {

@@ -1,5 +1,6 @@
 //! Pieces of the screens.
 
+pub mod candidates;
 pub mod clients;
 pub mod diagnostics;
 pub mod drop_hint;
@@ -16,5 +17,4 @@ pub mod source;
 pub mod status_bar;
 pub mod top_bar;
 pub mod trace;
-pub mod viewport;
 pub mod whatif;

@@ -1,51 +1,19 @@
 //! The command palette (Ctrl/Cmd+K, `data-testid="command-palette"`):
 //! one fuzzy list over every function, mutation, context and type of the
-//! project and the studio's commands (ranked by `palette.rs`). ↑/↓ move,
+//! project and the studio's commands (ranked by `pure/palette.rs`). ↑/↓ move,
 //! Enter selects (everywhere, revealed in the graph, as a click does) or
 //! runs, Escape closes, and the focus returns where it was. The same
 //! dialog picks the other end of a trace and another project to open.
-
-use std::cell::RefCell;
 
 use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::api::{self, BrowseData, ItemSummary, LoadState};
-use crate::app::use_app;
-use crate::commands::use_commands;
-use crate::palette::{self, Command, Entry, Kind};
-use crate::state::{PaletteMode, Ui, name_of, use_ui};
-
-thread_local! {
-    /// What had the focus when the palette opened (given back on close).
-    static RETURN_FOCUS: RefCell<Option<web_sys::HtmlElement>> = const { RefCell::new(None) };
-}
-
-/// Opens the palette in `mode`, remembering the focused element (unless it
-/// is already open: switching modes keeps the first one).
-pub fn open_palette(ui: Ui, mode: PaletteMode) {
-    if ui.palette.get_untracked().is_none() {
-        let active = document()
-            .active_element()
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-        RETURN_FOCUS.with(|r| *r.borrow_mut() = active);
-    }
-    ui.shortcuts.set(false);
-    ui.palette.set(Some(mode));
-}
-
-/// Closes the palette and gives the focus back.
-pub fn close_palette(ui: Ui) {
-    if ui.palette.get_untracked().is_none() {
-        return;
-    }
-    ui.palette.set(None);
-    if let Some(el) = RETURN_FOCUS.with(|r| r.borrow_mut().take())
-        && el.is_connected()
-    {
-        let _ = el.focus();
-    }
-}
+use crate::context::commands::use_commands;
+use crate::context::ui::{PaletteMode, close_palette, use_ui};
+use crate::context::views::use_app;
+use crate::pure::ids::name_of;
+use crate::pure::palette::{self, Command, Entry, Kind};
 
 /// The rows of the project: contexts, mutations, functions, types.
 fn project_entries(data: &BrowseData, with_types: bool) -> Vec<Entry> {

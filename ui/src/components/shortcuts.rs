@@ -1,5 +1,5 @@
 //! The global keyboard (`Keymap`: Ctrl/Cmd+K, `/`, `?`, Escape, decided
-//! by `keys.rs`, never while typing in a field but for Escape and
+//! by `pure/keys.rs`, never while typing in a field but for Escape and
 //! Ctrl/Cmd+K), the shortcuts panel (`data-testid="shortcuts"`) and the
 //! notice line that reports a command's outcome (an export's file).
 
@@ -7,9 +7,8 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::palette::{close_palette, open_palette};
-use crate::keys::{self, Press, SHORTCUTS, Shortcut};
-use crate::state::{PaletteMode, use_ui};
+use crate::context::ui::{PaletteMode, close_palette, open_palette, use_ui};
+use crate::pure::keys::{self, Press, SHORTCUTS, Shortcut};
 
 /// Whether the event's target takes typed text.
 fn typing_in(e: &web_sys::KeyboardEvent) -> bool {

@@ -2,17 +2,17 @@
 //! functions, types). Clicking an item selects it everywhere (graph,
 //! inspector); the graph's selection highlights it here. ↑/↓ (in the
 //! search box or on a row) move the selection through the visible rows,
-//! Enter focuses it in the graph (`keys.rs` decides; `/` is global).
+//! Enter focuses it in the graph (`pure/keys.rs` decides; `/` is global).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::{BrowseData, ItemSummary};
 use crate::components::show_more::{ShowMore, drawn};
-use crate::fuzzy;
-use crate::keys::{self, ListKey, Press};
-use crate::pages::workspace::use_workspace;
-use crate::state::use_ui;
+use crate::context::ui::use_ui;
+use crate::context::views::use_workspace;
+use crate::pure::fuzzy;
+use crate::pure::keys::{self, ListKey, Press};
 
 /// The rows of `section` (the backend words each row).
 fn rows(data: &BrowseData, section: Section) -> Vec<ItemSummary> {

@@ -8,9 +8,8 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use crate::api;
-use crate::app::use_app;
-use crate::pages::workspace::use_workspace;
-use crate::state::use_ui;
+use crate::context::ui::use_ui;
+use crate::context::views::{use_app, use_workspace};
 
 /// Line height of the code, in pixels (12 px type × 1.55, as in the CSS).
 const LINE_PX: f64 = 18.6;

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use mizan_client::ConnectionStatus;
 
 use crate::api::{self, LoadState};
-use crate::app::use_app;
 use crate::backend;
+use crate::context::views::use_app;
 
 fn connection_text(s: ConnectionStatus) -> (&'static str, &'static str) {
     match s {
@@ -64,7 +64,7 @@ pub fn StatusBar() -> impl IntoView {
                 let state_class = if p.state == LoadState::Failed { "status-item error-text" } else { "status-item" };
                 view! {
                     <span class="status-item" data-testid="status-project" title=p.root.clone().unwrap_or_default()>
-                        {p.root.as_deref().map(crate::components::top_bar::folder_name).unwrap_or("").to_owned()}
+                        {p.root.as_deref().map(crate::pure::names::folder_name).unwrap_or("").to_owned()}
                     </span>
                     <span class="status-item mono" data-testid="status-source">
                         {p.source.clone().unwrap_or_default()}

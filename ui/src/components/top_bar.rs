@@ -5,12 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::{self, LoadState, RegenerateSummary, SetWatchArgs};
-use crate::app::use_app;
-
-/// The last path component of a folder.
-pub fn folder_name(path: &str) -> &str {
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
-}
+use crate::context::views::use_app;
+use crate::pure::names::folder_name;
 
 /// "3 written · 0 removed · 12 unchanged · 4.2 ms".
 fn summary_text(s: &RegenerateSummary) -> String {

@@ -8,9 +8,9 @@
 use leptos::prelude::*;
 
 use crate::api::{self, TraceParams, TraceStep};
-use crate::components::graph::edge_kind_name;
-use crate::components::palette::open_palette;
-use crate::state::{ItemId, PaletteMode, name_of, use_ui};
+use crate::context::ui::{PaletteMode, open_palette, use_ui};
+use crate::pure::ids::{ItemId, name_of};
+use crate::pure::names::edge_kind_name;
 
 /// The inspector's "Trace to…" button for node `id`.
 #[component]

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::api::{self, ParamView, WhatifArgs};
 use crate::components::json::JsonBlock;
-use crate::state::use_ui;
+use crate::context::ui::use_ui;
 
 /// A starting value for a param of `shape`.
 fn example(shape: &str) -> Value {

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use mizan_client::MizanError;
 
 use crate::api::{self, OpenOutcome, OpenProjectArgs};
-use crate::app::use_app;
+use crate::components::candidates::CandidateList;
+use crate::context::views::use_app;
 
 /// "Open a project folder" with the recent list.
 #[component]
@@ -163,28 +164,5 @@ pub fn OpenProject() -> impl IntoView {
                 }}
             </div>
         </div>
-    }
-}
-
-/// The projects found below a folder, each a button that opens it
-/// (`on_pick` gets its path).
-#[component]
-pub fn CandidateList(candidates: Vec<String>, on_pick: Callback<String>) -> impl IntoView {
-    view! {
-        <ul class="plain-list">
-            {candidates
-                .into_iter()
-                .map(|c| {
-                    let target = c.clone();
-                    view! {
-                        <li>
-                            <button class="link mono" on:click=move |_| on_pick.run(target.clone())>
-                                {c}
-                            </button>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
     }
 }

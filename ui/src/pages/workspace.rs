@@ -1,11 +1,11 @@
 //! The screen of an open project: the lists on the left, the invalidation
 //! graph with the problems panel in the middle, the inspector on the
-//! right. It mounts the project's contexts once and shares them.
+//! right. It mounts the project's contexts once and provides them
+//! (`WorkspaceViews`, read with `use_workspace`).
 
 use leptos::prelude::*;
 
-use crate::api::{self, ContextState, GraphParams};
-use crate::app::use_app;
+use crate::api::{self, GraphParams};
 use crate::components::clients::{Clients, ThemeStyle};
 use crate::components::diagnostics::Problems;
 use crate::components::graph::Graph;
@@ -13,25 +13,8 @@ use crate::components::inspector::Inspector;
 use crate::components::job::JobPanel;
 use crate::components::sidebar::Sidebar;
 use crate::components::source::SourceView;
-use crate::state::{CenterTab, use_ui};
-
-/// Contexts of the open project, mounted while the workspace shows.
-#[derive(Clone, Copy)]
-pub struct WorkspaceViews {
-    /// Functions, contexts, types and mutations.
-    pub browse: ContextState<api::BrowseData>,
-    /// Check diagnostics of the last load.
-    pub diagnostics: ContextState<api::DiagnosticsData>,
-    /// The graph as the current view asks for it.
-    pub graph: ContextState<api::GraphData>,
-    /// What `mizan generate` would write.
-    pub preview: ContextState<api::PreviewData>,
-}
-
-/// The workspace's views, from any component inside it.
-pub fn use_workspace() -> WorkspaceViews {
-    expect_context::<WorkspaceViews>()
-}
+use crate::context::ui::{CenterTab, use_ui};
+use crate::context::views::{WorkspaceViews, use_app, use_workspace};
 
 /// The three panes.
 #[component]

@@ -3,38 +3,19 @@
 //! view (focus), the open overlay (command palette, shortcuts) and the
 //! trace. Plain signals, provided once by the app; the only backend data
 //! here are answers the UI asked for on purpose (the last what-if, the
-//! trace shown) so the graph can highlight them.
+//! trace shown) so the graph can highlight them. Opening and closing the
+//! palette is here too (it gives the focus back), so the command runner
+//! and the keymap open it without knowing the dialog.
+
+use std::cell::RefCell;
 
 use leptos::prelude::*;
 
 use crate::api::{TraceView, WhatIf};
-
-/// Id of a graph node or a type, as the backend spells graph nodes
-/// (`ctx:NAME`, `fn:NAME`; types are `type:NAME`).
-pub type ItemId = String;
+use crate::pure::ids::ItemId;
 
 /// How many recently selected items the palette remembers.
 const RECENT: usize = 8;
-
-/// `ctx:NAME`.
-pub fn ctx_id(name: &str) -> ItemId {
-    format!("ctx:{name}")
-}
-
-/// `fn:NAME` (functions and mutations).
-pub fn fn_id(name: &str) -> ItemId {
-    format!("fn:{name}")
-}
-
-/// `type:NAME`.
-pub fn type_id(name: &str) -> ItemId {
-    format!("type:{name}")
-}
-
-/// The name part of an id.
-pub fn name_of(id: &str) -> &str {
-    id.split_once(':').map_or(id, |(_, name)| name)
-}
 
 /// The center pane's tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +152,37 @@ fn push_recent(recent: &mut Vec<ItemId>, id: &str) {
 /// The shared state from the app.
 pub fn use_ui() -> Ui {
     expect_context::<Ui>()
+}
+
+thread_local! {
+    /// What had the focus when the palette opened (given back on close).
+    static RETURN_FOCUS: RefCell<Option<web_sys::HtmlElement>> = const { RefCell::new(None) };
+}
+
+/// Opens the palette in `mode`, remembering the focused element (unless it
+/// is already open: switching modes keeps the first one).
+pub fn open_palette(ui: Ui, mode: PaletteMode) {
+    if ui.palette.get_untracked().is_none() {
+        let active = document()
+            .active_element()
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+        RETURN_FOCUS.with(|r| *r.borrow_mut() = active);
+    }
+    ui.shortcuts.set(false);
+    ui.palette.set(Some(mode));
+}
+
+/// Closes the palette and gives the focus back.
+pub fn close_palette(ui: Ui) {
+    if ui.palette.get_untracked().is_none() {
+        return;
+    }
+    ui.palette.set(None);
+    if let Some(el) = RETURN_FOCUS.with(|r| r.borrow_mut().take())
+        && el.is_connected()
+    {
+        let _ = el.focus();
+    }
 }
 
 #[cfg(test)]

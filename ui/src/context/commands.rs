@@ -17,11 +17,10 @@ use wasm_bindgen::JsCast;
 use crate::api::{
     self, ExportFormat, GraphExport, GraphExportArgs, OpenProjectArgs, SaveGraphExportArgs, SetWatchArgs,
 };
-use crate::app::{AppViews, use_app};
 use crate::backend;
-use crate::components::palette::open_palette;
-use crate::palette::Command;
-use crate::state::{CenterTab, Notice, PaletteMode, Ui, use_ui};
+use crate::context::ui::{CenterTab, Notice, PaletteMode, Ui, open_palette, use_ui};
+use crate::context::views::{AppViews, use_app};
+use crate::pure::palette::Command;
 
 /// The app-wide actions. `Copy`.
 #[derive(Clone, Copy)]

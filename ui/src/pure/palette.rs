@@ -4,7 +4,7 @@
 //! ranking is tested on the host; the dialog (`components/palette.rs`)
 //! only draws the answer and runs the choice.
 
-use crate::fuzzy;
+use crate::pure::fuzzy;
 
 /// At most this many rows are drawn (the best ones).
 pub const MAX_ROWS: usize = 60;
