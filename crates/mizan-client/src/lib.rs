@@ -64,7 +64,7 @@ pub use push::{
 };
 pub use push_loop::PushStop;
 pub use runtime::{ClientFuture, DefaultSleep, RetryPolicy, Sleep};
-pub use store::{InstanceState, Listener, Status, TypedState};
+pub use store::{InstanceState, Listener, ResponsePlan, Status, TypedState, plan_response};
 pub use transport::{CallRequest, Transport};
 pub use upload::{OCTET_STREAM, Upload};
 pub use wire::{CallResponse, ContextData, Invalidation, MergeEntry, Params, ScopedInvalidation, SessionInfo};

@@ -172,6 +172,49 @@ pub(crate) struct Finished {
     pub(crate) waiters: Vec<oneshot::Sender<()>>,
 }
 
+/// What a client would do with one response, given the instances it has
+/// mounted (see [`plan_response`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponsePlan {
+    /// Instances refetched (index into the mounted list).
+    pub refetch: Vec<usize>,
+    /// Instances patched in place by a merge, without a round trip.
+    pub patch: Vec<usize>,
+}
+
+/// The client's own planning, on a list of mounted `(context, params)`
+/// instances instead of a live store: which it would refetch for
+/// `invalidate` ([`Store::plan_invalidation`]) and which it would patch for
+/// `merge` (the matching of [`Store::apply_merges`]). The studio's replay
+/// console shows it; it is this code, not a copy.
+pub fn plan_response(mounted: &[(String, Params)], invalidate: &[Invalidation], merge: &[MergeEntry]) -> ResponsePlan {
+    let mut store = Store::default();
+    let keys: Vec<InstanceKey> = mounted
+        .iter()
+        .map(|(context, params)| {
+            let key = InstanceKey::new(context, params);
+            store.subscribe(&key, params, None);
+            key
+        })
+        .collect();
+    let refetch = store.plan_invalidation(invalidate);
+    let mut patched = BTreeSet::new();
+    for entry in merge {
+        patched.extend(store.matching(&entry.context, entry.params.as_ref()).map(|(k, _)| k.clone()));
+    }
+    let index = |set: &BTreeSet<InstanceKey>| {
+        keys.iter()
+            .enumerate()
+            .filter(|(_, k)| set.contains(k))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    ResponsePlan {
+        refetch: index(&refetch),
+        patch: index(&patched),
+    }
+}
+
 /// Every instance, the batch of instances waiting to be refetched, and the
 /// merge registrations of the generated code.
 #[derive(Default)]

@@ -264,3 +264,23 @@ fn typed_decoding() {
     assert_eq!(t.error.map(|e| e.code), Some(crate::ErrorCode::BadResponse));
     assert_eq!(InstanceState::default().decode::<Items>(), TypedState::default());
 }
+
+#[test]
+fn plan_response_is_the_stores_own_matching() {
+    let mounted = vec![
+        ("user".to_owned(), p(json!({"user_id": 5}))),
+        ("user".to_owned(), p(json!({"user_id": 6}))),
+        ("items".to_owned(), Params::new()),
+        ("stats".to_owned(), Params::new()),
+    ];
+    let invalidate = vec![Invalidation::scoped("user", p(json!({"user_id": "5"}))), Invalidation::broad("stats")];
+    let merge = vec![MergeEntry {
+        context: "items".into(),
+        slot: "items_list".into(),
+        value: json!({"id": 1}),
+        params: None,
+    }];
+    let plan = plan_response(&mounted, &invalidate, &merge);
+    assert_eq!(plan.refetch, vec![0, 3], "user 5 (params compared as strings) and stats");
+    assert_eq!(plan.patch, vec![2]);
+}
