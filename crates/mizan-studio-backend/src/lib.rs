@@ -33,6 +33,7 @@ pub mod error;
 pub mod export;
 pub mod highlight;
 pub mod layout;
+pub mod live;
 pub mod memory;
 pub mod models;
 pub mod preview;

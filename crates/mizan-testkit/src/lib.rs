@@ -7,8 +7,10 @@
 //! use this crate.
 
 mod logs;
+mod server;
 
 pub use logs::{Logs, logs};
+pub use server::AfiServer;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
