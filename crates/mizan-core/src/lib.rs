@@ -20,6 +20,7 @@ pub mod invalidation;
 pub mod ir;
 pub mod manifest;
 pub mod mwt;
+pub mod query;
 pub mod wire;
 
 pub use error::{Error, Result};

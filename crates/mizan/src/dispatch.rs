@@ -9,7 +9,7 @@ use crate::registry::{FunctionEntry, Registry};
 use crate::{MizanError, Origin, Principal, RequestHandle};
 use futures::FutureExt;
 use mizan_core::invalidation::Resolution;
-use mizan_core::ir::{Auth, Function, Shape};
+use mizan_core::ir::{Auth, Function};
 use mizan_core::wire::{CallResponse, ContextBundle};
 use serde_json::{Map, Value};
 use std::panic::AssertUnwindSafe;
@@ -129,34 +129,12 @@ impl Registry {
         context: &str,
         query: impl IntoIterator<Item = (&'q str, &'q str)>,
     ) -> Result<Map<String, Value>, MizanError> {
-        let ctx = self
-            .ir
-            .context(context)
-            .ok_or_else(|| MizanError::not_found(format!("no context `{context}`")))?;
-        let mut out = Map::new();
-        let mut errors = Vec::new();
-        for (key, raw) in query {
-            let Some(param) = ctx.params.iter().find(|p| p.name == key) else {
-                errors.push((key.to_owned(), vec![format!("`{context}` has no param `{key}`")]));
-                continue;
-            };
-            match coerce(&param.shape, raw) {
-                Some(v) => {
-                    if out.insert(key.to_owned(), v).is_some() {
-                        errors.push((key.to_owned(), vec!["given more than once".to_owned()]));
-                    }
-                }
-                None => errors.push((
-                    key.to_owned(),
-                    vec![format!("expected {}, got {raw:?}", describe(&param.shape))],
-                )),
+        mizan_core::query::coerce_query(&self.ir, context, query).map_err(|e| match e {
+            mizan_core::query::QueryError::UnknownContext(_) => {
+                MizanError::not_found(format!("no context `{context}`"))
             }
-        }
-        if errors.is_empty() {
-            Ok(out)
-        } else {
-            Err(MizanError::validation(errors))
-        }
+            mizan_core::query::QueryError::Invalid(errors) => MizanError::validation(errors),
+        })
     }
 
     /// Whether a client `principal` may read `context`: every member is
@@ -194,43 +172,6 @@ impl Registry {
 /// A fetch that passed its checks: each member with its own params.
 pub(crate) struct FetchPlan {
     members: Vec<(String, &'static FunctionEntry, Map<String, Value>)>,
-}
-
-fn coerce(shape: &Shape, raw: &str) -> Option<Value> {
-    match shape {
-        Shape::Optional(inner) => coerce(inner, raw),
-        // i64, else u64 (ids up to u64::MAX), never a float.
-        Shape::Integer => {
-            let raw = raw.trim();
-            raw.parse::<i64>()
-                .map(Value::from)
-                .or_else(|_| raw.parse::<u64>().map(Value::from))
-                .ok()
-        }
-        Shape::Number => raw
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(Value::from),
-        Shape::Boolean => match raw {
-            "true" | "1" => Some(Value::Bool(true)),
-            "false" | "0" => Some(Value::Bool(false)),
-            _ => None,
-        },
-        Shape::String | Shape::Datetime | Shape::Ref(_) | Shape::Literal(_) => Some(Value::String(raw.to_owned())),
-        _ => serde_json::from_str(raw).ok(),
-    }
-}
-
-fn describe(shape: &Shape) -> &'static str {
-    match shape {
-        Shape::Optional(inner) => describe(inner),
-        Shape::Integer => "an integer",
-        Shape::Number => "a number",
-        Shape::Boolean => "true or false",
-        _ => "JSON",
-    }
 }
 
 fn reject_unknown<'n>(

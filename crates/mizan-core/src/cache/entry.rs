@@ -15,6 +15,19 @@ use serde::Serialize;
 
 const MAGIC: &str = "mizan1";
 
+/// The Redis script of [`CacheBackend::write`](super::CacheBackend::write): stores `ARGV[3]` under
+/// `KEYS[1]` for `ARGV[4]` ms when the context generation `KEYS[2]` is
+/// `ARGV[1]` and the instance generation `KEYS[3]` is `ARGV[2]` (absent =
+/// 0). Public so every process sharing a Redis (the Python adapters too)
+/// writes entries the same way.
+pub const REDIS_WRITE_SCRIPT: &str = r"
+local c = redis.call('GET', KEYS[2]) or '0'
+local i = redis.call('GET', KEYS[3]) or '0'
+if c ~= ARGV[1] or i ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+";
+
 /// A context generation and an instance generation (0 when never bumped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Generation {
