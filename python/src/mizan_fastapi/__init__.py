@@ -1,0 +1,279 @@
+"""Mizan for FastAPI: ``router(app)`` serves SPEC §3 at the base it is
+mounted under::
+
+    mizan = Mizan(registry, Settings(mwt_keys={"default": SECRET}, ...))
+    api = FastAPI(lifespan=mizan_fastapi.lifespan(mizan))
+    api.include_router(mizan_fastapi.router(mizan), prefix="/api/mizan")
+
+``GET /session/``, ``POST /call/`` (JSON or multipart uploads),
+``GET /ctx/{name}/`` and the ``/ws/`` WebSocket (calls, fetches, watch,
+pushes). Invariant: **the adapter moves envelopes** — identity, auth,
+validation, resolution, header, keys and pushes are :class:`mizan.Mizan`'s
+and the core's; nothing is re-implemented here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+
+from mizan import Mizan, MizanError, Request as MizanRequest, Upload
+from mizan.origin import OriginPolicy
+from mizan.runtime import Reply, error_reply, parse_call_envelope, valid_client_id
+
+log = logging.getLogger("mizan.fastapi")
+
+__all__ = ["lifespan", "router"]
+
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _response(reply: Reply) -> Response:
+    headers = {"cache-control": "no-store", **reply.headers}
+    return Response(content=reply.body, status_code=reply.status, media_type="application/json", headers=headers)
+
+
+def _error(error: MizanError, headers: dict[str, str] | None = None) -> Response:
+    reply = error_reply(error)
+    reply.headers.update(headers or {})
+    return _response(reply)
+
+
+def lifespan(app: Mizan) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """A FastAPI lifespan that starts and stops the app's background tasks."""
+
+    @contextlib.asynccontextmanager
+    async def run(_: FastAPI) -> AsyncIterator[None]:
+        await app.start()
+        try:
+            yield
+        finally:
+            await app.stop()
+
+    return run
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The whole body, or a 413 ``BAD_REQUEST`` past ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise MizanError.bad_request(f"the request body exceeds the limit of {limit} bytes", status=413)
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise MizanError.bad_request(f"the request body exceeds the limit of {limit} bytes", status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _multipart(request: Request, body: bytes) -> tuple[str, dict[str, Any], str | None, dict[str, Upload]]:
+    request._body = body  # form() reads the buffered body
+    try:
+        form = await request.form(max_part_size=len(body) + 1)
+    except Exception as e:
+        raise MizanError.bad_request(f"malformed multipart call: {e}") from None
+    envelope = form.get("envelope")
+    if envelope is None:
+        raise MizanError.bad_request("a multipart call needs an `envelope` part (the call envelope)")
+    text = envelope if isinstance(envelope, str) else (await envelope.read()).decode("utf-8", "replace")
+    name, args, client = parse_call_envelope(text.encode())
+    uploads: dict[str, Upload] = {}
+    for key, value in form.multi_items():
+        if key == "envelope" or isinstance(value, str):
+            continue
+        data = await value.read()
+        uploads[key] = Upload(value.filename or "", value.content_type or "application/octet-stream", data)
+    return name, args, client, uploads
+
+
+def router(app: Mizan) -> APIRouter:
+    """The Mizan routes of ``app`` (mount with a prefix, e.g. ``/api/mizan``)."""
+    origins = OriginPolicy(app.settings.allowed_origins)
+    limit = app.settings.body_limit
+    routes = APIRouter()
+    state = app.settings.state
+
+    async def identify(request: Request | WebSocket) -> Any:
+        return await app.identify(request.headers)
+
+    @routes.get("/session/", include_in_schema=False)
+    async def session() -> Response:
+        return _response(Reply(200, b'{"csrfToken":null}'))
+
+    @routes.post("/call/", include_in_schema=False)
+    async def call(request: Request) -> Response:
+        try:
+            origins.check(request.headers.getlist("origin"), request.headers)
+            principal = await identify(request)
+            client = request.headers.get("x-mizan-client")
+            if client is not None and not valid_client_id(client):
+                raise MizanError.bad_request("invalid `X-Mizan-Client` (1 to 64 of A-Z a-z 0-9 - _ . :)")
+            body = await _read_body(request, limit)
+            content_type = request.headers.get("content-type", "")
+            uploads: dict[str, Upload] = {}
+            if content_type.startswith("multipart/form-data"):
+                name, args, envelope_client, uploads = await _multipart(request, body)
+            else:
+                name, args, envelope_client = parse_call_envelope(body)
+        except MizanError as e:
+            return _error(e)
+        req = MizanRequest(principal, "http", state, client or envelope_client, request)
+        return _response(await app.call(req, name, args, uploads))
+
+    @routes.get("/ctx/{context}/", include_in_schema=False)
+    async def ctx(context: str, request: Request) -> Response:
+        try:
+            principal = await identify(request)
+            params = app.coerce_query(context, list(request.query_params.multi_items()))
+            req = MizanRequest(principal, "http", state, None, request)
+            body, verdict = await app.fetch(req, context, params)
+        except MizanError as e:
+            return _error(e)
+        headers = {"x-mizan-cache": verdict} if verdict else {}
+        return _response(Reply(200, body, headers))
+
+    @routes.websocket("/ws/")
+    async def ws(socket: WebSocket) -> None:
+        await _serve_socket(app, origins, socket)
+
+    @routes.api_route("/call/", methods=[m for m in _ALL_METHODS if m != "POST"], include_in_schema=False)
+    async def call_method(request: Request) -> Response:
+        return _error(
+            MizanError.bad_request(f"method {request.method} is not allowed on {request.url.path}", status=405),
+            {"allow": "POST"},
+        )
+
+    @routes.api_route("/session/", methods=[m for m in _ALL_METHODS if m != "GET"], include_in_schema=False)
+    @routes.api_route("/ctx/{context}/", methods=[m for m in _ALL_METHODS if m != "GET"], include_in_schema=False)
+    async def read_method(request: Request) -> Response:
+        return _error(
+            MizanError.bad_request(f"method {request.method} is not allowed on {request.url.path}", status=405),
+            {"allow": "GET"},
+        )
+
+    @routes.api_route("/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
+    async def fallback(request: Request) -> Response:
+        return _error(MizanError.not_found(f"no route for {request.method} {request.url.path}"))
+
+    return routes
+
+
+def _frame_error(id_: Any, error: MizanError) -> str:
+    return json.dumps({"id": id_, **error.envelope()}, ensure_ascii=False)
+
+
+async def _serve_socket(app: Mizan, origins: OriginPolicy, socket: WebSocket) -> None:
+    try:
+        origins.check(socket.headers.getlist("origin"), socket.headers)
+    except MizanError as e:
+        log.info("websocket refused: %s", e.message)
+        await socket.close(code=1008)  # before accept: the server answers 403
+        return
+    await socket.accept()
+    try:
+        principal = await app.identify(socket.headers)
+    except MizanError:
+        await socket.close(code=4401)
+        return
+    sub = app.hub.subscribe(principal)
+    state = app.settings.state
+
+    async def pump() -> None:
+        while True:
+            frame = await sub.queue.get()
+            if frame is None:
+                return
+            await socket.send_text(frame)
+
+    pusher = asyncio.create_task(pump())
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def answer(frame: dict[str, Any]) -> None:
+        id_ = frame.get("id")
+        op = frame.get("op")
+        req = MizanRequest(sub.principal, "ws", state, frame.get("client") if isinstance(frame.get("client"), str) else None, socket)
+        try:
+            if op == "call":
+                name, args = frame.get("fn"), frame.get("args", {})
+                if not isinstance(name, str) or not isinstance(args, dict):
+                    raise MizanError.bad_request("malformed call frame: `fn` must be a string and `args` an object")
+                reply = await app.call(req, name, args)
+                if reply.status != 200:
+                    await socket.send_text(json.dumps({"id": id_, **json.loads(reply.body)}, ensure_ascii=False))
+                else:
+                    await socket.send_text('{"id":' + json.dumps(id_) + "," + reply.body.decode()[1:])
+            else:
+                context, params = frame.get("context"), frame.get("params", {})
+                if not isinstance(context, str) or not isinstance(params, dict):
+                    raise MizanError.bad_request("malformed fetch frame: `context` must be a string and `params` an object")
+                body, _ = await app.fetch(req, context, params)
+                await socket.send_text('{"id":' + json.dumps(id_) + ',"result":' + body.decode() + "}")
+        except MizanError as e:
+            await socket.send_text(_frame_error(id_, e))
+
+    try:
+        while True:
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                await socket.send_text(_frame_error(None, MizanError.bad_request("frames are JSON text")))
+                continue
+            try:
+                frame = json.loads(text)
+            except ValueError:
+                await socket.send_text(_frame_error(None, MizanError.bad_request("malformed frame: not JSON")))
+                continue
+            if not isinstance(frame, dict):
+                await socket.send_text(_frame_error(None, MizanError.bad_request("malformed frame: not an object")))
+                continue
+            op = frame.get("op")
+            if op == "auth":
+                token = frame.get("token")
+                try:
+                    if not isinstance(token, str):
+                        raise MizanError.unauthorized("the auth frame needs a token")
+                    sub.principal = app.verify_token(token)
+                except MizanError:
+                    await socket.close(code=4401)
+                    break
+                await socket.send_text('{"op":"auth","ok":true}')
+            elif op == "watch":
+                contexts = frame.get("contexts")
+                if isinstance(contexts, list) and all(isinstance(c, str) for c in contexts):
+                    sub.watch = set(contexts)
+                else:
+                    await socket.send_text(
+                        _frame_error(frame.get("id"), MizanError.bad_request("malformed watch frame: `contexts` must list names"))
+                    )
+            elif op in ("call", "fetch"):
+                if "id" not in frame:
+                    await socket.send_text(_frame_error(None, MizanError.bad_request(f"malformed {op} frame: no `id`")))
+                    continue
+                task = asyncio.create_task(answer(frame))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            else:
+                await socket.send_text(
+                    _frame_error(frame.get("id"), MizanError.bad_request(f"malformed frame: unknown op {op!r}"))
+                )
+            if sub.dropped:
+                await socket.close(code=1008)
+                break
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        app.hub.unsubscribe(sub)
+        pusher.cancel()
+        for task in tasks:
+            task.cancel()
