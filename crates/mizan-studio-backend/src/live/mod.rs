@@ -8,8 +8,10 @@
 //! `mwt`, `invalidation`, `header`) and `mizan-client`'s planning; this
 //! module adds the I/O and the words.
 
+pub mod api;
 pub mod environment;
 pub mod history;
 pub mod inspect;
 pub mod replay;
+pub mod session;
 pub mod tokens;

@@ -94,6 +94,8 @@ pub struct Studio {
     watcher: Mutex<Option<Watcher>>,
     /// Serialises reloads (a watched save during a job waits for it).
     reload_lock: tokio::sync::Mutex<()>,
+    /// The live tools' memory-only state (typed secrets, connections).
+    live: crate::live::session::LiveState,
 }
 
 impl std::fmt::Debug for Studio {
@@ -123,6 +125,7 @@ impl Studio {
             layouts: Mutex::new((0, HashMap::new())),
             watcher: Mutex::new(None),
             reload_lock: tokio::sync::Mutex::new(()),
+            live: Default::default(),
         })
     }
 
@@ -130,6 +133,11 @@ impl Studio {
     /// registry (whose push hub delivers them).
     pub fn attach(&self, registry: &Arc<Registry>) {
         let _ = self.registry.set(Arc::downgrade(registry));
+    }
+
+    /// The live tools' state.
+    pub fn live(&self) -> &crate::live::session::LiveState {
+        &self.live
     }
 
     /// The highlighter (grammars loaded on first use).

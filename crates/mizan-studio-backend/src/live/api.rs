@@ -1,0 +1,245 @@
+//! The live tools' server functions (part of the studio's API, in its IR
+//! like [`crate::api`]): environments and their status, the cache
+//! inspector, the replay console and its history, the token tool.
+//!
+//! Lookups, explanations, scans and tokens are plain calls (they change
+//! nothing the UI shows); switching environments, typing a secret and
+//! sending a replay declare what they change, so the UI never refetches
+//! by hand.
+
+use super::inspect::{CacheLookup, KeyPage, MissExplanation, PurgeReport};
+use super::session::{EnvironmentsView, LiveStatus, ReplayForm, ReplayHistory, ReplayOutcome, object};
+use super::tokens::{self, DecodedToken, MintForm};
+use crate::studio::Studio;
+use mizan::{MizanError, RequestHandle};
+use mizan_core::cache::policy::CacheRequest;
+use std::sync::Arc;
+
+/// The project's environments and the active one.
+#[mizan::context("live")]
+pub struct LiveCtx;
+/// Whether the active environment's backend and Redis answer.
+#[mizan::context("live_status")]
+pub struct LiveStatusCtx;
+/// The replay history (`.mizan/replays.jsonl`).
+#[mizan::context("replays")]
+pub struct ReplaysCtx;
+
+fn studio<'a>(req: &RequestHandle<'a>) -> Result<&'a Arc<Studio>, MizanError> {
+    req.state::<Arc<Studio>>()
+}
+
+fn invalid(e: String) -> MizanError {
+    MizanError::bad_request(e)
+}
+
+fn root(req: &RequestHandle<'_>) -> Result<std::path::PathBuf, MizanError> {
+    studio(req)?.root().map_err(|e| e.into_mizan())
+}
+
+/// The IR on screen and the project's cache options.
+fn ir(req: &RequestHandle<'_>) -> Result<(Arc<crate::project::Snapshot>, mizan_core::cache::CacheOptions), MizanError> {
+    let (snapshot, config) = studio(req)?.snapshot().map_err(|e| e.into_mizan())?;
+    Ok((snapshot, config.cache))
+}
+
+/// The environments of `.mizan/studio.toml` (secrets by source only).
+#[mizan::client(context = LiveCtx, cache = false)]
+pub async fn environments(req: &RequestHandle<'_>) -> Result<EnvironmentsView, MizanError> {
+    Ok(studio(req)?.live().view(&root(req)?))
+}
+
+/// Probes the active environment's backend (`GET {base}/session/`) and
+/// Redis (`PING`), each bounded by a few seconds.
+#[mizan::client(context = LiveStatusCtx, cache = false)]
+pub async fn live_status(req: &RequestHandle<'_>) -> Result<LiveStatus, MizanError> {
+    let root = root(req)?;
+    Ok(studio(req)?.live().status(&root).await)
+}
+
+/// Makes `name` the active environment.
+#[mizan::client(affects = [LiveCtx, LiveStatusCtx])]
+pub async fn set_environment(req: &RequestHandle<'_>, name: String) -> Result<(), MizanError> {
+    studio(req)?.live().set_active(&root(req)?, &name).map_err(invalid)
+}
+
+/// Keeps a secret typed into the studio for `environment`'s `slot`
+/// (`cache_secret`, `redis_password`, `mwt:<kid>`) in memory until the
+/// studio closes; an empty value forgets it. Never written anywhere.
+#[mizan::client(affects = [LiveCtx, LiveStatusCtx])]
+pub async fn set_secret(
+    req: &RequestHandle<'_>,
+    environment: String,
+    slot: String,
+    value: String,
+) -> Result<(), MizanError> {
+    let allowed = slot == super::environment::slot::CACHE_SECRET
+        || slot == super::environment::slot::REDIS_PASSWORD
+        || slot.strip_prefix("mwt:").is_some_and(|kid| !kid.is_empty());
+    if !allowed {
+        return Err(invalid(format!(
+            "unknown secret slot `{slot}` (expected cache_secret, redis_password or mwt:<kid>)"
+        )));
+    }
+    studio(req)?.live().secrets.set(&environment, &slot, &value);
+    Ok(())
+}
+
+fn cache_request(
+    context: String,
+    params: &str,
+    user: Option<String>,
+    rev: Option<i64>,
+) -> Result<CacheRequest, MizanError> {
+    let rev = match rev {
+        Some(r) => Some(u64::try_from(r).map_err(|_| invalid(format!("rev must be 0 or more, got {r}")))?),
+        None => None,
+    };
+    Ok(CacheRequest {
+        context,
+        params: object("the params", params).map_err(invalid)?,
+        user: user.filter(|u| !u.trim().is_empty()),
+        rev,
+    })
+}
+
+/// A request's key, message and policy and, against Redis (the form's
+/// URL or the environment's), HIT or MISS with the stored entry. One
+/// pipelined round trip; no `SCAN`.
+#[mizan::client]
+pub async fn cache_lookup(
+    req: &RequestHandle<'_>,
+    context: String,
+    params: String,
+    user: Option<String>,
+    rev: Option<i64>,
+    redis_url: Option<String>,
+) -> Result<CacheLookup, MizanError> {
+    let (snapshot, options) = ir(req)?;
+    let root = root(req)?;
+    let request = cache_request(context, &params, user, rev)?;
+    let (inspector, _) = studio(req)?
+        .live()
+        .inspector(&root, &snapshot.parsed.ir, &options, redis_url.as_deref())
+        .map_err(invalid)?;
+    inspector.lookup(&request).await.map_err(invalid)
+}
+
+/// Why a lookup misses: the neighbours that would hit (other revs, users,
+/// stringifications, optional params), else expired or purged — by which
+/// recorded mutation when the replay history knows.
+#[mizan::client]
+pub async fn cache_explain(
+    req: &RequestHandle<'_>,
+    context: String,
+    params: String,
+    user: Option<String>,
+    rev: Option<i64>,
+    redis_url: Option<String>,
+) -> Result<MissExplanation, MizanError> {
+    let (snapshot, options) = ir(req)?;
+    let root = root(req)?;
+    let request = cache_request(context, &params, user, rev)?;
+    let live = studio(req)?.live();
+    let (inspector, _) = live
+        .inspector(&root, &snapshot.parsed.ir, &options, redis_url.as_deref())
+        .map_err(invalid)?;
+    let hints = live.hints(&root);
+    inspector
+        .explain_miss(&snapshot.parsed.ir, &request, &hints)
+        .await
+        .map_err(invalid)
+}
+
+/// One `SCAN` step over a context's keys (`cursor` `"0"` starts; the
+/// answer's cursor continues; `done` ends). Never `KEYS`.
+#[mizan::client]
+pub async fn cache_scan(
+    req: &RequestHandle<'_>,
+    context: String,
+    cursor: String,
+    count: Option<i64>,
+    redis_url: Option<String>,
+) -> Result<KeyPage, MizanError> {
+    let (snapshot, options) = ir(req)?;
+    let root = root(req)?;
+    let cursor: u64 = cursor
+        .trim()
+        .parse()
+        .map_err(|_| invalid(format!("cursor must be a number, got `{cursor}`")))?;
+    let count = count.unwrap_or(500).clamp(1, 10_000) as usize;
+    let (inspector, _) = studio(req)?
+        .live()
+        .inspector(&root, &snapshot.parsed.ir, &options, redis_url.as_deref())
+        .map_err(invalid)?;
+    inspector.scan(&context, cursor, count).await.map_err(invalid)
+}
+
+/// Purges one instance (`params` with every required param) or, with no
+/// params, the whole context — through the origin cache's own purge, a
+/// generation bump exactly as a mutation's. The UI asks first.
+#[mizan::client]
+pub async fn cache_purge(
+    req: &RequestHandle<'_>,
+    context: String,
+    params: Option<String>,
+    redis_url: Option<String>,
+) -> Result<PurgeReport, MizanError> {
+    let (snapshot, options) = ir(req)?;
+    let root = root(req)?;
+    let params = match params.filter(|p| !p.trim().is_empty()) {
+        Some(p) => Some(object("the params", &p).map_err(invalid)?),
+        None => None,
+    };
+    let (inspector, secret) = studio(req)?
+        .live()
+        .inspector(&root, &snapshot.parsed.ir, &options, redis_url.as_deref())
+        .map_err(invalid)?;
+    inspector
+        .purge(&snapshot.parsed.ir, &options, &secret, &context, params)
+        .await
+        .map_err(invalid)
+}
+
+/// Sends a call to the live backend, compares the server's invalidation
+/// with the IR's, and records it in the history.
+#[mizan::client(affects = ReplaysCtx)]
+pub async fn replay_send(req: &RequestHandle<'_>, form: ReplayForm) -> Result<ReplayOutcome, MizanError> {
+    let (snapshot, options) = ir(req)?;
+    let root = root(req)?;
+    studio(req)?
+        .live()
+        .replay(&root, &snapshot.parsed.ir, &options, &form)
+        .await
+        .map_err(invalid)
+}
+
+/// Stops the replay sent with `request_id`; whether one was in flight.
+#[mizan::client]
+pub async fn replay_cancel(req: &RequestHandle<'_>, request_id: String) -> Result<bool, MizanError> {
+    Ok(studio(req)?.live().cancel(&request_id))
+}
+
+/// The replay history, newest first (a torn line is skipped with a
+/// warning).
+#[mizan::client(context = ReplaysCtx, cache = false)]
+pub async fn replay_history(req: &RequestHandle<'_>) -> Result<ReplayHistory, MizanError> {
+    studio(req)?.live().history(&root(req)?).map_err(invalid)
+}
+
+/// Mints an MWT with the active environment's key ring.
+#[mizan::client]
+pub async fn token_mint(req: &RequestHandle<'_>, form: MintForm) -> Result<String, MizanError> {
+    let live = studio(req)?.live();
+    let env = live.active(&root(req)?);
+    let token = tokens::mint(&env.ring, &env.audience, &form, mizan_core::mwt::unix_now()).map_err(invalid)?;
+    live.remember_subject(form.sub.trim());
+    Ok(token)
+}
+
+/// Takes a token apart and verifies it as the server would.
+#[mizan::client]
+pub async fn token_decode(req: &RequestHandle<'_>, token: String) -> Result<DecodedToken, MizanError> {
+    let env = studio(req)?.live().active(&root(req)?);
+    tokens::decode(&env.ring, &env.audience, &token, mizan_core::mwt::unix_now()).map_err(invalid)
+}
