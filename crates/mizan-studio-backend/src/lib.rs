@@ -56,4 +56,5 @@ pub fn studio_ir() -> Result<String, mizan::RegistryError> {
 /// only reach it through `Registry::from_linked` (call it once at startup).
 pub fn link() {
     std::hint::black_box(api::project_info as *const () as usize);
+    std::hint::black_box(live::api::environments as *const () as usize);
 }
