@@ -65,6 +65,7 @@ impl App {
         self.registry.call(&req, f, &args).await.unwrap().result
     }
 
+    #[allow(dead_code)] // not every bench fetches
     pub async fn fetch(&self, c: &str, params: Value) -> Value {
         let req = RequestHandle::new(Origin::Ipc, None, &self.extensions);
         let params: Map<String, Value> = params.as_object().cloned().unwrap_or_default();
