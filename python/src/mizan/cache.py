@@ -14,6 +14,7 @@ one, its reads bypass the cache and first retry it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -155,6 +156,7 @@ class OriginCache:
         self.engine = engine
         self.backend: Backend = RedisBackend(redis_url) if redis_url else MemoryBackend()
         self.pending: dict[str, list[tuple[str, str | None]]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self.down = False
 
     def _failed(self, op: str, context: str, error: BaseException) -> None:
@@ -215,18 +217,22 @@ class OriginCache:
             await self._retry(context)
 
     async def _retry(self, context: str) -> bool:
-        todo = self.pending.get(context, [])
-        while todo:
-            generation_key, unlink = todo[0]
-            try:
-                await self.backend.bump(generation_key, unlink)
-                self._up()
-            except Exception as e:
-                self._failed("purge", context, e)
-                return False
-            todo.pop(0)
-        self.pending.pop(context, None)
-        return True
+        """Runs the pending purges of ``context`` (one retrier at a time);
+        returns whether none is left."""
+        lock = self._locks.setdefault(context, asyncio.Lock())
+        async with lock:
+            todo = self.pending.get(context, [])
+            while todo:
+                generation_key, unlink = todo[0]
+                try:
+                    await self.backend.bump(generation_key, unlink)
+                    self._up()
+                except Exception as e:
+                    self._failed("purge", context, e)
+                    return False
+                todo.pop(0)
+            self.pending.pop(context, None)
+            return True
 
     async def close(self) -> None:
         await self.backend.close()

@@ -50,6 +50,7 @@ class Settings:
     redis_url: str | None = None
     body_limit: int = DEFAULT_BODY_LIMIT
     allowed_origins: Sequence[str] = ()
+    max_connections: int = 10_000
     max_ttl: int = 7 * 24 * 3600
     state: dict[str, Any] = field(default_factory=dict)
 

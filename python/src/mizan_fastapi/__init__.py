@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
@@ -95,6 +96,34 @@ async def _multipart(request: Request, body: bytes) -> tuple[str, dict[str, Any]
     return name, args, client, uploads
 
 
+Handler = Callable[..., Awaitable[Response]]
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Whatever escapes a route is an ``INTERNAL_ERROR`` envelope (logged
+    under its request id), never a bare 500 or a traceback."""
+
+    @functools.wraps(handler)
+    async def run(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return await handler(*args, **kwargs)
+        except Exception:
+            error = MizanError.internal()
+            log.exception("request failed (request %s)", (error.details or {}).get("request_id"))
+            return _error(error)
+
+    return run
+
+
+async def _deny(socket: WebSocket, error: MizanError) -> None:
+    """Refuses an upgrade with the error's status and envelope (or a plain
+    close, which the server answers with 403, without the extension)."""
+    if "websocket.http.response" in socket.scope.get("extensions", {}):
+        await socket.send_denial_response(_error(error))
+    else:
+        await socket.close(code=1008)
+
+
 def router(app: Mizan) -> APIRouter:
     """The Mizan routes of ``app`` (mount with a prefix, e.g. ``/api/mizan``)."""
     origins = OriginPolicy(app.settings.allowed_origins)
@@ -106,10 +135,12 @@ def router(app: Mizan) -> APIRouter:
         return await app.identify(request.headers)
 
     @routes.get("/session/", include_in_schema=False)
+    @_guarded
     async def session() -> Response:
         return _response(Reply(200, b'{"csrfToken":null}'))
 
     @routes.post("/call/", include_in_schema=False)
+    @_guarded
     async def call(request: Request) -> Response:
         try:
             origins.check(request.headers.getlist("origin"), request.headers)
@@ -130,6 +161,7 @@ def router(app: Mizan) -> APIRouter:
         return _response(await app.call(req, name, args, uploads))
 
     @routes.get("/ctx/{context}/", include_in_schema=False)
+    @_guarded
     async def ctx(context: str, request: Request) -> Response:
         try:
             principal = await identify(request)
@@ -176,7 +208,10 @@ async def _serve_socket(app: Mizan, origins: OriginPolicy, socket: WebSocket) ->
         origins.check(socket.headers.getlist("origin"), socket.headers)
     except MizanError as e:
         log.info("websocket refused: %s", e.message)
-        await socket.close(code=1008)  # before accept: the server answers 403
+        await _deny(socket, e)
+        return
+    if len(app.hub.subscribers) >= app.settings.max_connections:
+        await _deny(socket, MizanError("INTERNAL_ERROR", "too many connections", status=503))
         return
     await socket.accept()
     try:
