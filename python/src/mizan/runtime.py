@@ -51,6 +51,9 @@ class Settings:
     body_limit: int = DEFAULT_BODY_LIMIT
     allowed_origins: Sequence[str] = ()
     max_connections: int = 10_000
+    #: Runs a plain ``def`` handler off the event loop (default: a worker
+    #: thread; Django passes ``sync_to_async`` so the ORM is safe).
+    run_sync: Callable[..., Awaitable[Any]] | None = None
     max_ttl: int = 7 * 24 * 3600
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -85,7 +88,7 @@ class Mizan:
         }
 
     async def start(self) -> None:
-        """Starts the background tasks (the Redis push bus)."""
+        """Starts the background tasks (the Redis push bus); idempotent."""
         await self.hub.start()
 
     async def stop(self) -> None:
@@ -217,7 +220,11 @@ class Mizan:
             if f.is_async:
                 value = await f.handler(**kwargs)
             else:
-                value = await asyncio.to_thread(f.handler, **kwargs)
+                run_sync = self.settings.run_sync
+                if run_sync is None:
+                    value = await asyncio.to_thread(f.handler, **kwargs)
+                else:
+                    value = await run_sync(f.handler, **kwargs)
             return f.result_adapter.dump_json(value, by_alias=True).decode()
         except MizanError as e:
             if e.code == "INTERNAL_ERROR":

@@ -14,10 +14,8 @@ and the core's; nothing is re-implemented here.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -28,6 +26,7 @@ from fastapi.responses import Response
 from mizan import Mizan, MizanError, Request as MizanRequest, Upload
 from mizan.origin import OriginPolicy
 from mizan.runtime import Reply, error_reply, parse_call_envelope, valid_client_id
+from mizan.socket import UNAUTHORIZED_CLOSE, Session
 
 log = logging.getLogger("mizan.fastapi")
 
@@ -199,10 +198,6 @@ def router(app: Mizan) -> APIRouter:
     return routes
 
 
-def _frame_error(id_: Any, error: MizanError) -> str:
-    return json.dumps({"id": id_, **error.envelope()}, ensure_ascii=False)
-
-
 async def _serve_socket(app: Mizan, origins: OriginPolicy, socket: WebSocket) -> None:
     try:
         origins.check(socket.headers.getlist("origin"), socket.headers)
@@ -217,98 +212,24 @@ async def _serve_socket(app: Mizan, origins: OriginPolicy, socket: WebSocket) ->
     try:
         principal = await app.identify(socket.headers)
     except MizanError:
-        await socket.close(code=4401)
+        await socket.close(code=UNAUTHORIZED_CLOSE)
         return
-    sub = app.hub.subscribe(principal)
-    state = app.settings.state
 
-    async def pump() -> None:
-        while True:
-            frame = await sub.queue.get()
-            if frame is None:
-                return
-            await socket.send_text(frame)
+    async def close(code: int) -> None:
+        await socket.close(code=code)
 
-    pusher = asyncio.create_task(pump())
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def answer(frame: dict[str, Any]) -> None:
-        id_ = frame.get("id")
-        op = frame.get("op")
-        req = MizanRequest(sub.principal, "ws", state, frame.get("client") if isinstance(frame.get("client"), str) else None, socket)
-        try:
-            if op == "call":
-                name, args = frame.get("fn"), frame.get("args", {})
-                if not isinstance(name, str) or not isinstance(args, dict):
-                    raise MizanError.bad_request("malformed call frame: `fn` must be a string and `args` an object")
-                reply = await app.call(req, name, args)
-                if reply.status != 200:
-                    await socket.send_text(json.dumps({"id": id_, **json.loads(reply.body)}, ensure_ascii=False))
-                else:
-                    await socket.send_text('{"id":' + json.dumps(id_) + "," + reply.body.decode()[1:])
-            else:
-                context, params = frame.get("context"), frame.get("params", {})
-                if not isinstance(context, str) or not isinstance(params, dict):
-                    raise MizanError.bad_request("malformed fetch frame: `context` must be a string and `params` an object")
-                body, _ = await app.fetch(req, context, params)
-                await socket.send_text('{"id":' + json.dumps(id_) + ',"result":' + body.decode() + "}")
-        except MizanError as e:
-            await socket.send_text(_frame_error(id_, e))
-
+    session = Session(app, principal, socket.send_text, close, socket)
     try:
-        while True:
+        while not session.closed:
             message = await socket.receive()
             if message["type"] == "websocket.disconnect":
                 break
             text = message.get("text")
             if text is None:
-                await socket.send_text(_frame_error(None, MizanError.bad_request("frames are JSON text")))
-                continue
-            try:
-                frame = json.loads(text)
-            except ValueError:
-                await socket.send_text(_frame_error(None, MizanError.bad_request("malformed frame: not JSON")))
-                continue
-            if not isinstance(frame, dict):
-                await socket.send_text(_frame_error(None, MizanError.bad_request("malformed frame: not an object")))
-                continue
-            op = frame.get("op")
-            if op == "auth":
-                token = frame.get("token")
-                try:
-                    if not isinstance(token, str):
-                        raise MizanError.unauthorized("the auth frame needs a token")
-                    sub.principal = app.verify_token(token)
-                except MizanError:
-                    await socket.close(code=4401)
-                    break
-                await socket.send_text('{"op":"auth","ok":true}')
-            elif op == "watch":
-                contexts = frame.get("contexts")
-                if isinstance(contexts, list) and all(isinstance(c, str) for c in contexts):
-                    sub.watch = set(contexts)
-                else:
-                    await socket.send_text(
-                        _frame_error(frame.get("id"), MizanError.bad_request("malformed watch frame: `contexts` must list names"))
-                    )
-            elif op in ("call", "fetch"):
-                if "id" not in frame:
-                    await socket.send_text(_frame_error(None, MizanError.bad_request(f"malformed {op} frame: no `id`")))
-                    continue
-                task = asyncio.create_task(answer(frame))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+                await session.receive_bytes()
             else:
-                await socket.send_text(
-                    _frame_error(frame.get("id"), MizanError.bad_request(f"malformed frame: unknown op {op!r}"))
-                )
-            if sub.dropped:
-                await socket.close(code=1008)
-                break
+                await session.receive(text)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        app.hub.unsubscribe(sub)
-        pusher.cancel()
-        for task in tasks:
-            task.cancel()
+        session.stop()
