@@ -229,21 +229,21 @@ pub async fn whatif(
         .resolve(&mutation, &args, &result.unwrap_or(Value::Null))
         .map_err(|e| MizanError::bad_request(e.to_string()))?;
     let mut reached = Vec::new();
-    let mut push = |node: String, how: &str| {
+    let mut push = |node: String, how: Reach| {
         if !reached.iter().any(|r: &Reached| r.node == node) {
-            reached.push(Reached { node, how: how.into() });
+            reached.push(Reached { node, how });
         }
     };
     for i in &resolution.invalidate {
         if let mizan_core::invalidation::Invalidation::Scoped(s) = i
             && let Some(f) = &s.function
         {
-            push(format!("fn:{f}"), "invalidated");
+            push(format!("fn:{f}"), Reach::Invalidated);
         }
-        push(format!("ctx:{}", i.context()), "invalidated");
+        push(format!("ctx:{}", i.context()), Reach::Invalidated);
     }
     for m in &resolution.merge {
-        push(format!("ctx:{}", m.context), "merged");
+        push(format!("ctx:{}", m.context), Reach::Merged);
     }
     let header = mizan_core::header::format(&resolution.invalidate);
     Ok(WhatIf {
@@ -346,7 +346,7 @@ pub async fn reload(req: &RequestHandle<'_>) -> Result<ProjectView, MizanError> 
         StudioError::NoIr(_) => Ok(()),
         e => Err(fail(e)),
     })?;
-    let command = studio.project_view().source_kind.is_some_and(|k| k != "kdl");
+    let command = studio.project_view().source_kind.is_some_and(|k| k != SourceKind::Kdl);
     if command {
         let me = studio.clone();
         tokio::spawn(async move { me.reload(Trigger::Manual).await });

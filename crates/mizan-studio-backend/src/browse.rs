@@ -5,7 +5,7 @@
 
 use crate::models::{
     AffectsView, ContextParamView, ContextView, FieldView, FunctionView, ItemDetail, ItemSummary, MutationView,
-    NodeKind, ParamView, ReachedBy, SourceLocation, TypeView,
+    NamedTypeKind, NodeKind, ParamView, ReachRelation, ReachedBy, SourceLocation, Transport, TypeView,
 };
 use crate::project::Snapshot;
 use mizan_core::cache::policy::Decision;
@@ -87,11 +87,10 @@ fn plan_views(plan: Option<&MutationPlan>, f: &Function) -> (Vec<AffectsView>, V
             context: m.context.clone(),
             slot: Some(m.slot.clone()),
             mode: match m.mode {
-                MergeMode::Direct => "direct",
-                MergeMode::Upsert => "upsert",
-                MergeMode::Replace => "replace",
-            }
-            .into(),
+                MergeMode::Direct => crate::models::MergeMode::Direct,
+                MergeMode::Upsert => crate::models::MergeMode::Upsert,
+                MergeMode::Replace => crate::models::MergeMode::Replace,
+            },
             scoped_by: scoped(f, &m.params),
         })
         .collect();
@@ -101,7 +100,7 @@ fn plan_views(plan: Option<&MutationPlan>, f: &Function) -> (Vec<AffectsView>, V
             merges.push(crate::models::MergeView {
                 context: ctx.clone(),
                 slot: None,
-                mode: "refetch".into(),
+                mode: crate::models::MergeMode::Refetch,
                 scoped_by: plan
                     .targets
                     .iter()
@@ -131,7 +130,10 @@ pub fn functions(snapshot: &Snapshot) -> Vec<FunctionView> {
                     NodeKind::Function
                 },
                 context: f.context.clone(),
-                transport: f.transport.as_str().to_owned(),
+                transport: match f.transport {
+                    mizan_core::ir::Transport::Http => Transport::Http,
+                    mizan_core::ir::Transport::Websocket => Transport::Websocket,
+                },
                 auth: auth_text(&f.auth),
                 private: f.private,
                 route: f.route.clone(),
@@ -189,7 +191,11 @@ pub fn contexts(snapshot: &Snapshot) -> Vec<ContextView> {
             let merged_instead = f.merge.contains(&t.context) && !plan.merges.iter().any(|m| m.context == t.context);
             reached.entry(t.context.as_str()).or_default().push(ReachedBy {
                 mutation: f.name.clone(),
-                relation: if merged_instead { "merges" } else { "affects" }.into(),
+                relation: if merged_instead {
+                    ReachRelation::Merges
+                } else {
+                    ReachRelation::Affects
+                },
                 via: t.function.clone(),
                 scoped_by: scoped(f, &t.params),
             });
@@ -197,7 +203,7 @@ pub fn contexts(snapshot: &Snapshot) -> Vec<ContextView> {
         for m in &plan.merges {
             reached.entry(m.context.as_str()).or_default().push(ReachedBy {
                 mutation: f.name.clone(),
-                relation: "merges".into(),
+                relation: ReachRelation::Merges,
                 via: None,
                 scoped_by: scoped(f, &m.params),
             });
@@ -289,7 +295,7 @@ pub fn types(snapshot: &Snapshot) -> Vec<TypeView> {
         .map(|(i, t)| {
             let (kind, fields, variants, alias_of, identity) = match &t.kind {
                 TypeKind::Struct(s) => (
-                    "struct",
+                    NamedTypeKind::Struct,
                     s.fields
                         .iter()
                         .map(|f| FieldView {
@@ -305,18 +311,24 @@ pub fn types(snapshot: &Snapshot) -> Vec<TypeView> {
                     Some(s.identity_field().to_owned()),
                 ),
                 TypeKind::Enum(v) => (
-                    "enum",
+                    NamedTypeKind::Enum,
                     Vec::new(),
                     v.iter().map(|v| v.name.clone()).collect(),
                     None,
                     None,
                 ),
-                TypeKind::Alias(shape) => ("alias", Vec::new(), Vec::new(), Some(shape.to_string()), None),
+                TypeKind::Alias(shape) => (
+                    NamedTypeKind::Alias,
+                    Vec::new(),
+                    Vec::new(),
+                    Some(shape.to_string()),
+                    None,
+                ),
             };
             TypeView {
                 name: t.name.clone(),
                 doc: t.doc.clone(),
-                kind: kind.into(),
+                kind,
                 fields,
                 variants,
                 alias_of,
@@ -398,7 +410,7 @@ pub fn type_rows(snapshot: &Snapshot) -> Vec<ItemSummary> {
             id: format!("type:{}", t.name),
             diagnostics: diagnostics_about(snapshot, &t.name).len() as i64,
             name: t.name,
-            detail: t.kind,
+            detail: t.kind.as_str().to_owned(),
         })
         .collect()
 }

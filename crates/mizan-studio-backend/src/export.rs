@@ -147,7 +147,7 @@ pub fn svg(view: &GraphView) -> String {
     let _ = writeln!(
         out,
         "<title>Mizan invalidation graph ({} view, {} nodes, {} edges)</title>",
-        escape(&view.mode),
+        view.mode.as_str(),
         view.nodes.len(),
         view.edges.len()
     );
@@ -248,7 +248,7 @@ fn node(out: &mut String, n: &LayoutNode) {
         let _ = write!(
             out,
             r#"<g class="node-badge {}" transform="translate({:.1} 0)"><title>{}</title><circle r="7"/><text text-anchor="middle" dominant-baseline="central">!</text></g>"#,
-            escape(&first.severity),
+            first.severity.as_str(),
             n.width - 2.0,
             escape(&codes.join(", "))
         );

@@ -8,7 +8,9 @@
 //! Pure: snapshot in, view out. The studio caches views per IR revision.
 
 use crate::error::StudioError;
-use crate::models::{Badge, EdgeKind, GraphView, LayoutEdge, LayoutNode, NodeKind, Point, TraceStep, TraceView};
+use crate::models::{
+    Badge, EdgeKind, GraphMode, GraphView, LayoutEdge, LayoutNode, NodeKind, Point, TraceStep, TraceView,
+};
 use crate::project::{Snapshot, diagnostic_node};
 use mizan_core::graph::{GraphEdge, GraphNode};
 use petgraph::Direction;
@@ -49,12 +51,12 @@ pub enum Selection {
 }
 
 impl Selection {
-    fn mode(&self) -> &'static str {
+    fn mode(&self) -> GraphMode {
         match self {
-            Selection::Full => "full",
-            Selection::Focus(_) => "focus",
-            Selection::Context(_) => "context",
-            Selection::Overview => "overview",
+            Selection::Full => GraphMode::Full,
+            Selection::Focus(_) => GraphMode::Focus,
+            Selection::Context(_) => GraphMode::Context,
+            Selection::Overview => GraphMode::Overview,
         }
     }
 }
@@ -278,7 +280,7 @@ pub fn graph_view(
         if let Some(node) = diagnostic_node(&snapshot.graph, d) {
             badges.entry(node).or_default().push(Badge {
                 code: d.code.to_owned(),
-                severity: d.severity.to_string(),
+                severity: d.severity.into(),
             });
         }
     }
@@ -321,7 +323,7 @@ pub fn graph_view(
         })
         .collect();
     Ok(GraphView {
-        mode: selection.mode().to_owned(),
+        mode: selection.mode(),
         focus: match selection {
             Selection::Focus(id) => Some(node_id(&g[find_node(snapshot, id)?])),
             _ => None,

@@ -7,7 +7,10 @@
 
 use crate::error::StudioError;
 use crate::highlight::Highlighter;
-use crate::models::{DiffHunk, DiffLine, FilePreview, PreviewFile, PreviewView, RegenerateSummary, TargetPreview};
+use crate::models::{
+    DiffHunk, DiffLine, DiffTag, FilePreview, PreviewFile, PreviewView, RegenerateSummary, RegenerateTrigger,
+    TargetPreview,
+};
 use crate::project::Snapshot;
 use mizan_codegen::writer::{self, Destination, FileState, Survey};
 use mizan_codegen::{Config, GeneratedFile};
@@ -59,7 +62,7 @@ pub fn preview(snapshot: &Snapshot, config: &Config) -> PreviewView {
         };
         let file = PreviewFile {
             path: e.relative.clone(),
-            state: e.state.as_str().to_owned(),
+            state: file_state(e.state),
             bytes,
         };
         match e.state {
@@ -151,18 +154,18 @@ pub fn file_preview(
             for op in &group {
                 for change in diff.iter_changes(op) {
                     let (tag, html) = match change.tag() {
-                        ChangeTag::Equal => ("equal", change.new_index().and_then(|i| new_lines.get(i))),
+                        ChangeTag::Equal => (DiffTag::Equal, change.new_index().and_then(|i| new_lines.get(i))),
                         ChangeTag::Insert => {
                             added += 1;
-                            ("insert", change.new_index().and_then(|i| new_lines.get(i)))
+                            (DiffTag::Insert, change.new_index().and_then(|i| new_lines.get(i)))
                         }
                         ChangeTag::Delete => {
                             removed += 1;
-                            ("delete", change.old_index().and_then(|i| old_lines.get(i)))
+                            (DiffTag::Delete, change.old_index().and_then(|i| old_lines.get(i)))
                         }
                     };
                     lines.push(DiffLine {
-                        tag: tag.into(),
+                        tag,
                         old_line: change.old_index().map(|i| i as i64 + 1),
                         new_line: change.new_index().map(|i| i as i64 + 1),
                         html: html.cloned().unwrap_or_default(),
@@ -178,7 +181,7 @@ pub fn file_preview(
     Ok(FilePreview {
         target: owner.get(path).cloned().unwrap_or_else(|| target.to_owned()),
         path: path.to_owned(),
-        state: entry.state.as_str().to_owned(),
+        state: file_state(entry.state),
         language: highlighter.language(path),
         html: new_lines.join("\n"),
         hunks,
@@ -189,7 +192,11 @@ pub fn file_preview(
 
 /// Writes the plan (refusing, like `mizan generate`, when a path is not
 /// ours): created, updated, removed, unchanged and the time taken.
-pub fn regenerate(snapshot: &Snapshot, config: &Config, trigger: &str) -> Result<RegenerateSummary, StudioError> {
+pub fn regenerate(
+    snapshot: &Snapshot,
+    config: &Config,
+    trigger: RegenerateTrigger,
+) -> Result<RegenerateSummary, StudioError> {
     let started = Instant::now();
     let (survey, _) = survey(snapshot, config)?;
     let plan = survey.plan()?;
@@ -215,7 +222,18 @@ pub fn regenerate(snapshot: &Snapshot, config: &Config, trigger: &str) -> Result
             })
             .collect(),
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        trigger: trigger.to_owned(),
+        trigger,
         error: None,
     })
+}
+
+/// The writer's state of a file as the UI shows it.
+fn file_state(state: FileState) -> crate::models::FileState {
+    match state {
+        FileState::Create => crate::models::FileState::Create,
+        FileState::Update => crate::models::FileState::Update,
+        FileState::Unchanged => crate::models::FileState::Unchanged,
+        FileState::Remove => crate::models::FileState::Remove,
+        FileState::NotOurs => crate::models::FileState::NotOurs,
+    }
 }

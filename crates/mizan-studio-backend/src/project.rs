@@ -5,7 +5,7 @@
 //! A load that fails (parse or check errors) produces diagnostics but no
 //! snapshot: the studio keeps showing the last good one.
 
-use crate::models::{DiagnosticView, SourceLocation};
+use crate::models::{DiagnosticView, Severity, SourceKind, SourceLocation};
 use mizan_codegen::{Config, GeneratedFile, Options, Target};
 use mizan_core::cache::policy::{CacheOptions, CachePolicies};
 use mizan_core::check::{Diagnostic, check_parsed};
@@ -121,7 +121,7 @@ pub fn load_text(text: String, revision: u64, cache: &CacheOptions) -> Loaded {
         Err(e) => {
             return Loaded::Broken(vec![DiagnosticView {
                 code: e.code.to_owned(),
-                severity: "error".into(),
+                severity: Severity::Error,
                 message: match &e.help {
                     Some(help) => format!("{} ({help})", e.message),
                     None => e.message.clone(),
@@ -159,7 +159,7 @@ pub fn load_text(text: String, revision: u64, cache: &CacheOptions) -> Loaded {
 pub fn diagnostic_view(graph: &InvalidationGraph, d: &Diagnostic) -> DiagnosticView {
     DiagnosticView {
         code: d.code.to_owned(),
-        severity: d.severity.to_string(),
+        severity: d.severity.into(),
         message: d.message.clone(),
         names: d.names.clone(),
         node: diagnostic_node(graph, d),
@@ -189,14 +189,13 @@ pub fn diagnostic_node(graph: &InvalidationGraph, d: &Diagnostic) -> Option<Stri
     }
 }
 
-/// A source description's kind: `kdl`, `command`, `cargo`, `django`,
-/// `fastapi`.
-pub fn source_kind(source: &mizan_codegen::Source) -> &'static str {
+/// A source description's kind.
+pub fn source_kind(source: &mizan_codegen::Source) -> SourceKind {
     match source {
-        mizan_codegen::Source::Kdl(_) => "kdl",
-        mizan_codegen::Source::Command { .. } => "command",
-        mizan_codegen::Source::Cargo { .. } => "cargo",
-        mizan_codegen::Source::Django { .. } => "django",
-        mizan_codegen::Source::Fastapi { .. } => "fastapi",
+        mizan_codegen::Source::Kdl(_) => SourceKind::Kdl,
+        mizan_codegen::Source::Command { .. } => SourceKind::Command,
+        mizan_codegen::Source::Cargo { .. } => SourceKind::Cargo,
+        mizan_codegen::Source::Django { .. } => SourceKind::Django,
+        mizan_codegen::Source::Fastapi { .. } => SourceKind::Fastapi,
     }
 }

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use mizan_core::graph::InvalidationGraph;
+use mizan_studio_backend::models::JobStatus;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -382,7 +383,7 @@ async fn command_sources_run_off_the_request_stream_output_and_cancel() {
             studio
                 .activity()
                 .job
-                .is_some_and(|j| j.status == "running" && j.output == ["compiling"])
+                .is_some_and(|j| j.status == JobStatus::Running && j.output == ["compiling"])
         })
         .await,
         "{:?}",
@@ -395,7 +396,7 @@ async fn command_sources_run_off_the_request_stream_output_and_cancel() {
         })
         .await
     );
-    assert_eq!(studio.activity().job.unwrap().status, "cancelled");
+    assert_eq!(studio.activity().job.unwrap().status, JobStatus::Cancelled);
 
     // Failing: stderr and exit status are shown.
     let dir = command_project("echo boom >&2; exit 3");

@@ -10,6 +10,57 @@ use ::mizan_client::{MizanClient, MizanError};
 /// Where the backend is mounted unless the application says otherwise.
 pub const DEFAULT_BASE_URL: &str = "/api/mizan";
 
+/// Arguments of `cache_explain`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct CacheExplainArgs {
+    pub context: ::std::string::String,
+    pub params: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub user: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub rev: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub redis_url: ::std::option::Option<::std::string::String>,
+}
+
+/// Arguments of `cache_lookup`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct CacheLookupArgs {
+    pub context: ::std::string::String,
+    pub params: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub user: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub rev: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub redis_url: ::std::option::Option<::std::string::String>,
+}
+
+/// Arguments of `cache_purge`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct CachePurgeArgs {
+    pub context: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub params: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub redis_url: ::std::option::Option<::std::string::String>,
+}
+
+/// Arguments of `cache_scan`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct CacheScanArgs {
+    pub context: ::std::string::String,
+    pub cursor: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub count: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub redis_url: ::std::option::Option<::std::string::String>,
+}
+
 /// Arguments of `file_preview`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -64,6 +115,20 @@ pub struct OpenProjectArgs {
     pub folder: ::std::string::String,
 }
 
+/// Arguments of `replay_cancel`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ReplayCancelArgs {
+    pub request_id: ::std::string::String,
+}
+
+/// Arguments of `replay_send`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ReplaySendArgs {
+    pub form: types::ReplayForm,
+}
+
 /// Arguments of `save_graph_export`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -75,6 +140,22 @@ pub struct SaveGraphExportArgs {
     pub in_context: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub full: ::std::option::Option<bool>,
+}
+
+/// Arguments of `set_environment`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct SetEnvironmentArgs {
+    pub name: ::std::string::String,
+}
+
+/// Arguments of `set_secret`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct SetSecretArgs {
+    pub environment: ::std::string::String,
+    pub slot: ::std::string::String,
+    pub value: ::std::string::String,
 }
 
 /// Arguments of `set_watch`.
@@ -89,6 +170,20 @@ pub struct SetWatchArgs {
 #[serde(crate = "::mizan_client::serde")]
 pub struct SetWatchGlobsArgs {
     pub globs: ::std::vec::Vec<::std::string::String>,
+}
+
+/// Arguments of `token_decode`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TokenDecodeArgs {
+    pub token: ::std::string::String,
+}
+
+/// Arguments of `token_mint`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TokenMintArgs {
+    pub form: types::MintForm,
 }
 
 /// Arguments of `trace_path`.
@@ -185,6 +280,23 @@ pub struct ItemData {
     pub item_detail: types::ItemDetail,
 }
 
+/// Data of context `live`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct LiveData {
+    /// The environments of `.mizan/studio.toml` (secrets by source only).
+    pub environments: types::EnvironmentsView,
+}
+
+/// Data of context `live_status`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct LiveStatusData {
+    /// Probes the active environment's backend (`GET {base}/session/`) and
+    /// Redis (`PING`), each bounded by a few seconds.
+    pub live_status: types::LiveStatus,
+}
+
 /// Data of context `preview`: one field per member.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -219,6 +331,15 @@ pub struct ProjectData {
     pub project_info: types::ProjectView,
     /// Recently opened projects, most recent first (persisted).
     pub recent_projects: ::std::vec::Vec<types::RecentProject>,
+}
+
+/// Data of context `replays`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ReplaysData {
+    /// The replay history, newest first (a torn line is skipped with a
+    /// warning).
+    pub replay_history: types::ReplayHistory,
 }
 
 /// Data of context `shell`: one field per member.
@@ -293,6 +414,33 @@ impl Client {
         self.kernel.call_as("activity_status", &()).await
     }
 
+    /// Why a lookup misses: the neighbours that would hit (other revs, users,
+    /// stringifications, optional params), else expired or purged — by which
+    /// recorded mutation when the replay history knows.
+    pub async fn cache_explain(&self, args: &CacheExplainArgs) -> ::std::result::Result<types::MissExplanation, MizanError> {
+        self.kernel.call_as("cache_explain", args).await
+    }
+
+    /// A request's key, message and policy and, against Redis (the form's
+    /// URL or the environment's), HIT or MISS with the stored entry. One
+    /// pipelined round trip; no `SCAN`.
+    pub async fn cache_lookup(&self, args: &CacheLookupArgs) -> ::std::result::Result<types::CacheLookup, MizanError> {
+        self.kernel.call_as("cache_lookup", args).await
+    }
+
+    /// Purges one instance (`params` with every required param) or, with no
+    /// params, the whole context — through the origin cache's own purge, a
+    /// generation bump exactly as a mutation's. The UI asks first.
+    pub async fn cache_purge(&self, args: &CachePurgeArgs) -> ::std::result::Result<types::PurgeReport, MizanError> {
+        self.kernel.call_as("cache_purge", args).await
+    }
+
+    /// One `SCAN` step over a context's keys (`cursor` `"0"` starts; the
+    /// answer's cursor continues; `done` ends). Never `KEYS`.
+    pub async fn cache_scan(&self, args: &CacheScanArgs) -> ::std::result::Result<types::KeyPage, MizanError> {
+        self.kernel.call_as("cache_scan", args).await
+    }
+
     /// Cancels the running long step (its process is killed).
     pub async fn cancel_job(&self) -> ::std::result::Result<bool, MizanError> {
         self.kernel.call_as("cancel_job", &()).await
@@ -314,6 +462,11 @@ impl Client {
     /// Every diagnostic of the last load.
     pub async fn diagnostic_list(&self) -> ::std::result::Result<types::DiagnosticsView, MizanError> {
         self.kernel.call_as("diagnostic_list", &()).await
+    }
+
+    /// The environments of `.mizan/studio.toml` (secrets by source only).
+    pub async fn environments(&self) -> ::std::result::Result<types::EnvironmentsView, MizanError> {
+        self.kernel.call_as("environments", &()).await
     }
 
     /// One file of a target, highlighted, with its diff against disk.
@@ -376,6 +529,12 @@ impl Client {
         self.kernel.call_as("list_types", &()).await
     }
 
+    /// Probes the active environment's backend (`GET {base}/session/`) and
+    /// Redis (`PING`), each bounded by a few seconds.
+    pub async fn live_status(&self) -> ::std::result::Result<types::LiveStatus, MizanError> {
+        self.kernel.call_as("live_status", &()).await
+    }
+
     /// Opens a project folder (or the one below it holding `mizan.toml`;
     /// several: lists them and opens nothing). The argument is `folder`, not
     /// `path`: an argument scopes the affected contexts' params of the same
@@ -409,6 +568,23 @@ impl Client {
         self.kernel.call_as("reload", &()).await
     }
 
+    /// Stops the replay sent with `request_id`; whether one was in flight.
+    pub async fn replay_cancel(&self, args: &ReplayCancelArgs) -> ::std::result::Result<bool, MizanError> {
+        self.kernel.call_as("replay_cancel", args).await
+    }
+
+    /// The replay history, newest first (a torn line is skipped with a
+    /// warning).
+    pub async fn replay_history(&self) -> ::std::result::Result<types::ReplayHistory, MizanError> {
+        self.kernel.call_as("replay_history", &()).await
+    }
+
+    /// Sends a call to the live backend, compares the server's invalidation
+    /// with the IR's, and records it in the history.
+    pub async fn replay_send(&self, args: &ReplaySendArgs) -> ::std::result::Result<types::ReplayOutcome, MizanError> {
+        self.kernel.call_as("replay_send", args).await
+    }
+
     /// Writes `graph_export`'s file into the project folder
     /// (`<project>/mizan-graph.svg` or `.mmd`): the desktop window's webview
     /// drops `<a download>` links, so it saves here instead. It replaces only
@@ -417,6 +593,18 @@ impl Client {
     /// shows changes, so it affects no context.
     pub async fn save_graph_export(&self, args: &SaveGraphExportArgs) -> ::std::result::Result<types::SavedExport, MizanError> {
         self.kernel.call_as("save_graph_export", args).await
+    }
+
+    /// Makes `name` the active environment.
+    pub async fn set_environment(&self, args: &SetEnvironmentArgs) -> ::std::result::Result<(), MizanError> {
+        self.kernel.call_as("set_environment", args).await
+    }
+
+    /// Keeps a secret typed into the studio for `environment`'s `slot`
+    /// (`cache_secret`, `redis_password`, `mwt:<kid>`) in memory until the
+    /// studio closes; an empty value forgets it. Never written anywhere.
+    pub async fn set_secret(&self, args: &SetSecretArgs) -> ::std::result::Result<(), MizanError> {
+        self.kernel.call_as("set_secret", args).await
     }
 
     /// Turns watch on or off for the open project (persisted).
@@ -434,6 +622,16 @@ impl Client {
     /// in the desktop app, neither in web mode; the last drop's outcome.
     pub async fn shell_view(&self) -> ::std::result::Result<types::ShellView, MizanError> {
         self.kernel.call_as("shell_view", &()).await
+    }
+
+    /// Takes a token apart and verifies it as the server would.
+    pub async fn token_decode(&self, args: &TokenDecodeArgs) -> ::std::result::Result<types::DecodedToken, MizanError> {
+        self.kernel.call_as("token_decode", args).await
+    }
+
+    /// Mints an MWT with the active environment's key ring.
+    pub async fn token_mint(&self, args: &TokenMintArgs) -> ::std::result::Result<::std::string::String, MizanError> {
+        self.kernel.call_as("token_mint", args).await
     }
 
     /// The path between two nodes with the reason for each edge.
@@ -485,6 +683,18 @@ impl Client {
         self.kernel.fetch_as("item", params).await
     }
 
+    /// Fetches context `live` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_live_context(&self) -> ::std::result::Result<LiveData, MizanError> {
+        self.kernel.fetch_as("live", &()).await
+    }
+
+    /// Fetches context `live_status` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_live_status_context(&self) -> ::std::result::Result<LiveStatusData, MizanError> {
+        self.kernel.fetch_as("live_status", &()).await
+    }
+
     /// Fetches context `preview` now (with retries); every subscriber of
     /// this instance sees the new data.
     pub async fn fetch_preview_context(&self) -> ::std::result::Result<PreviewData, MizanError> {
@@ -501,6 +711,12 @@ impl Client {
     /// this instance sees the new data.
     pub async fn fetch_project_context(&self) -> ::std::result::Result<ProjectData, MizanError> {
         self.kernel.fetch_as("project", &()).await
+    }
+
+    /// Fetches context `replays` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_replays_context(&self) -> ::std::result::Result<ReplaysData, MizanError> {
+        self.kernel.fetch_as("replays", &()).await
     }
 
     /// Fetches context `shell` now (with retries); every subscriber of

@@ -276,6 +276,40 @@ impl ContextState<client::ItemData> {
     }
 }
 
+/// The project's environments and the active one.
+///
+/// Mounts context `live` and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_live_context() -> ContextState<client::LiveData> {
+    use_context_state("live", Signal::stored(()))
+}
+
+impl ContextState<client::LiveData> {
+    /// Member `environments` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn environments(&self) -> Signal<Option<types::EnvironmentsView>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.environments.clone())))
+    }
+}
+
+/// Whether the active environment's backend and Redis answer.
+///
+/// Mounts context `live_status` and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_live_status_context() -> ContextState<client::LiveStatusData> {
+    use_context_state("live_status", Signal::stored(()))
+}
+
+impl ContextState<client::LiveStatusData> {
+    /// Member `live_status` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn live_status(&self) -> Signal<Option<types::LiveStatus>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.live_status.clone())))
+    }
+}
+
 /// What `mizan generate` would write, per target.
 ///
 /// Mounts context `preview` and returns its reactive state, refetched
@@ -332,6 +366,23 @@ impl ContextState<client::ProjectData> {
     pub fn recent_projects(&self) -> Signal<Option<::std::vec::Vec<types::RecentProject>>> {
         let data = self.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.recent_projects.clone())))
+    }
+}
+
+/// The replay history (`.mizan/replays.jsonl`).
+///
+/// Mounts context `replays` and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_replays_context() -> ContextState<client::ReplaysData> {
+    use_context_state("replays", Signal::stored(()))
+}
+
+impl ContextState<client::ReplaysData> {
+    /// Member `replay_history` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn replay_history(&self) -> Signal<Option<types::ReplayHistory>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.replay_history.clone())))
     }
 }
 
@@ -418,6 +469,65 @@ pub fn use_activity_status() -> Action<(), ::std::result::Result<types::Activity
     })
 }
 
+/// Why a lookup misses: the neighbours that would hit (other revs, users,
+/// stringifications, optional params), else expired or purged — by which
+/// recorded mutation when the replay history knows.
+///
+/// An action calling `cache_explain`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_cache_explain() -> Action<client::CacheExplainArgs, ::std::result::Result<types::MissExplanation, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::CacheExplainArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.cache_explain(&args).await }
+    })
+}
+
+/// A request's key, message and policy and, against Redis (the form's
+/// URL or the environment's), HIT or MISS with the stored entry. One
+/// pipelined round trip; no `SCAN`.
+///
+/// An action calling `cache_lookup`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_cache_lookup() -> Action<client::CacheLookupArgs, ::std::result::Result<types::CacheLookup, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::CacheLookupArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.cache_lookup(&args).await }
+    })
+}
+
+/// Purges one instance (`params` with every required param) or, with no
+/// params, the whole context — through the origin cache's own purge, a
+/// generation bump exactly as a mutation's. The UI asks first.
+///
+/// An action calling `cache_purge`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_cache_purge() -> Action<client::CachePurgeArgs, ::std::result::Result<types::PurgeReport, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::CachePurgeArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.cache_purge(&args).await }
+    })
+}
+
+/// One `SCAN` step over a context's keys (`cursor` `"0"` starts; the
+/// answer's cursor continues; `done` ends). Never `KEYS`.
+///
+/// An action calling `cache_scan`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_cache_scan() -> Action<client::CacheScanArgs, ::std::result::Result<types::KeyPage, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::CacheScanArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.cache_scan(&args).await }
+    })
+}
+
 /// Cancels the running long step (its process is killed).
 ///
 /// An action calling `cancel_job`: dispatch it with `()`; `pending()` and
@@ -466,6 +576,18 @@ pub fn use_diagnostic_list() -> Action<(), ::std::result::Result<types::Diagnost
     Action::new_unsync(move |_: &()| {
         let client = client.clone();
         async move { client.diagnostic_list().await }
+    })
+}
+
+/// The environments of `.mizan/studio.toml` (secrets by source only).
+///
+/// An action calling `environments`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_environments() -> Action<(), ::std::result::Result<types::EnvironmentsView, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.environments().await }
     })
 }
 
@@ -611,6 +733,19 @@ pub fn use_list_types() -> Action<(), ::std::result::Result<::std::vec::Vec<type
     })
 }
 
+/// Probes the active environment's backend (`GET {base}/session/`) and
+/// Redis (`PING`), each bounded by a few seconds.
+///
+/// An action calling `live_status`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_live_status() -> Action<(), ::std::result::Result<types::LiveStatus, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.live_status().await }
+    })
+}
+
 /// Opens a project folder (or the one below it holding `mizan.toml`;
 /// several: lists them and opens nothing). The argument is `folder`, not
 /// `path`: an argument scopes the affected contexts' params of the same
@@ -687,6 +822,46 @@ pub fn use_reload() -> Action<(), ::std::result::Result<types::ProjectView, Miza
     })
 }
 
+/// Stops the replay sent with `request_id`; whether one was in flight.
+///
+/// An action calling `replay_cancel`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_replay_cancel() -> Action<client::ReplayCancelArgs, ::std::result::Result<bool, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::ReplayCancelArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.replay_cancel(&args).await }
+    })
+}
+
+/// The replay history, newest first (a torn line is skipped with a
+/// warning).
+///
+/// An action calling `replay_history`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_replay_history() -> Action<(), ::std::result::Result<types::ReplayHistory, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.replay_history().await }
+    })
+}
+
+/// Sends a call to the live backend, compares the server's invalidation
+/// with the IR's, and records it in the history.
+///
+/// An action calling `replay_send`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_replay_send() -> Action<client::ReplaySendArgs, ::std::result::Result<types::ReplayOutcome, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::ReplaySendArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.replay_send(&args).await }
+    })
+}
+
 /// Writes `graph_export`'s file into the project folder
 /// (`<project>/mizan-graph.svg` or `.mmd`): the desktop window's webview
 /// drops `<a download>` links, so it saves here instead. It replaces only
@@ -702,6 +877,34 @@ pub fn use_save_graph_export() -> Action<client::SaveGraphExportArgs, ::std::res
         let client = client.clone();
         let args = args.clone();
         async move { client.save_graph_export(&args).await }
+    })
+}
+
+/// Makes `name` the active environment.
+///
+/// An action calling `set_environment`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_set_environment() -> Action<client::SetEnvironmentArgs, ::std::result::Result<(), MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::SetEnvironmentArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.set_environment(&args).await }
+    })
+}
+
+/// Keeps a secret typed into the studio for `environment`'s `slot`
+/// (`cache_secret`, `redis_password`, `mwt:<kid>`) in memory until the
+/// studio closes; an empty value forgets it. Never written anywhere.
+///
+/// An action calling `set_secret`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_set_secret() -> Action<client::SetSecretArgs, ::std::result::Result<(), MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::SetSecretArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.set_secret(&args).await }
     })
 }
 
@@ -742,6 +945,32 @@ pub fn use_shell_view() -> Action<(), ::std::result::Result<types::ShellView, Mi
     Action::new_unsync(move |_: &()| {
         let client = client.clone();
         async move { client.shell_view().await }
+    })
+}
+
+/// Takes a token apart and verifies it as the server would.
+///
+/// An action calling `token_decode`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_token_decode() -> Action<client::TokenDecodeArgs, ::std::result::Result<types::DecodedToken, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TokenDecodeArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.token_decode(&args).await }
+    })
+}
+
+/// Mints an MWT with the active environment's key ring.
+///
+/// An action calling `token_mint`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_token_mint() -> Action<client::TokenMintArgs, ::std::result::Result<::std::string::String, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TokenMintArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.token_mint(&args).await }
     })
 }
 

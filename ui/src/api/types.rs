@@ -31,8 +31,61 @@ pub struct AffectsView {
 pub struct Badge {
     /// Diagnostic code.
     pub code: ::std::string::String,
-    /// `error` or `warning`.
-    pub severity: ::std::string::String,
+    /// How bad the diagnostic is.
+    pub severity: Severity,
+}
+
+/// A lookup: the key and what the cache would do with it.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct CacheLookup {
+    /// The context.
+    pub context: ::std::string::String,
+    /// Whether the context is cached at all.
+    pub cached: bool,
+    /// The decision in words (`cached for 60 s (declared ttl(60))`,
+    /// `never cached: member …`).
+    pub decision: ::std::string::String,
+    /// The rev used.
+    pub rev: i64,
+    /// The context's effective rev.
+    pub effective_rev: i64,
+    /// The user (empty: anonymous).
+    pub user: ::std::string::String,
+    /// Each param's `S(v)`.
+    pub params: ::std::vec::Vec<KeyParam>,
+    /// Params the context does not have.
+    pub unknown_params: ::std::vec::Vec<::std::string::String>,
+    /// The canonical message.
+    pub message: ::std::string::String,
+    /// The key.
+    pub key: ::std::string::String,
+    /// The instance's generation key (empty: a required param is missing).
+    pub instance_key: ::std::string::String,
+    /// `HIT` or `MISS` (empty when no Redis was asked).
+    pub status: ::std::string::String,
+    /// One sentence: what the cache would do and why.
+    pub note: ::std::string::String,
+    /// Why Redis was not asked, or its error; empty when it answered.
+    pub redis_error: ::std::string::String,
+    /// The stored entry, when there is one.
+    pub entry: ::std::option::Option<StoredEntry>,
+    /// Milliseconds Redis took.
+    pub redis_ms: f64,
+}
+
+/// One entry of the comparison table.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct CompareRow {
+    /// `user;user_id=5` or `merge items.items_list`.
+    pub entry: ::std::string::String,
+    /// Predicted by the IR.
+    pub predicted: bool,
+    /// In the body.
+    pub body: bool,
+    /// In the header (`None`: no header for this transport or entry).
+    pub header: ::std::option::Option<bool>,
 }
 
 /// A context param.
@@ -95,14 +148,37 @@ pub struct Counts {
     pub warnings: i64,
 }
 
+/// A token taken apart.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct DecodedToken {
+    /// The JOSE header, pretty-printed JSON.
+    pub header: ::std::string::String,
+    /// Every claim, pretty-printed JSON.
+    pub claims: ::std::string::String,
+    /// The claims a person looks for, one line each (`sub`, `exp` in
+    /// words, …).
+    pub summary: ::std::vec::Vec<::std::string::String>,
+    /// `pkey` recomputed from the token's own `perms`/`staff`/`superuser`.
+    pub recomputed_pkey: ::std::option::Option<::std::string::String>,
+    /// Whether it equals the token's `pkey`.
+    pub pkey_matches: ::std::option::Option<bool>,
+    /// What the server would say: `valid`, or the rejection's code.
+    pub verdict: ::std::string::String,
+    /// The rejection in words (empty when valid or unverifiable).
+    pub reason: ::std::string::String,
+    /// Why verification could not run (no key ring), else empty.
+    pub unverified: ::std::string::String,
+}
+
 /// One check diagnostic (or a parse/source error) of the last load.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct DiagnosticView {
     /// Stable code (`dangling-affects`, `kdl-syntax`, `source-failed`, ...).
     pub code: ::std::string::String,
-    /// `error` or `warning`.
-    pub severity: ::std::string::String,
+    /// How bad it is.
+    pub severity: Severity,
     /// The message.
     pub message: ::std::string::String,
     /// Names involved, first the item it is about.
@@ -142,14 +218,54 @@ pub struct DiffHunk {
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct DiffLine {
-    /// `equal`, `insert` or `delete`.
-    pub tag: ::std::string::String,
+    /// Kept, added or removed.
+    pub tag: DiffTag,
     /// Line number on disk.
     pub old_line: ::std::option::Option<i64>,
     /// Line number in the generated file.
     pub new_line: ::std::option::Option<i64>,
     /// The line, highlighted (self-contained classed HTML).
     pub html: ::std::string::String,
+}
+
+/// A line of a diff: kept, added or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum DiffTag {
+    /// The same on disk and generated.
+    #[serde(rename = "equal")]
+    Equal,
+    /// Only in the generated file.
+    #[serde(rename = "insert")]
+    Insert,
+    /// Only on disk.
+    #[serde(rename = "delete")]
+    Delete,
+}
+
+impl DiffTag {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 3] = [
+        Self::Equal,
+        Self::Insert,
+        Self::Delete,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Equal => "equal",
+            Self::Insert => "insert",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+impl ::std::fmt::Display for DiffTag {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What dropping a path on the window did.
@@ -183,6 +299,61 @@ pub enum EdgeKind {
     Merges,
 }
 
+impl EdgeKind {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 3] = [
+        Self::MemberOf,
+        Self::Affects,
+        Self::Merges,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MemberOf => "member-of",
+            Self::Affects => "affects",
+            Self::Merges => "merges",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EdgeKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One environment as the UI shows it (no secret values).
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct EnvironmentView {
+    /// Its name.
+    pub name: ::std::string::String,
+    /// Base URL.
+    pub base_url: ::std::string::String,
+    /// Redis URL (no credentials).
+    pub redis_url: ::std::string::String,
+    /// The MWT audience.
+    pub audience: ::std::string::String,
+    /// Each secret and where it comes from (`cache secret: $AFI_CACHE`).
+    pub secrets: ::std::vec::Vec<SecretStatus>,
+}
+
+/// The project's environments.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct EnvironmentsView {
+    /// `.mizan/studio.toml`.
+    pub file: ::std::string::String,
+    /// Why the file could not be read (the environments are then empty).
+    pub error: ::std::string::String,
+    /// The environments (an implicit `default` when the file has none).
+    pub environments: ::std::vec::Vec<EnvironmentView>,
+    /// The active one's name.
+    pub active: ::std::string::String,
+}
+
 /// What a graph export is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -194,6 +365,29 @@ pub enum ExportFormat {
     /// --format mermaid`).
     #[serde(rename = "mermaid")]
     Mermaid,
+}
+
+impl ExportFormat {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 2] = [
+        Self::Svg,
+        Self::Mermaid,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Svg => "svg",
+            Self::Mermaid => "mermaid",
+        }
+    }
+}
+
+impl ::std::fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A struct field.
@@ -221,7 +415,7 @@ pub struct FilePreview {
     /// Path relative to the output folder.
     pub path: ::std::string::String,
     /// Its state.
-    pub state: ::std::string::String,
+    pub state: FileState,
     /// Grammar used (`TypeScript`, `Rust`, ...), `Plain Text` otherwise.
     pub language: ::std::string::String,
     /// The generated contents (the disk's, for a stale file) highlighted:
@@ -233,6 +427,57 @@ pub struct FilePreview {
     pub added: i64,
     /// Lines removed.
     pub removed: i64,
+}
+
+/// What Regenerate would do with a file (the codegen writer's
+/// `FileState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum FileState {
+    /// Generated, not on disk yet.
+    #[serde(rename = "create")]
+    Create,
+    /// Generated, on disk with other contents: rewritten.
+    #[serde(rename = "update")]
+    Update,
+    /// Generated, on disk byte for byte.
+    #[serde(rename = "unchanged")]
+    Unchanged,
+    /// Recorded as ours, no longer generated: removed.
+    #[serde(rename = "remove")]
+    Remove,
+    /// Not written by Mizan for this config: never touched.
+    #[serde(rename = "not-ours")]
+    NotOurs,
+}
+
+impl FileState {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 5] = [
+        Self::Create,
+        Self::Update,
+        Self::Unchanged,
+        Self::Remove,
+        Self::NotOurs,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Unchanged => "unchanged",
+            Self::Remove => "remove",
+            Self::NotOurs => "not-ours",
+        }
+    }
+}
+
+impl ::std::fmt::Display for FileState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A function, for the list and the details pane.
@@ -247,8 +492,8 @@ pub struct FunctionView {
     pub kind: NodeKind,
     /// Its context.
     pub context: ::std::option::Option<::std::string::String>,
-    /// `http` or `websocket`.
-    pub transport: ::std::string::String,
+    /// How it is called.
+    pub transport: Transport,
     /// `none`, `required`, `staff`, `superuser`, `predicate:NAME`.
     pub auth: ::std::string::String,
     /// Server-internal.
@@ -273,6 +518,32 @@ pub struct FunctionView {
     pub diagnostics: ::std::vec::Vec<::std::string::String>,
 }
 
+/// A generation before and after the replay.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct GenerationRow {
+    /// The target in header form.
+    pub target: ::std::string::String,
+    /// The generation key.
+    pub key: ::std::string::String,
+    /// Before.
+    pub before: i64,
+    /// After.
+    pub after: i64,
+    /// Whether it moved (the entries under it stopped being served).
+    pub purged: bool,
+}
+
+/// The generations an entry saw and the current ones.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct Generations {
+    /// Context generation.
+    pub context: i64,
+    /// Instance generation.
+    pub instance: i64,
+}
+
 /// A graph export: the file's text and how to name it.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -287,13 +558,57 @@ pub struct GraphExport {
     pub text: ::std::string::String,
 }
 
+/// Which part of the graph a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum GraphMode {
+    /// Every node.
+    #[serde(rename = "full")]
+    Full,
+    /// A focused node with its ancestors and descendants.
+    #[serde(rename = "focus")]
+    Focus,
+    /// One context with what reaches it (filtered).
+    #[serde(rename = "context")]
+    Context,
+    /// Large graphs without a focus: contexts and mutations only.
+    #[serde(rename = "overview")]
+    Overview,
+}
+
+impl GraphMode {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 4] = [
+        Self::Full,
+        Self::Focus,
+        Self::Context,
+        Self::Overview,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Focus => "focus",
+            Self::Context => "context",
+            Self::Overview => "overview",
+        }
+    }
+}
+
+impl ::std::fmt::Display for GraphMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The graph as the UI draws it.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct GraphView {
-    /// `full`, `focus`, `context` (filtered) or `overview` (large graphs
-    /// without a focus: contexts and mutations only).
-    pub mode: ::std::string::String,
+    /// Which part of the graph this is.
+    pub mode: GraphMode,
     /// The focused node, in `focus` mode.
     pub focus: ::std::option::Option<::std::string::String>,
     /// Nodes shown.
@@ -312,6 +627,16 @@ pub struct GraphView {
     pub focus_threshold: i64,
     /// Milliseconds the layout took (0 when served from the layout cache).
     pub layout_ms: i64,
+}
+
+/// A header to send with a replay.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct HeaderPair {
+    /// Name.
+    pub name: ::std::string::String,
+    /// Value.
+    pub value: ::std::string::String,
 }
 
 /// CSS for the highlighting classes.
@@ -369,6 +694,51 @@ pub struct ItemSummary {
     pub diagnostics: i64,
 }
 
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum JobStatus {
+    /// Still running.
+    #[serde(rename = "running")]
+    Running,
+    /// Exited successfully.
+    #[serde(rename = "succeeded")]
+    Succeeded,
+    /// Failed to start, exited with an error or printed too much.
+    #[serde(rename = "failed")]
+    Failed,
+    /// Cancelled from the UI (its process was killed).
+    #[serde(rename = "cancelled")]
+    Cancelled,
+}
+
+impl JobStatus {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 4] = [
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl ::std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A long step (reading a `command`/`cargo` source).
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -377,12 +747,48 @@ pub struct JobView {
     pub id: i64,
     /// What runs (`cargo run ... --bin emit-ir`).
     pub label: ::std::string::String,
-    /// `running`, `succeeded`, `failed`, `cancelled`.
-    pub status: ::std::string::String,
+    /// Where it stands.
+    pub status: JobStatus,
     /// The last lines of its stderr, as they arrive.
     pub output: ::std::vec::Vec<::std::string::String>,
     /// Milliseconds since it started (or its total, once done).
     pub elapsed_ms: i64,
+}
+
+/// One page of a context's keys.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct KeyPage {
+    /// The keys found in this step, with what their headers say.
+    pub keys: ::std::vec::Vec<KeyRow>,
+    /// The cursor to continue from (`"0"`: done).
+    pub cursor: ::std::string::String,
+    /// Whether the scan is complete.
+    pub done: bool,
+}
+
+/// One param as it goes into the key.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct KeyParam {
+    /// The name.
+    pub name: ::std::string::String,
+    /// `S(v)`.
+    pub value: ::std::string::String,
+}
+
+/// One stored key.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct KeyRow {
+    /// The key.
+    pub key: ::std::string::String,
+    /// Remaining TTL in ms.
+    pub ttl_ms: ::std::option::Option<i64>,
+    /// The fingerprint in its header (empty: not a Mizan entry).
+    pub fingerprint: ::std::string::String,
+    /// The generations its lookup saw.
+    pub stored: Generations,
 }
 
 /// A laid-out edge.
@@ -428,6 +834,18 @@ pub struct LayoutNode {
     pub badges: ::std::vec::Vec<Badge>,
 }
 
+/// The status bar's view of the active environment.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct LiveStatus {
+    /// The active environment.
+    pub environment: ::std::string::String,
+    /// Its backend.
+    pub backend: Probe,
+    /// Its Redis.
+    pub redis: Probe,
+}
+
 /// Where the open project stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -447,6 +865,79 @@ pub enum LoadState {
     Failed,
 }
 
+impl LoadState {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 4] = [
+        Self::Closed,
+        Self::Loading,
+        Self::Ready,
+        Self::Failed,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Loading => "loading",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl ::std::fmt::Display for LoadState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a mutation's result merges into a context: the core's merge
+/// modes, or `refetch` when the plan could not resolve the slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum MergeMode {
+    /// The result replaces the slot's value.
+    #[serde(rename = "direct")]
+    Direct,
+    /// The result is inserted or updated by identity in a list.
+    #[serde(rename = "upsert")]
+    Upsert,
+    /// The result replaces the whole list.
+    #[serde(rename = "replace")]
+    Replace,
+    /// Unresolved: clients refetch instead.
+    #[serde(rename = "refetch")]
+    Refetch,
+}
+
+impl MergeMode {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 4] = [
+        Self::Direct,
+        Self::Upsert,
+        Self::Replace,
+        Self::Refetch,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Upsert => "upsert",
+            Self::Replace => "replace",
+            Self::Refetch => "refetch",
+        }
+    }
+}
+
+impl ::std::fmt::Display for MergeMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A `merge` target as the core plans it.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -455,10 +946,61 @@ pub struct MergeView {
     pub context: ::std::string::String,
     /// The member slot, when it resolves (else clients refetch).
     pub slot: ::std::option::Option<::std::string::String>,
-    /// `direct`, `upsert`, `replace`, or `refetch` when unresolved.
-    pub mode: ::std::string::String,
+    /// How the result merges (`refetch` when the slot does not resolve).
+    pub mode: MergeMode,
     /// The mutation's args that scope it.
     pub scoped_by: ::std::vec::Vec<::std::string::String>,
+}
+
+/// What to mint.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct MintForm {
+    /// The principal (`sub`).
+    pub sub: ::std::string::String,
+    /// Passes `auth staff`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub staff: ::std::option::Option<bool>,
+    /// Passes `auth superuser`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub superuser: ::std::option::Option<bool>,
+    /// Named permissions.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub perms: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Key id (empty: `default`, left out of the header).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub kid: ::std::option::Option<::std::string::String>,
+    /// Audience (empty: the environment's).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub audience: ::std::option::Option<::std::string::String>,
+    /// Lifetime in seconds (empty: 300).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub ttl_secs: ::std::option::Option<i64>,
+}
+
+/// Why a lookup missed.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct MissExplanation {
+    /// The answer in one or two sentences.
+    pub verdict: ::std::string::String,
+    /// The neighbours that would hit (their `change`).
+    pub would_hit: ::std::vec::Vec<::std::string::String>,
+    /// Every neighbour tried.
+    pub neighbours: ::std::vec::Vec<Neighbour>,
+    /// What differs between the request and the first neighbour that hits
+    /// (the core's `compare`), one line each.
+    pub differences: ::std::vec::Vec<::std::string::String>,
+}
+
+/// An instance a client has mounted (for the refetch/patch plan).
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct MountedInstance {
+    /// The context.
+    pub context: ::std::string::String,
+    /// Its params, JSON text (`{"user_id": 5}`).
+    pub params: ::std::string::String,
 }
 
 /// A mutation, with what it reaches.
@@ -483,6 +1025,60 @@ pub struct MutationView {
     pub location: ::std::option::Option<SourceLocation>,
 }
 
+/// What kind of named type a type is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum NamedTypeKind {
+    /// A struct with fields.
+    #[serde(rename = "struct")]
+    Struct,
+    /// An enum of unit variants.
+    #[serde(rename = "enum")]
+    Enum,
+    /// Another name for a shape.
+    #[serde(rename = "alias")]
+    Alias,
+}
+
+impl NamedTypeKind {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 3] = [
+        Self::Struct,
+        Self::Enum,
+        Self::Alias,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Struct => "struct",
+            Self::Enum => "enum",
+            Self::Alias => "alias",
+        }
+    }
+}
+
+impl ::std::fmt::Display for NamedTypeKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A neighbour of a missed request, and whether it would hit.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct Neighbour {
+    /// What was changed, in words (`rev 2 instead of 1`).
+    pub change: ::std::string::String,
+    /// Its key.
+    pub key: ::std::string::String,
+    /// `HIT`, `stale` or `absent`.
+    pub state: ::std::string::String,
+    /// Why it is stale (empty otherwise).
+    pub stale: ::std::string::String,
+}
+
 /// A node kind of the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -496,6 +1092,31 @@ pub enum NodeKind {
     /// A function with `affects` or `merge`.
     #[serde(rename = "mutation")]
     Mutation,
+}
+
+impl NodeKind {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 3] = [
+        Self::Context,
+        Self::Function,
+        Self::Mutation,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Context => "context",
+            Self::Function => "function",
+            Self::Mutation => "mutation",
+        }
+    }
+}
+
+impl ::std::fmt::Display for NodeKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What `open_project` did.
@@ -525,6 +1146,18 @@ pub struct ParamView {
     pub default: ::std::option::Option<::mizan_client::serde_json::Value>,
 }
 
+/// What a client would do with one mounted instance.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct PlanRow {
+    /// The context.
+    pub context: ::std::string::String,
+    /// Its params as given.
+    pub params: ::std::string::String,
+    /// `refetch`, `patch`, `patch + refetch` or `untouched`.
+    pub action: ::std::string::String,
+}
+
 /// A point of an edge's polyline.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -541,8 +1174,8 @@ pub struct Point {
 pub struct PreviewFile {
     /// Path relative to the output folder.
     pub path: ::std::string::String,
-    /// `create`, `update`, `unchanged`, `remove` or `not-ours`.
-    pub state: ::std::string::String,
+    /// What Regenerate would do with it.
+    pub state: FileState,
     /// Bytes of the generated contents (of the file on disk for `remove`).
     pub bytes: i64,
 }
@@ -574,6 +1207,18 @@ pub struct PreviewView {
     pub error: ::std::option::Option<::std::string::String>,
 }
 
+/// Whether something answers.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct Probe {
+    /// `ok`, `down` or `none` (not configured).
+    pub state: ::std::string::String,
+    /// What was asked and the error when down.
+    pub detail: ::std::string::String,
+    /// Round trip in ms.
+    pub ms: f64,
+}
+
 /// The open project: what the status bar and the project pane show.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -586,8 +1231,8 @@ pub struct ProjectView {
     pub config_path: ::std::option::Option<::std::string::String>,
     /// The IR source, described (`kdl file api.kdl`, `cargo bin ...`).
     pub source: ::std::option::Option<::std::string::String>,
-    /// `kdl`, `command`, `cargo`, `django` or `fastapi`.
-    pub source_kind: ::std::option::Option<::std::string::String>,
+    /// Where the IR comes from.
+    pub source_kind: ::std::option::Option<SourceKind>,
     /// The KDL file, for `kdl` sources.
     pub ir_path: ::std::option::Option<::std::string::String>,
     /// The output folder.
@@ -615,14 +1260,98 @@ pub struct ProjectView {
     pub load_ms: ::std::option::Option<i64>,
 }
 
+/// What a purge did.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct PurgeReport {
+    /// What was purged, in words.
+    pub purged: ::std::string::String,
+    /// The generation key bumped.
+    pub generation_key: ::std::string::String,
+    /// Its value before.
+    pub before: i64,
+    /// Its value after.
+    pub after: i64,
+}
+
+/// How a what-if reaches a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum Reach {
+    /// Its entries are invalidated (clients refetch).
+    #[serde(rename = "invalidated")]
+    Invalidated,
+    /// The result is merged into it (clients patch).
+    #[serde(rename = "merged")]
+    Merged,
+}
+
+impl Reach {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 2] = [
+        Self::Invalidated,
+        Self::Merged,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Invalidated => "invalidated",
+            Self::Merged => "merged",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Reach {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a mutation reaches a context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum ReachRelation {
+    /// It invalidates the context's entries.
+    #[serde(rename = "affects")]
+    Affects,
+    /// It merges its result into the context.
+    #[serde(rename = "merges")]
+    Merges,
+}
+
+impl ReachRelation {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 2] = [
+        Self::Affects,
+        Self::Merges,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Affects => "affects",
+            Self::Merges => "merges",
+        }
+    }
+}
+
+impl ::std::fmt::Display for ReachRelation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A node reached by a what-if.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct Reached {
     /// Node id.
     pub node: ::std::string::String,
-    /// `invalidated` or `merged`.
-    pub how: ::std::string::String,
+    /// Invalidated or merged.
+    pub how: Reach,
 }
 
 /// A mutation that reaches a context.
@@ -631,8 +1360,8 @@ pub struct Reached {
 pub struct ReachedBy {
     /// The mutation.
     pub mutation: ::std::string::String,
-    /// `affects` or `merges`.
-    pub relation: ::std::string::String,
+    /// Whether it invalidates or merges into the context.
+    pub relation: ReachRelation,
     /// The member named, for function targets.
     pub via: ::std::option::Option<::std::string::String>,
     /// Its args that scope the entry.
@@ -669,10 +1398,157 @@ pub struct RegenerateSummary {
     pub paths: ::std::vec::Vec<::std::string::String>,
     /// Milliseconds, from the IR in memory to files on disk.
     pub duration_ms: f64,
-    /// `manual` or `watch`.
-    pub trigger: ::std::string::String,
+    /// What started it.
+    pub trigger: RegenerateTrigger,
     /// Why nothing was written, if so.
     pub error: ::std::option::Option<::std::string::String>,
+}
+
+/// What started a regenerate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum RegenerateTrigger {
+    /// The Regenerate button or command.
+    #[serde(rename = "manual")]
+    Manual,
+    /// A watched save.
+    #[serde(rename = "watch")]
+    Watch,
+}
+
+impl RegenerateTrigger {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 2] = [
+        Self::Manual,
+        Self::Watch,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Watch => "watch",
+        }
+    }
+}
+
+impl ::std::fmt::Display for RegenerateTrigger {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the Replay tab sends.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ReplayForm {
+    /// The function.
+    pub function: ::std::string::String,
+    /// Its arguments, JSON text.
+    pub args: ::std::string::String,
+    /// The base URL (empty: the active environment's).
+    pub base_url: ::std::string::String,
+    /// Over the app's `/ws/` instead of `POST /call/`.
+    pub websocket: bool,
+    /// Extra headers.
+    pub headers: ::std::vec::Vec<HeaderPair>,
+    /// An `X-Mizan-Token` to send.
+    pub token: ::std::option::Option<::std::string::String>,
+    /// Keep the token and secret headers in the history for this entry.
+    pub keep_secrets: bool,
+    /// Instances to plan refetches and patches for.
+    pub mounted: ::std::vec::Vec<MountedInstance>,
+    /// Names this request so `replay_cancel` can stop it.
+    pub request_id: ::std::option::Option<::std::string::String>,
+    /// Bound on the exchange in ms (default 30 s).
+    pub timeout_ms: ::std::option::Option<i64>,
+}
+
+/// The Replay tab's history.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ReplayHistory {
+    /// Newest first.
+    pub items: ::std::vec::Vec<ReplayHistoryItem>,
+    /// Lines that could not be read.
+    pub warnings: ::std::vec::Vec<::std::string::String>,
+}
+
+/// One history line as the Replay tab lists it.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ReplayHistoryItem {
+    /// Id.
+    pub id: ::std::string::String,
+    /// When (UTC, `HH:MM:SS`).
+    pub at: ::std::string::String,
+    /// The function.
+    pub function: ::std::string::String,
+    /// Arguments, JSON text.
+    pub args: ::std::string::String,
+    /// Target.
+    pub target: ::std::string::String,
+    /// Over `/ws/`.
+    pub websocket: bool,
+    /// Status (0: no answer).
+    pub status: i64,
+    /// Duration.
+    pub duration_ms: f64,
+    /// Match (`None`: not compared).
+    pub matches: ::std::option::Option<bool>,
+    /// The error, if any.
+    pub error: ::std::string::String,
+    /// Whether a token was sent (left out unless kept).
+    pub had_token: bool,
+    /// The token, when the entry kept it.
+    pub token: ::std::option::Option<::std::string::String>,
+    /// The headers kept.
+    pub headers: ::std::vec::Vec<HeaderPair>,
+    /// `curl` for the same request (secrets as placeholders unless kept).
+    pub curl: ::std::string::String,
+}
+
+/// What a replay did and what it means.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ReplayOutcome {
+    /// The history entry's id.
+    pub id: ::std::string::String,
+    /// Where it went.
+    pub target: ::std::string::String,
+    /// HTTP status (0: no answer).
+    pub status: i64,
+    /// Wall time in ms.
+    pub duration_ms: f64,
+    /// Why there is no Mizan answer (empty when there is one).
+    pub error: ::std::string::String,
+    /// The body, pretty (folded when large).
+    pub body: ::std::string::String,
+    /// The body's size.
+    pub body_bytes: i64,
+    /// `X-Mizan-Invalidate` (empty: absent).
+    pub header: ::std::string::String,
+    /// `X-Mizan-Cache` (empty: absent).
+    pub cache: ::std::string::String,
+    /// The IR's prediction, one entry a line.
+    pub predicted: ::std::vec::Vec<::std::string::String>,
+    /// The body's `invalidate` and `merge`, one entry a line.
+    pub actual: ::std::vec::Vec<::std::string::String>,
+    /// The header's entries (`None`: over `/ws/`, no header).
+    pub header_entries: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Every entry and where it appears.
+    pub rows: ::std::vec::Vec<CompareRow>,
+    /// Each difference, named.
+    pub differences: ::std::vec::Vec<::std::string::String>,
+    /// Prediction, body and header agree (`None`: nothing to compare).
+    pub matches: ::std::option::Option<bool>,
+    /// Generations of the affected instances (with Redis).
+    pub generations: ::std::vec::Vec<GenerationRow>,
+    /// Why generations are not shown (no Redis, its error).
+    pub generations_note: ::std::string::String,
+    /// The mounted instances and what a client does with each.
+    pub plan: ::std::vec::Vec<PlanRow>,
 }
 
 /// A graph export written into the project folder.
@@ -685,6 +1561,55 @@ pub struct SavedExport {
     pub path: ::std::string::String,
     /// Its size in bytes.
     pub bytes: i64,
+}
+
+/// Where one secret comes from.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct SecretStatus {
+    /// The slot (`cache_secret`, `redis_password`, `mwt:<kid>`).
+    pub slot: ::std::string::String,
+    /// In words.
+    pub label: ::std::string::String,
+    /// Its source (never the value).
+    pub source: ::std::string::String,
+    /// Whether a value is available.
+    pub set: bool,
+}
+
+/// How bad a diagnostic is (the core's `check::Severity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum Severity {
+    /// The IR must not be used.
+    #[serde(rename = "error")]
+    Error,
+    /// Suspicious but usable.
+    #[serde(rename = "warning")]
+    Warning,
+}
+
+impl Severity {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 2] = [
+        Self::Error,
+        Self::Warning,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What the window around the studio lends it (web mode: nothing), and
@@ -703,6 +1628,56 @@ pub struct ShellView {
     pub last_drop: ::std::option::Option<DropReport>,
 }
 
+/// Where a project's IR comes from (its `[source]` in `mizan.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum SourceKind {
+    /// A KDL file.
+    #[serde(rename = "kdl")]
+    Kdl,
+    /// A command printing the IR.
+    #[serde(rename = "command")]
+    Command,
+    /// A cargo binary printing the IR.
+    #[serde(rename = "cargo")]
+    Cargo,
+    /// A Django project's IR, read by the Python adapter.
+    #[serde(rename = "django")]
+    Django,
+    /// A FastAPI app's IR, read by the Python adapter.
+    #[serde(rename = "fastapi")]
+    Fastapi,
+}
+
+impl SourceKind {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 5] = [
+        Self::Kdl,
+        Self::Command,
+        Self::Cargo,
+        Self::Django,
+        Self::Fastapi,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Kdl => "kdl",
+            Self::Command => "command",
+            Self::Cargo => "cargo",
+            Self::Django => "django",
+            Self::Fastapi => "fastapi",
+        }
+    }
+}
+
+impl ::std::fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A line/column position in the IR text (1-based).
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -711,6 +1686,30 @@ pub struct SourceLocation {
     pub line: i64,
     /// Column, in characters.
     pub column: i64,
+}
+
+/// What is stored under a key.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct StoredEntry {
+    /// The fingerprint the entry was built for.
+    pub fingerprint: ::std::string::String,
+    /// Whether it is the project's current fingerprint.
+    pub fingerprint_current: bool,
+    /// The generations its lookup saw.
+    pub stored: Generations,
+    /// The generations now.
+    pub current: Generations,
+    /// Remaining TTL in ms (`None`: no expiry).
+    pub ttl_ms: ::std::option::Option<i64>,
+    /// Why it is not served, in words; empty when it is.
+    pub stale: ::std::string::String,
+    /// The body, pretty-printed (folded past [`FOLD_BYTES`]).
+    pub value: ::std::string::String,
+    /// The body's size in bytes.
+    pub value_bytes: i64,
+    /// Whether `value` was cut.
+    pub folded: bool,
 }
 
 /// One target's files.
@@ -755,6 +1754,41 @@ pub struct TraceView {
     pub steps: ::std::vec::Vec<TraceStep>,
 }
 
+/// How a function is called (the IR's `transport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub enum Transport {
+    /// Request/response over HTTP (or IPC).
+    #[serde(rename = "http")]
+    Http,
+    /// A websocket subscription.
+    #[serde(rename = "websocket")]
+    Websocket,
+}
+
+impl Transport {
+    /// Every variant, in the IR's order.
+    pub const ALL: [Self; 2] = [
+        Self::Http,
+        Self::Websocket,
+    ];
+
+    /// The wire name: what the server sends and accepts (for a CSS class,
+    /// a `data-` attribute or a label, with no table of its own to drift).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Websocket => "websocket",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A named type.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -763,8 +1797,8 @@ pub struct TypeView {
     pub name: ::std::string::String,
     /// Doc text.
     pub doc: ::std::option::Option<::std::string::String>,
-    /// `struct`, `enum` or `alias`.
-    pub kind: ::std::string::String,
+    /// Struct, enum or alias.
+    pub kind: NamedTypeKind,
     /// Struct fields.
     pub fields: ::std::vec::Vec<FieldView>,
     /// Enum variants.

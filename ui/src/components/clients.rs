@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{self, DiffHunk, FilePreview, PreviewFile, PreviewFileParams, PreviewView};
+use crate::api::{self, DiffHunk, DiffTag, FilePreview, FileState, PreviewFile, PreviewFileParams, PreviewView};
 use crate::context::views::use_workspace;
 
 /// One row of the file tree: a folder or a file, indented by `depth`.
@@ -18,8 +18,8 @@ pub struct TreeRow {
     pub label: String,
     /// The file's path relative to the output folder (None for a folder).
     pub path: Option<String>,
-    /// The file's state (`create`, `update`, ...; empty for a folder).
-    pub state: String,
+    /// The file's state (None for a folder).
+    pub state: Option<FileState>,
 }
 
 /// The rows of one target's files as a tree: a folder row before the
@@ -42,7 +42,7 @@ pub fn tree_rows(files: &[PreviewFile]) -> Vec<TreeRow> {
                 depth,
                 label: format!("{dir}/"),
                 path: None,
-                state: String::new(),
+                state: None,
             });
             open.push(dir);
         }
@@ -50,7 +50,7 @@ pub fn tree_rows(files: &[PreviewFile]) -> Vec<TreeRow> {
             depth: dirs.len(),
             label: name[0].to_owned(),
             path: Some(f.path.clone()),
-            state: f.state.clone(),
+            state: Some(f.state),
         });
     }
     rows
@@ -61,26 +61,24 @@ fn folder_of(path: &str) -> &str {
 }
 
 /// What a state means, in a sentence.
-pub fn state_sentence(state: &str) -> &'static str {
+pub fn state_sentence(state: FileState) -> &'static str {
     match state {
-        "create" => "New: Regenerate creates it.",
-        "update" => "Changed: Regenerate rewrites it with what is shown.",
-        "unchanged" => "Up to date: the file on disk is what the IR generates.",
-        "remove" => "Stale: Mizan generated it, no target produces it now; Regenerate removes it.",
-        "not-ours" => "Not ours: Mizan did not write this file for this project's config (no header, or not in its record). Regenerate never touches it, and refuses while it is in the way of a generated file.",
-        _ => "",
+        FileState::Create => "New: Regenerate creates it.",
+        FileState::Update => "Changed: Regenerate rewrites it with what is shown.",
+        FileState::Unchanged => "Up to date: the file on disk is what the IR generates.",
+        FileState::Remove => "Stale: Mizan generated it, no target produces it now; Regenerate removes it.",
+        FileState::NotOurs => "Not ours: Mizan did not write this file for this project's config (no header, or not in its record). Regenerate never touches it, and refuses while it is in the way of a generated file.",
     }
 }
 
 /// The short label of a state in the tree.
-fn state_label(state: &str) -> &'static str {
+fn state_label(state: FileState) -> &'static str {
     match state {
-        "create" => "new",
-        "update" => "changed",
-        "unchanged" => "",
-        "remove" => "stale",
-        "not-ours" => "not ours",
-        _ => "",
+        FileState::Create => "new",
+        FileState::Update => "changed",
+        FileState::Unchanged => "",
+        FileState::Remove => "stale",
+        FileState::NotOurs => "not ours",
     }
 }
 
@@ -94,7 +92,7 @@ pub fn default_file(view: &PreviewView) -> Option<(String, String)> {
             .chain(view.stale.iter().map(|f| ("", f)))
     };
     all()
-        .find(|(_, f)| f.state != "unchanged")
+        .find(|(_, f)| f.state != FileState::Unchanged)
         .or_else(|| all().next())
         .map(|(t, f)| (t.to_owned(), f.path.clone()))
 }
@@ -185,7 +183,7 @@ fn FileTree(
             {groups
                 .into_iter()
                 .map(|(target, title, files)| {
-                    let changed = files.iter().filter(|f| f.state != "unchanged").count();
+                    let changed = files.iter().filter(|f| f.state != FileState::Unchanged).count();
                     let rows = tree_rows(&files);
                     view! {
                         <section class="target-group">
@@ -220,7 +218,7 @@ fn tree_row(
     shown: Memo<Option<(String, String)>>,
 ) -> AnyView {
     let indent = format!("padding-left: {}px", 10 + row.depth * 14);
-    let Some(path) = row.path else {
+    let Some((path, state)) = row.path.zip(row.state) else {
         return view! { <li class="tree-dir mono" style=indent>{row.label}</li> }.into_any();
     };
     let key = (target.clone(), path.clone());
@@ -228,7 +226,7 @@ fn tree_row(
         let key = key.clone();
         move || shown.with(|s| s.as_ref() == Some(&key))
     };
-    let label = state_label(&row.state);
+    let label = state_label(state);
     view! {
         <li>
             <button
@@ -236,16 +234,16 @@ fn tree_row(
                 class:selected=is_shown.clone()
                 aria-current=move || is_shown().then_some("true")
                 style=indent
-                title=format!("{path} — {}", state_sentence(&row.state))
+                title=format!("{path} — {}", state_sentence(state))
                 data-testid="preview-file-item"
                 data-target=target
                 data-path=path.clone()
-                data-state=row.state.clone()
+                data-state=state.as_str()
                 on:click=move |_| chosen.set(Some(key.clone()))
             >
-                <span class=format!("state-dot state-{}", row.state) aria-hidden="true"></span>
+                <span class=format!("state-dot state-{state}") aria-hidden="true"></span>
                 <span class="mono name">{row.label}</span>
-                {(!label.is_empty()).then(|| view! { <span class=format!("tag state-{}", row.state)>{label}</span> })}
+                {(!label.is_empty()).then(|| view! { <span class=format!("tag state-{state}")>{label}</span> })}
             </button>
         </li>
     }
@@ -286,7 +284,7 @@ fn FilePane(target: String, path: String) -> impl IntoView {
                                 <span class="mono file-path">{f.path.clone()}</span>
                                 <span class="tag mono">{f.target.clone()}</span>
                                 <span class=format!("tag state-{}", f.state) data-testid="preview-state">
-                                    {match state_label(&f.state) {
+                                    {match state_label(f.state) {
                                         "" => "up to date",
                                         label => label,
                                     }}
@@ -317,7 +315,7 @@ fn FilePane(target: String, path: String) -> impl IntoView {
                                     </button>
                                 </div>
                             </div>
-                            <p class="muted small file-state-text">{state_sentence(&f.state)}</p>
+                            <p class="muted small file-state-text">{state_sentence(f.state)}</p>
                         </header>
                         {match showing {
                             Mode::Changes => diff_view(&f.hunks).into_any(),
@@ -362,13 +360,13 @@ fn diff_view(hunks: &[DiffHunk]) -> impl IntoView + use<> {
                                     .lines
                                     .into_iter()
                                     .map(|l| {
-                                        let mark = match l.tag.as_str() {
-                                            "insert" => "+",
-                                            "delete" => "−",
-                                            _ => " ",
+                                        let mark = match l.tag {
+                                            DiffTag::Insert => "+",
+                                            DiffTag::Delete => "−",
+                                            DiffTag::Equal => " ",
                                         };
                                         view! {
-                                            <tr class=format!("diff-line {}", l.tag) data-tag=l.tag.clone()>
+                                            <tr class=format!("diff-line {}", l.tag) data-tag=l.tag.as_str()>
                                                 <td class="ln">{l.old_line.map(|n| n.to_string())}</td>
                                                 <td class="ln">{l.new_line.map(|n| n.to_string())}</td>
                                                 <td class="mark">{mark}</td>
@@ -406,10 +404,10 @@ pub fn ThemeStyle() -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn file(path: &str, state: &str) -> PreviewFile {
+    fn file(path: &str, state: FileState) -> PreviewFile {
         PreviewFile {
             path: path.into(),
-            state: state.into(),
+            state,
             bytes: 1,
         }
     }
@@ -417,11 +415,11 @@ mod tests {
     #[test]
     fn the_tree_groups_files_under_their_folders_once() {
         let rows = tree_rows(&[
-            file("ts/client.ts", "create"),
-            file("react/hooks.ts", "update"),
-            file("ts/wire/types.ts", "unchanged"),
-            file("ts/index.ts", "unchanged"),
-            file("README.md", "create"),
+            file("ts/client.ts", FileState::Create),
+            file("react/hooks.ts", FileState::Update),
+            file("ts/wire/types.ts", FileState::Unchanged),
+            file("ts/index.ts", FileState::Unchanged),
+            file("README.md", FileState::Create),
         ]);
         let shown: Vec<(usize, &str)> = rows.iter().map(|r| (r.depth, r.label.as_str())).collect();
         assert_eq!(
@@ -447,7 +445,7 @@ mod tests {
             output: None,
             targets: vec![api::TargetPreview {
                 target: "ts".into(),
-                files: vec![file("a.ts", "unchanged"), file("b.ts", "update")],
+                files: vec![file("a.ts", FileState::Unchanged), file("b.ts", FileState::Update)],
             }],
             stale: vec![],
             create: 0,
@@ -458,9 +456,9 @@ mod tests {
             error: None,
         };
         assert_eq!(default_file(&view), Some(("ts".into(), "b.ts".into())));
-        view.targets[0].files[1].state = "unchanged".into();
+        view.targets[0].files[1].state = FileState::Unchanged;
         assert_eq!(default_file(&view), Some(("ts".into(), "a.ts".into())));
-        view.stale.push(file("old.ts", "remove"));
+        view.stale.push(file("old.ts", FileState::Remove));
         assert_eq!(default_file(&view), Some((String::new(), "old.ts".into())));
         assert!(contains(&view, "", "old.ts") && !contains(&view, "ts", "old.ts"));
     }

@@ -105,7 +105,7 @@ pub fn Problems() -> impl IntoView {
                                                             }
                                                         }
                                                     >
-                                                        <span class="sev" aria-label=d.severity.clone()></span>
+                                                        <span class="sev" aria-label=d.severity.as_str()></span>
                                                         <span class="code mono">{d.code.clone()}</span>
                                                         <span class="message">{d.message.clone()}</span>
                                                         <span class="where mono muted">{location}</span>

@@ -13,12 +13,11 @@ use std::collections::{HashMap, HashSet};
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::api::{EdgeKind, GraphView, LayoutEdge, LayoutNode, NodeKind, TraceView};
+use crate::api::{EdgeKind, GraphMode, GraphView, LayoutEdge, LayoutNode, NodeKind, Reach, TraceView};
 use crate::components::export::ExportButtons;
 use crate::context::ui::use_ui;
 use crate::context::views::use_workspace;
 use crate::pure::ids::name_of;
-use crate::pure::names::{edge_kind_name, node_kind_name};
 use crate::pure::viewport::ViewBox;
 
 /// Fitting never magnifies beyond this (pixels per drawing unit).
@@ -33,8 +32,8 @@ const MIN_FOCUS_SCALE: f64 = 0.7;
 /// What selecting `selected` marks on the graph.
 #[derive(Clone, Default, PartialEq)]
 struct Marks {
-    /// Nodes a selected mutation reaches: `invalidated` or `merged`.
-    reached: HashMap<String, &'static str>,
+    /// Nodes a selected mutation reaches, and how.
+    reached: HashMap<String, Reach>,
     /// Mutations (and members) that reach a selected context or function.
     sources: HashSet<String>,
     /// Edges along which the marks were found.
@@ -46,7 +45,7 @@ struct Marks {
 /// The marks of `selected` in `g`: for a mutation, the what-if's nodes
 /// when `whatif` answers for it, else its affects/merges targets (an
 /// affected function's context too: its instances are refetched).
-fn marks(g: &GraphView, selected: &str, whatif: Option<&[(String, String)]>) -> Marks {
+fn marks(g: &GraphView, selected: &str, whatif: Option<&[(String, Reach)]>) -> Marks {
     let mut m = Marks::default();
     let Some(node) = g.nodes.iter().find(|n| n.id == selected) else {
         return m;
@@ -61,9 +60,9 @@ fn marks(g: &GraphView, selected: &str, whatif: Option<&[(String, String)]>) -> 
     if node.kind == NodeKind::Mutation {
         for e in g.edges.iter().filter(|e| e.from == selected) {
             let how = if e.kind == EdgeKind::Merges {
-                "merged"
+                Reach::Merged
             } else {
-                "invalidated"
+                Reach::Invalidated
             };
             m.reached.entry(e.to.clone()).or_insert(how);
             m.edges.insert((e.from.clone(), e.to.clone()));
@@ -71,15 +70,12 @@ fn marks(g: &GraphView, selected: &str, whatif: Option<&[(String, String)]>) -> 
                 && e.to.starts_with("fn:")
                 && let Some(ctx) = context_of(&e.to)
             {
-                m.reached.entry(ctx.clone()).or_insert("invalidated");
+                m.reached.entry(ctx.clone()).or_insert(Reach::Invalidated);
                 m.edges.insert((e.to.clone(), ctx));
             }
         }
         if let Some(list) = whatif {
-            m.reached = list
-                .iter()
-                .map(|(node, how)| (node.clone(), if how == "merged" { "merged" } else { "invalidated" }))
-                .collect();
+            m.reached = list.iter().cloned().collect();
         }
         return m;
     }
@@ -179,7 +175,7 @@ pub fn Graph() -> impl IntoView {
     let fit = move || {
         let (w, h) = drawing();
         let (_, _, pw, ph) = size();
-        let overview = graph.with_untracked(|g| g.as_ref().is_some_and(|g| g.mode == "overview"));
+        let overview = graph.with_untracked(|g| g.as_ref().is_some_and(|g| g.mode == GraphMode::Overview));
         // The focused node's centre, in a focus view.
         let focused = graph.with_untracked(|g| {
             let g = g.as_ref()?;
@@ -216,7 +212,7 @@ pub fn Graph() -> impl IntoView {
     let shape = Memo::new(move |_| {
         graph.with(|g| {
             g.as_ref()
-                .map(|g| (g.mode.clone(), g.focus.clone(), g.width.to_bits(), g.height.to_bits()))
+                .map(|g| (g.mode, g.focus.clone(), g.width.to_bits(), g.height.to_bits()))
         })
     });
     Effect::new(move |_| {
@@ -254,7 +250,7 @@ pub fn Graph() -> impl IntoView {
         let whatif = ui.whatif.get();
         graph.with(|g| match (g, selected) {
             (Some(g), Some(sel)) => {
-                let reached: Option<Vec<(String, String)>> = whatif
+                let reached: Option<Vec<(String, Reach)>> = whatif
                     .filter(|w| format!("fn:{}", w.mutation) == sel)
                     .map(|w| w.reached.into_iter().map(|r| (r.node, r.how)).collect());
                 marks(g, &sel, reached.as_deref())
@@ -335,7 +331,7 @@ pub fn Graph() -> impl IntoView {
     let mode = move || {
         graph.with(|g| {
             g.as_ref()
-                .map(|g| (g.mode.clone(), g.total_nodes, g.nodes.len(), g.layout_ms))
+                .map(|g| (g.mode, g.total_nodes, g.nodes.len(), g.layout_ms))
         })
     };
 
@@ -361,7 +357,7 @@ pub fn Graph() -> impl IntoView {
                 }}
                 {move || {
                     mode()
-                        .filter(|(m, ..)| m == "overview")
+                        .filter(|(m, ..)| *m == GraphMode::Overview)
                         .map(|(_, total, shown, _)| {
                             view! {
                                 <span
@@ -506,7 +502,7 @@ pub fn Graph() -> impl IntoView {
 /// One edge: its line, arrow and label.
 #[component]
 fn Edge(edge: LayoutEdge, marks: Memo<Marks>, traced: Memo<TraceMarks>) -> impl IntoView {
-    let kind = edge_kind_name(edge.kind);
+    let kind = edge.kind.as_str();
     let key = (edge.from.clone(), edge.to.clone());
     let trace_key = key.clone();
     let lit = move || marks.with(|m| m.edges.contains(&key));
@@ -537,11 +533,11 @@ fn Edge(edge: LayoutEdge, marks: Memo<Marks>, traced: Memo<TraceMarks>) -> impl 
 #[component]
 fn Node(node: LayoutNode, marks: Memo<Marks>, traced: Memo<TraceMarks>, moved: StoredValue<bool>) -> impl IntoView {
     let ui = use_ui();
-    let kind = node_kind_name(node.kind);
+    let kind = node.kind.as_str();
     let id = node.id.clone();
     let (id_sel, id_mark, id_src, id_dim, id_click, id_focus) =
         (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
-    let highlight = move || marks.with(|m| m.reached.get(&id_mark).copied());
+    let highlight = move || marks.with(|m| m.reached.get(&id_mark).map(|r| r.as_str()));
     let is_source = move || marks.with(|m| m.sources.contains(&id_src));
     let id_trace = id.clone();
     let on_trace = move || traced.with(|t| t.nodes.contains(&id_trace));
@@ -559,7 +555,7 @@ fn Node(node: LayoutNode, marks: Memo<Marks>, traced: Memo<TraceMarks>, moved: S
     };
     let badge = node.badges.first().map(|b| {
         (
-            b.severity.clone(),
+            b.severity,
             node.badges
                 .iter()
                 .map(|b| b.code.clone())

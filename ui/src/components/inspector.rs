@@ -220,7 +220,7 @@ fn context_view(c: ContextView) -> impl IntoView {
                                 view! {
                                     <li>
                                         <Link id=fn_id(&r.mutation) text=r.mutation.clone()/>
-                                        <span class=format!("tag rel-{}", r.relation)>{r.relation.clone()}</span>
+                                        <span class=format!("tag rel-{}", r.relation)>{r.relation.as_str()}</span>
                                         {r.via.clone().map(|v| view! { <span class="muted">" via "</span><Link id=fn_id(&v) text=v.clone()/> })}
                                         <div class="muted small">{scope}</div>
                                     </li>
@@ -317,7 +317,7 @@ fn function_view(f: FunctionView) -> impl IntoView {
                         </td>
                     </tr>
                     <tr><td>"auth"</td><td class="mono">{f.auth.clone()}</td></tr>
-                    <tr><td>"transport"</td><td class="mono">{f.transport.clone()}</td></tr>
+                    <tr><td>"transport"</td><td class="mono">{f.transport.as_str()}</td></tr>
                     <tr><td>"cache"</td><td class="mono">{f.cache.clone()}</td></tr>
                     <tr><td>"rev"</td><td class="mono">{f.rev}</td></tr>
                     {f.route.clone().map(|r| view! { <tr><td>"route"</td><td class="mono">{r}</td></tr> })}
@@ -393,7 +393,7 @@ fn mutation_view(m: MutationView, output: String) -> impl IntoView {
                                         <li>
                                             <Link id=ctx_id(&g.context) text=g.context.clone()/>
                                             {g.slot.clone().map(|s| view! { <span class="muted mono">{format!(" .{s}")}</span> })}
-                                            <span class="tag">{g.mode.clone()}</span>
+                                            <span class="tag">{g.mode.as_str()}</span>
                                             {(!g.scoped_by.is_empty()).then(|| view! { <div class="muted small">{format!("scoped by {}", g.scoped_by.join(", "))}</div> })}
                                         </li>
                                     }
@@ -420,7 +420,7 @@ fn type_view(t: TypeView) -> impl IntoView {
         <Header kind="type" name=t.name.clone() doc=t.doc.clone() location=t.location/>
         <section class="panel-section">
             <div class="muted">
-                {t.kind.clone()}
+                {t.kind.as_str()}
                 {t.identity.clone().map(|i| format!(" · identity {i}"))}
                 {t.alias_of.clone().map(|a| format!(" of {a}"))}
             </div>

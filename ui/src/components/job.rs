@@ -6,7 +6,7 @@
 use leptos::html::Pre;
 use leptos::prelude::*;
 
-use crate::api::{self, JobView};
+use crate::api::{self, JobStatus, JobView};
 use crate::context::views::use_app;
 
 /// "1.2 s", "2 min 05 s".
@@ -21,13 +21,12 @@ pub fn elapsed_text(ms: i64) -> String {
 }
 
 /// What the job's status means, for its header.
-fn status_text(status: &str) -> &'static str {
+fn status_text(status: JobStatus) -> &'static str {
     match status {
-        "running" => "Running",
-        "succeeded" => "Finished",
-        "failed" => "Failed",
-        "cancelled" => "Cancelled",
-        _ => "",
+        JobStatus::Running => "Running",
+        JobStatus::Succeeded => "Finished",
+        JobStatus::Failed => "Failed",
+        JobStatus::Cancelled => "Cancelled",
     }
 }
 
@@ -46,8 +45,9 @@ pub fn JobPanel() -> impl IntoView {
             .with(|d| d.as_ref().and_then(|d| d.activity_status.job.clone()))
     });
     let visible = move || {
-        job.get()
-            .is_some_and(|j| j.status == "running" || (j.status != "succeeded" && dismissed.get() != Some(j.id)))
+        job.get().is_some_and(|j| {
+            j.status == JobStatus::Running || (j.status != JobStatus::Succeeded && dismissed.get() != Some(j.id))
+        })
     };
     view! {
         <Show when=visible>
@@ -63,7 +63,7 @@ fn JobCard(
     reload: Action<(), Result<api::ProjectView, mizan_client::MizanError>>,
     dismissed: RwSignal<Option<i64>>,
 ) -> impl IntoView {
-    let running = job.status == "running";
+    let running = job.status == JobStatus::Running;
     let output_ref = NodeRef::<Pre>::new();
     // Follow the output as it grows (a terminal's habit).
     Effect::new(move |_| {
@@ -74,10 +74,10 @@ fn JobCard(
     let id = job.id;
     let lines = job.output.len();
     view! {
-        <section class="job-panel" data-testid="job" data-status=job.status.clone() aria-live="polite">
+        <section class="job-panel" data-testid="job" data-status=job.status.as_str() aria-live="polite">
             <header class="job-head">
                 {running.then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                <span class=format!("job-status {}", job.status)>{status_text(&job.status)}</span>
+                <span class=format!("job-status {}", job.status)>{status_text(job.status)}</span>
                 <span class="mono job-label" title=job.label.clone()>{job.label.clone()}</span>
                 <span class="muted small nowrap">{elapsed_text(job.elapsed_ms)}</span>
                 <span class="spacer"></span>

@@ -7,20 +7,20 @@ use std::collections::BTreeMap;
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::{self, Severity};
 use crate::context::ui::use_ui;
 use crate::context::views::{use_app, use_workspace};
 
 /// Line height of the code, in pixels (12 px type × 1.55, as in the CSS).
 const LINE_PX: f64 = 18.6;
 
-/// The worst severity per line: `error` over `warning`.
-pub fn marks_by_line<'a>(items: impl IntoIterator<Item = (i64, &'a str)>) -> BTreeMap<i64, &'a str> {
-    let mut out: BTreeMap<i64, &str> = BTreeMap::new();
+/// The worst severity per line: an error over a warning.
+pub fn marks_by_line(items: impl IntoIterator<Item = (i64, Severity)>) -> BTreeMap<i64, Severity> {
+    let mut out: BTreeMap<i64, Severity> = BTreeMap::new();
     for (line, severity) in items {
         let slot = out.entry(line).or_insert(severity);
-        if severity == "error" {
-            *slot = "error";
+        if severity == Severity::Error {
+            *slot = Severity::Error;
         }
     }
     out
@@ -51,10 +51,9 @@ pub fn SourceView() -> impl IntoView {
                         d.diagnostic_list
                             .items
                             .iter()
-                            .filter_map(|i| i.location.as_ref().map(|l| (l.line, i.severity.as_str()))),
+                            .filter_map(|i| i.location.as_ref().map(|l| (l.line, i.severity))),
                     )
                     .into_iter()
-                    .map(|(line, sev)| (line, sev.to_owned()))
                     .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()
@@ -154,7 +153,8 @@ mod tests {
 
     #[test]
     fn an_error_outranks_a_warning_on_its_line() {
-        let marks = marks_by_line([(3, "warning"), (3, "error"), (3, "warning"), (7, "warning")]);
-        assert_eq!(marks.into_iter().collect::<Vec<_>>(), [(3, "error"), (7, "warning")]);
+        use Severity::{Error, Warning};
+        let marks = marks_by_line([(3, Warning), (3, Error), (3, Warning), (7, Warning)]);
+        assert_eq!(marks.into_iter().collect::<Vec<_>>(), [(3, Error), (7, Warning)]);
     }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use mizan_client::ConnectionStatus;
 
-use crate::api::{self, LoadState};
+use crate::api::{self, LoadState, SourceKind};
 use crate::backend;
 use crate::context::views::use_app;
 
@@ -130,7 +130,7 @@ fn WatchSettings(open: RwSignal<bool>) -> impl IntoView {
     };
     let initial = info().map(|p| p.watch_globs.join("\n")).unwrap_or_default();
     let text = RwSignal::new(initial);
-    let is_kdl = move || info().is_none_or(|p| p.source_kind.as_deref() == Some("kdl"));
+    let is_kdl = move || info().is_none_or(|p| p.source_kind == Some(SourceKind::Kdl));
     view! {
         <div
             class="popover watch-settings"

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{self, LoadState, RegenerateSummary, SetWatchArgs};
+use crate::api::{self, LoadState, RegenerateSummary, RegenerateTrigger, SetWatchArgs};
 use crate::context::views::use_app;
 use crate::pure::names::folder_name;
 
@@ -13,7 +13,7 @@ fn summary_text(s: &RegenerateSummary) -> String {
     if let Some(error) = &s.error {
         return format!("Nothing written: {error}");
     }
-    let how = if s.trigger == "watch" { " · on save" } else { "" };
+    let how = if s.trigger == RegenerateTrigger::Watch { " · on save" } else { "" };
     format!(
         "{} written · {} removed · {} unchanged · {:.1} ms{how}",
         s.written, s.removed, s.unchanged, s.duration_ms

@@ -10,7 +10,6 @@ use leptos::prelude::*;
 use crate::api::{self, TraceParams, TraceStep};
 use crate::context::ui::{PaletteMode, open_palette, use_ui};
 use crate::pure::ids::{ItemId, name_of};
-use crate::pure::names::edge_kind_name;
 
 /// The inspector's "Trace to…" button for node `id`.
 #[component]
@@ -67,7 +66,7 @@ fn with_code(text: &str) -> impl IntoView + use<> {
 
 /// One step: `a —affects→ b` (or `←` walked against the edge) and why.
 fn step_view(step: TraceStep) -> impl IntoView {
-    let kind = edge_kind_name(step.kind);
+    let kind = step.kind.as_str();
     let arrow = if step.reversed {
         format!("← {kind} —")
     } else {

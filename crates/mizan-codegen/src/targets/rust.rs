@@ -3,7 +3,7 @@
 //! | file | contents |
 //! |---|---|
 //! | `mod.rs` | the module root: re-exports `types` and `client` |
-//! | `types.rs` | the IR's named types as serde structs, enums and aliases |
+//! | `types.rs` | the IR's named types as serde structs, enums (with `ALL`, `as_str()` — the wire name — and `Display`) and aliases |
 //! | `client.rs` | `<Fn>Args`, `<Ctx>Params`, `<Ctx>Data`, and `Client` with one async method per function and `fetch_<ctx>_context` per context |
 //!
 //! The output folder is a Rust module (`mod api;`); the application depends
@@ -62,4 +62,25 @@ pub(crate) fn file(path: &str, mut contents: String) -> GeneratedFile {
     contents.truncate(trimmed);
     contents.push('\n');
     GeneratedFile::new(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An enum carries its wire names: `ALL` in the IR's order, `as_str`
+    /// and `Display` give `on-hold`, never the Rust spelling `OnHold`.
+    #[test]
+    fn enums_know_their_wire_names() {
+        let ir = mizan_core::ir::parse(
+            "mizan-ir version=1 {\n    function f {\n        returns Status\n    }\n    enum Status {\n        variant active\n        variant on-hold\n    }\n}\n",
+        )
+        .unwrap();
+        let files = render(&ir, &Options::default()).unwrap();
+        let types = &files.iter().find(|f| f.path.ends_with("types.rs")).unwrap().contents;
+        assert!(types.contains("    #[serde(rename = \"on-hold\")]\n    OnHold,"), "{types}");
+        assert!(types.contains("pub const ALL: [Self; 2] = [\n        Self::Active,\n        Self::OnHold,\n    ];"), "{types}");
+        assert!(types.contains("Self::OnHold => \"on-hold\","), "{types}");
+        assert!(types.contains("impl ::std::fmt::Display for Status {"), "{types}");
+    }
 }

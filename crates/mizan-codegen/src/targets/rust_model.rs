@@ -59,6 +59,8 @@ pub(crate) struct RsVariant {
     pub head: String,
     /// The variant identifier.
     pub ident: String,
+    /// Its wire name, as a Rust string literal (what `as_str` returns).
+    pub wire: String,
 }
 
 /// A client-callable function.
@@ -185,7 +187,11 @@ impl RsModel {
                         if id != v.name {
                             vhead.push_str(&format!("    #[serde(rename = {})]\n", lit(&v.name)));
                         }
-                        out.push(RsVariant { head: vhead, ident: id });
+                        out.push(RsVariant {
+                            head: vhead,
+                            ident: id,
+                            wire: lit(&v.name),
+                        });
                     }
                     RsType {
                         head,

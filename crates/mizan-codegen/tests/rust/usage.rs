@@ -26,6 +26,17 @@ pub async fn upload(client: &api::Client, user_id: i64, png: Vec<u8>) -> Result<
     Ok(client.upload_avatar(&api::UploadAvatarArgs { user_id, file }).await?.sha256)
 }
 
+/// An enum's wire names, as a UI shows them (a class, a `data-` attribute):
+/// the generated `ALL` and `as_str`, no table of its own.
+pub fn status_names() -> Vec<&'static str> {
+    crate::every_rust::Status::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+/// The same through `Display`, from the Leptos target's types.
+pub fn status_label(status: crate::every_leptos::Status) -> String {
+    status.to_string()
+}
+
 /// The Leptos root: provides the client over IPC-or-HTTP kernel (which
 /// starts its push loop) and shows the connection status.
 #[component]

@@ -4,6 +4,31 @@
 use mizan::Mizan;
 use serde::{Deserialize, Serialize};
 
+/// What started a regenerate.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RegenerateTrigger {
+    /// The Regenerate button or command.
+    #[default]
+    Manual,
+    /// A watched save.
+    Watch,
+}
+
+/// Where a job stands.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Still running.
+    Running,
+    /// Exited successfully.
+    Succeeded,
+    /// Failed to start, exited with an error or printed too much.
+    Failed,
+    /// Cancelled from the UI (its process was killed).
+    Cancelled,
+}
+
 /// What a regenerate did.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
 pub struct RegenerateSummary {
@@ -21,8 +46,8 @@ pub struct RegenerateSummary {
     pub paths: Vec<String>,
     /// Milliseconds, from the IR in memory to files on disk.
     pub duration_ms: f64,
-    /// `manual` or `watch`.
-    pub trigger: String,
+    /// What started it.
+    pub trigger: RegenerateTrigger,
     /// Why nothing was written, if so.
     pub error: Option<String>,
 }
@@ -34,8 +59,8 @@ pub struct JobView {
     pub id: i64,
     /// What runs (`cargo run ... --bin emit-ir`).
     pub label: String,
-    /// `running`, `succeeded`, `failed`, `cancelled`.
-    pub status: String,
+    /// Where it stands.
+    pub status: JobStatus,
     /// The last lines of its stderr, as they arrive.
     pub output: Vec<String>,
     /// Milliseconds since it started (or its total, once done).

@@ -4,6 +4,8 @@
 use mizan::Mizan;
 use serde::{Deserialize, Serialize};
 
+use super::diagnostics::Severity;
+
 /// A node kind of the graph.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -33,8 +35,8 @@ pub enum EdgeKind {
 pub struct Badge {
     /// Diagnostic code.
     pub code: String,
-    /// `error` or `warning`.
-    pub severity: String,
+    /// How bad the diagnostic is.
+    pub severity: Severity,
 }
 
 /// A laid-out node: the UI draws a box at (`x`, `y`) of `width`×`height`
@@ -87,12 +89,37 @@ pub struct LayoutEdge {
     pub label_at: Point,
 }
 
+/// Which part of the graph a view shows.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum GraphMode {
+    /// Every node.
+    Full,
+    /// A focused node with its ancestors and descendants.
+    Focus,
+    /// One context with what reaches it (filtered).
+    Context,
+    /// Large graphs without a focus: contexts and mutations only.
+    Overview,
+}
+
+impl GraphMode {
+    /// The wire name (in the SVG export's title).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GraphMode::Full => "full",
+            GraphMode::Focus => "focus",
+            GraphMode::Context => "context",
+            GraphMode::Overview => "overview",
+        }
+    }
+}
+
 /// The graph as the UI draws it.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct GraphView {
-    /// `full`, `focus`, `context` (filtered) or `overview` (large graphs
-    /// without a focus: contexts and mutations only).
-    pub mode: String,
+    /// Which part of the graph this is.
+    pub mode: GraphMode,
     /// The focused node, in `focus` mode.
     pub focus: Option<String>,
     /// Nodes shown.

@@ -63,6 +63,31 @@ pub struct AffectsView {
     pub scoped_by: Vec<String>,
 }
 
+/// How a mutation's result merges into a context: the core's merge
+/// modes, or `refetch` when the plan could not resolve the slot.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeMode {
+    /// The result replaces the slot's value.
+    Direct,
+    /// The result is inserted or updated by identity in a list.
+    Upsert,
+    /// The result replaces the whole list.
+    Replace,
+    /// Unresolved: clients refetch instead.
+    Refetch,
+}
+
+/// How a function is called (the IR's `transport`).
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// Request/response over HTTP (or IPC).
+    Http,
+    /// A websocket subscription.
+    Websocket,
+}
+
 /// A `merge` target as the core plans it.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct MergeView {
@@ -70,8 +95,8 @@ pub struct MergeView {
     pub context: String,
     /// The member slot, when it resolves (else clients refetch).
     pub slot: Option<String>,
-    /// `direct`, `upsert`, `replace`, or `refetch` when unresolved.
-    pub mode: String,
+    /// How the result merges (`refetch` when the slot does not resolve).
+    pub mode: MergeMode,
     /// The mutation's args that scope it.
     pub scoped_by: Vec<String>,
 }
@@ -87,8 +112,8 @@ pub struct FunctionView {
     pub kind: NodeKind,
     /// Its context.
     pub context: Option<String>,
-    /// `http` or `websocket`.
-    pub transport: String,
+    /// How it is called.
+    pub transport: Transport,
     /// `none`, `required`, `staff`, `superuser`, `predicate:NAME`.
     pub auth: String,
     /// Server-internal.
@@ -126,13 +151,23 @@ pub struct ContextParamView {
     pub shared_by: Vec<String>,
 }
 
+/// How a mutation reaches a context.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ReachRelation {
+    /// It invalidates the context's entries.
+    Affects,
+    /// It merges its result into the context.
+    Merges,
+}
+
 /// A mutation that reaches a context.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct ReachedBy {
     /// The mutation.
     pub mutation: String,
-    /// `affects` or `merges`.
-    pub relation: String,
+    /// Whether it invalidates or merges into the context.
+    pub relation: ReachRelation,
     /// The member named, for function targets.
     pub via: Option<String>,
     /// Its args that scope the entry.
@@ -181,6 +216,29 @@ pub struct FieldView {
     pub doc: Option<String>,
 }
 
+/// What kind of named type a type is.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum NamedTypeKind {
+    /// A struct with fields.
+    Struct,
+    /// An enum of unit variants.
+    Enum,
+    /// Another name for a shape.
+    Alias,
+}
+
+impl NamedTypeKind {
+    /// The wire name (a type row's detail text in the lists).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NamedTypeKind::Struct => "struct",
+            NamedTypeKind::Enum => "enum",
+            NamedTypeKind::Alias => "alias",
+        }
+    }
+}
+
 /// A named type.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct TypeView {
@@ -188,8 +246,8 @@ pub struct TypeView {
     pub name: String,
     /// Doc text.
     pub doc: Option<String>,
-    /// `struct`, `enum` or `alias`.
-    pub kind: String,
+    /// Struct, enum or alias.
+    pub kind: NamedTypeKind,
     /// Struct fields.
     pub fields: Vec<FieldView>,
     /// Enum variants.
@@ -225,13 +283,23 @@ pub struct MutationView {
     pub location: Option<SourceLocation>,
 }
 
+/// How a what-if reaches a node.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// Its entries are invalidated (clients refetch).
+    Invalidated,
+    /// The result is merged into it (clients patch).
+    Merged,
+}
+
 /// A node reached by a what-if.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Reached {
     /// Node id.
     pub node: String,
-    /// `invalidated` or `merged`.
-    pub how: String,
+    /// Invalidated or merged.
+    pub how: Reach,
 }
 
 /// What a mutation call with given args would tell clients.

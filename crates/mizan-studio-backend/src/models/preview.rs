@@ -4,13 +4,42 @@
 use mizan::Mizan;
 use serde::{Deserialize, Serialize};
 
+/// What Regenerate would do with a file (the codegen writer's
+/// `FileState`).
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileState {
+    /// Generated, not on disk yet.
+    Create,
+    /// Generated, on disk with other contents: rewritten.
+    Update,
+    /// Generated, on disk byte for byte.
+    Unchanged,
+    /// Recorded as ours, no longer generated: removed.
+    Remove,
+    /// Not written by Mizan for this config: never touched.
+    NotOurs,
+}
+
+/// A line of a diff: kept, added or removed.
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum DiffTag {
+    /// The same on disk and generated.
+    Equal,
+    /// Only in the generated file.
+    Insert,
+    /// Only on disk.
+    Delete,
+}
+
 /// One file of a preview.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct PreviewFile {
     /// Path relative to the output folder.
     pub path: String,
-    /// `create`, `update`, `unchanged`, `remove` or `not-ours`.
-    pub state: String,
+    /// What Regenerate would do with it.
+    pub state: FileState,
     /// Bytes of the generated contents (of the file on disk for `remove`).
     pub bytes: i64,
 }
@@ -53,8 +82,8 @@ pub struct PreviewView {
 /// One line of a diff.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct DiffLine {
-    /// `equal`, `insert` or `delete`.
-    pub tag: String,
+    /// Kept, added or removed.
+    pub tag: DiffTag,
     /// Line number on disk.
     pub old_line: Option<i64>,
     /// Line number in the generated file.
@@ -80,7 +109,7 @@ pub struct FilePreview {
     /// Path relative to the output folder.
     pub path: String,
     /// Its state.
-    pub state: String,
+    pub state: FileState,
     /// Grammar used (`TypeScript`, `Rust`, ...), `Plain Text` otherwise.
     pub language: String,
     /// The generated contents (the disk's, for a stale file) highlighted:

@@ -20,6 +20,22 @@ pub enum LoadState {
     Failed,
 }
 
+/// Where a project's IR comes from (its `[source]` in `mizan.toml`).
+#[derive(Mizan, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A KDL file.
+    Kdl,
+    /// A command printing the IR.
+    Command,
+    /// A cargo binary printing the IR.
+    Cargo,
+    /// A Django project's IR, read by the Python adapter.
+    Django,
+    /// A FastAPI app's IR, read by the Python adapter.
+    Fastapi,
+}
+
 /// How many of each thing the shown IR has.
 #[derive(Mizan, Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -48,8 +64,8 @@ pub struct ProjectView {
     pub config_path: Option<String>,
     /// The IR source, described (`kdl file api.kdl`, `cargo bin ...`).
     pub source: Option<String>,
-    /// `kdl`, `command`, `cargo`, `django` or `fastapi`.
-    pub source_kind: Option<String>,
+    /// Where the IR comes from.
+    pub source_kind: Option<SourceKind>,
     /// The KDL file, for `kdl` sources.
     pub ir_path: Option<String>,
     /// The output folder.

@@ -4,6 +4,7 @@
 
 use super::state::Job;
 use super::{Studio, lock};
+use crate::models::JobStatus;
 use mizan_codegen::Source;
 use mizan_codegen::source::{STDOUT_LIMIT, StderrTail, too_much_output};
 use std::collections::VecDeque;
@@ -54,7 +55,7 @@ impl Studio {
             state.job = Some(Job {
                 id,
                 label,
-                status: "running",
+                status: JobStatus::Running,
                 output: VecDeque::new(),
                 started: Instant::now(),
                 finished: None,
@@ -68,7 +69,7 @@ impl Studio {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
-        let finish = |status: &'static str| {
+        let finish = |status: JobStatus| {
             let mut state = lock(&self.state);
             if let Some(j) = state.job.as_mut().filter(|j| j.id == id) {
                 j.status = status;
@@ -79,7 +80,7 @@ impl Studio {
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
-                finish("failed");
+                finish(JobStatus::Failed);
                 return Err(format!("cannot run it: {e}"));
             }
         };
@@ -151,26 +152,26 @@ impl Studio {
             result = run => {
                 match result {
                     None => {
-                        finish("failed");
+                        finish(JobStatus::Failed);
                         Err(too_much_output())
                     }
                     Some((Ok(status), out, _)) if status.success() => {
-                        finish("succeeded");
+                        finish(JobStatus::Succeeded);
                         String::from_utf8(out).map_err(|_| "printed output that is not UTF-8".to_owned())
                     }
                     Some((Ok(status), _, err)) => {
-                        finish("failed");
+                        finish(JobStatus::Failed);
                         Err(mizan_codegen::source::failure_message(status, &err))
                     }
                     Some((Err(e), _, _)) => {
-                        finish("failed");
+                        finish(JobStatus::Failed);
                         Err(format!("cannot wait for it: {e}"))
                     }
                 }
             }
             _ = cancel_rx.wait_for(|c| *c) => {
                 // Dropping `run` drops the child, which kills it.
-                finish("cancelled");
+                finish(JobStatus::Cancelled);
                 Err("cancelled".into())
             }
         }

@@ -132,10 +132,17 @@ impl Studio {
                 Ok(Loaded::Broken(diagnostics)) => {
                     let errors: Vec<String> = diagnostics
                         .iter()
-                        .filter(|d| d.severity == "error")
+                        .filter(|d| d.severity == Severity::Error)
                         .map(|d| match d.location {
-                            Some(l) => format!("{}:{}: {}[{}]: {}", l.line, l.column, d.severity, d.code, d.message),
-                            None => format!("{}[{}]: {}", d.severity, d.code, d.message),
+                            Some(l) => format!(
+                                "{}:{}: {}[{}]: {}",
+                                l.line,
+                                l.column,
+                                d.severity.as_str(),
+                                d.code,
+                                d.message
+                            ),
+                            None => format!("{}[{}]: {}", d.severity.as_str(), d.code, d.message),
                         })
                         .collect();
                     p.last_error = Some(format!("the IR has {} error(s):\n{}", errors.len(), errors.join("\n")));
@@ -145,7 +152,7 @@ impl Studio {
                 Err(message) => {
                     p.diagnostics = vec![DiagnosticView {
                         code: "source-failed".into(),
-                        severity: "error".into(),
+                        severity: Severity::Error,
                         message: format!("{}: {message}", config.source.describe()),
                         names: Vec::new(),
                         node: None,
@@ -159,7 +166,9 @@ impl Studio {
         if trigger == Trigger::Watch
             && let Some(snapshot) = good
         {
-            let summary = self.regenerate_snapshot(snapshot, config, "watch").await;
+            let summary = self
+                .regenerate_snapshot(snapshot, config, RegenerateTrigger::Watch)
+                .await;
             lock(&self.state).last_regenerate = Some(summary);
             self.watch_new_output();
         }
@@ -179,7 +188,9 @@ impl Studio {
         {
             return Err(StudioError::NoIr(error));
         }
-        let summary = self.regenerate_snapshot(snapshot, config, "manual").await;
+        let summary = self
+            .regenerate_snapshot(snapshot, config, RegenerateTrigger::Manual)
+            .await;
         lock(&self.state).last_regenerate = Some(summary.clone());
         self.watch_new_output();
         match &summary.error {
@@ -192,18 +203,18 @@ impl Studio {
         &self,
         snapshot: Arc<Snapshot>,
         config: Config,
-        trigger: &'static str,
+        trigger: RegenerateTrigger,
     ) -> RegenerateSummary {
         let result = tokio::task::spawn_blocking(move || preview::regenerate(&snapshot, &config, trigger)).await;
         match result {
             Ok(Ok(summary)) => summary,
             Ok(Err(e)) => RegenerateSummary {
-                trigger: trigger.into(),
+                trigger,
                 error: Some(e.to_string()),
                 ..RegenerateSummary::default()
             },
             Err(e) => RegenerateSummary {
-                trigger: trigger.into(),
+                trigger,
                 error: Some(format!("regenerate failed: {e}")),
                 ..RegenerateSummary::default()
             },
@@ -237,7 +248,7 @@ impl Studio {
 fn internal_diagnostic(message: &str) -> DiagnosticView {
     DiagnosticView {
         code: "studio-internal".into(),
-        severity: "error".into(),
+        severity: Severity::Error,
         message: message.to_owned(),
         names: Vec::new(),
         node: None,

@@ -31,7 +31,7 @@ pub(super) struct Project {
 pub(super) struct Job {
     pub(super) id: u64,
     pub(super) label: String,
-    pub(super) status: &'static str,
+    pub(super) status: JobStatus,
     pub(super) output: VecDeque<String>,
     pub(super) started: Instant,
     pub(super) finished: Option<Duration>,

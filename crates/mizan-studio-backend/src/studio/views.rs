@@ -66,8 +66,8 @@ impl Studio {
             counts.contexts = ir.contexts.len() as i64;
             counts.types = ir.types.len() as i64;
         }
-        counts.errors = p.diagnostics.iter().filter(|d| d.severity == "error").count() as i64;
-        counts.warnings = p.diagnostics.iter().filter(|d| d.severity == "warning").count() as i64;
+        counts.errors = p.diagnostics.iter().filter(|d| d.severity == Severity::Error).count() as i64;
+        counts.warnings = p.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count() as i64;
         ProjectView {
             state: if p.loading {
                 LoadState::Loading
@@ -79,7 +79,7 @@ impl Studio {
             root: Some(p.root.display().to_string()),
             config_path: Some(p.config.path.display().to_string()),
             source: Some(p.config.source.describe()),
-            source_kind: Some(source_kind(&p.config.source).to_owned()),
+            source_kind: Some(source_kind(&p.config.source)),
             ir_path: match &p.config.source {
                 Source::Kdl(path) => Some(path.display().to_string()),
                 _ => None,
@@ -155,8 +155,8 @@ impl Studio {
             return DiagnosticsView::default();
         };
         DiagnosticsView {
-            errors: p.diagnostics.iter().filter(|d| d.severity == "error").count() as i64,
-            warnings: p.diagnostics.iter().filter(|d| d.severity == "warning").count() as i64,
+            errors: p.diagnostics.iter().filter(|d| d.severity == Severity::Error).count() as i64,
+            warnings: p.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count() as i64,
             items: p.diagnostics.clone(),
             from_failed_load: p.failed,
         }
@@ -173,7 +173,7 @@ impl Studio {
             job: state.job.as_ref().map(|j| JobView {
                 id: j.id as i64,
                 label: j.label.clone(),
-                status: j.status.to_owned(),
+                status: j.status,
                 output: j.output.iter().cloned().collect(),
                 elapsed_ms: j.finished.unwrap_or_else(|| j.started.elapsed()).as_millis() as i64,
             }),
