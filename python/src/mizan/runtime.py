@@ -82,7 +82,8 @@ class Mizan:
         self.keys = _core.KeyRing(dict(s.mwt_keys)) if s.mwt_keys else None
         self.cache = OriginCache(self.engine, s.redis_url) if s.cache_secret else None
         self.hub = PushHub(self, s.redis_url)
-        self._members = {c: registry.context_members(c) for c in registry.contexts}
+        contexts = {f.context for f in registry.functions.values() if f.context}
+        self._members = {c: registry.context_members(c) for c in contexts}
         self._context_params: dict[str, set[str]] = {
             c: {p[0] for f in members for p in f.params} for c, members in self._members.items()
         }

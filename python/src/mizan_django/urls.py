@@ -12,5 +12,6 @@ urlpatterns = [
     path("session/", views.session, name="session"),
     path("call/", views.call, name="call"),
     path("ctx/<str:context>/", views.ctx, name="ctx"),
+    path("ws/", views.ws_over_http, name="ws"),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -154,6 +154,17 @@ async def ctx(request: HttpRequest, context: str) -> HttpResponse:
     return _response(Reply(200, body, {"X-Mizan-Cache": verdict} if verdict else {}))
 
 
+@_guarded(("GET",))
+async def ws_over_http(request: HttpRequest) -> HttpResponse:
+    """``/ws/`` reached as plain HTTP: under WSGI (or without Channels'
+    routing) there is no WebSocket, so no push; say so."""
+    raise MizanError(
+        "NOT_IMPLEMENTED",
+        "`/ws/` is a WebSocket endpoint: calls over the socket and pushes need an ASGI server "
+        "(e.g. daphne) with Django Channels routing it (mizan_django.routing); HTTP calls work as they are",
+    )
+
+
 async def _not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return _error(MizanError.not_found(f"no route for {request.method} {request.path}"))
 
