@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::api::{self, ContextView, FunctionView, ItemDetail, ItemParams, MutationView, SourceLocation, TypeView};
 use crate::components::trace::{TraceButton, TracePanel};
 use crate::components::whatif::WhatIf;
+use crate::context::live::use_live;
 use crate::context::ui::{CenterTab, use_ui};
 use crate::context::views::{use_app, use_workspace};
 use crate::pure::ids::{ctx_id, fn_id, name_of, type_id};
@@ -172,6 +173,7 @@ fn ContextPanel(name: String) -> impl IntoView {
 
 fn context_view(c: ContextView) -> impl IntoView {
     let ui = use_ui();
+    let live = use_live();
     let never = c.reached_by.is_empty();
     let name = c.name.clone();
     let filtered = {
@@ -194,6 +196,20 @@ fn context_view(c: ContextView) -> impl IntoView {
                 }
             >
                 {move || if filtered.get() { "Show every context" } else { "Show only this context" }}
+            </button>
+            <button
+                class="button small"
+                data-testid="inspect-cache"
+                title="Look up this context's keys in the live Redis (Cache tab)"
+                on:click={
+                    let name = c.name.clone();
+                    move |_| {
+                        live.cache.context.set(name.clone());
+                        ui.tab.set(CenterTab::Cache);
+                    }
+                }
+            >
+                "Inspect cache keys"
             </button>
         </div>
         <section class="panel-section">

@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 
 use crate::api::{self, ParamView, WhatifArgs};
 use crate::components::json::JsonBlock;
-use crate::context::ui::use_ui;
+use crate::context::live::use_live;
+use crate::context::ui::{CenterTab, use_ui};
 
 /// A starting value for a param of `shape`.
 fn example(shape: &str) -> Value {
@@ -86,6 +87,7 @@ fn explain(invalidate: &Value, merge: &Value) -> Vec<String> {
 /// whether it merges, once its details arrived.
 #[component]
 pub fn WhatIf(name: String, params: Signal<Option<(Vec<ParamView>, bool)>>) -> impl IntoView {
+    let live = use_live();
     let ui = use_ui();
     let action = api::use_whatif();
     let text = RwSignal::new(String::new());
@@ -182,6 +184,20 @@ pub fn WhatIf(name: String, params: Signal<Option<(Vec<ParamView>, bool)>>) -> i
             <div class="row">
                 <button class="button" on:click=move |_| apply() disabled=move || action.pending().get()>
                     "Resolve"
+                </button>
+                <button
+                    class="button"
+                    data-testid="whatif-replay"
+                    title="Send this call to the live backend (Replay tab) with these arguments"
+                    on:click=move |_| {
+                        let replay = live.replay;
+                        replay.function.set(mutation.get_value());
+                        let args = text.get_untracked();
+                        replay.args.set(if args.trim().is_empty() { "{}".into() } else { args });
+                        ui.tab.set(CenterTab::Replay);
+                    }
+                >
+                    "Replay…"
                 </button>
                 <span class="muted small">"Enter resolves · Shift+Enter adds a line"</span>
             </div>

@@ -135,9 +135,12 @@ impl Commands {
             Command::ToggleClients => ui.tab.update(|t| {
                 *t = match t {
                     CenterTab::Clients => CenterTab::Graph,
-                    CenterTab::Graph | CenterTab::Source => CenterTab::Clients,
+                    _ => CenterTab::Clients,
                 }
             }),
+            Command::ShowCache => ui.tab.set(CenterTab::Cache),
+            Command::ShowReplay => ui.tab.set(CenterTab::Replay),
+            Command::ShowTokens => ui.tab.set(CenterTab::Tokens),
             Command::ToggleFull => {
                 ui.focus.set(None);
                 ui.full.update(|f| *f = !*f);

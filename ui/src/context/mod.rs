@@ -10,5 +10,6 @@
 //! `pages` or `app` (`tests/layers.rs` checks it).
 
 pub mod commands;
+pub mod live;
 pub mod ui;
 pub mod views;

@@ -26,6 +26,31 @@ pub enum CenterTab {
     Clients,
     /// The IR source.
     Source,
+    /// The cache inspector (live Redis).
+    Cache,
+    /// The replay console (live backend).
+    Replay,
+    /// The token tool.
+    Tokens,
+}
+
+impl CenterTab {
+    /// Its name in `data-tab` and `data-testid="tab-<name>"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CenterTab::Graph => "graph",
+            CenterTab::Clients => "clients",
+            CenterTab::Source => "source",
+            CenterTab::Cache => "cache",
+            CenterTab::Replay => "replay",
+            CenterTab::Tokens => "tokens",
+        }
+    }
+
+    /// Whether it needs the width (the inspector is hidden beside it).
+    pub fn wide(self) -> bool {
+        !matches!(self, CenterTab::Graph | CenterTab::Source)
+    }
 }
 
 /// What the command palette is open for.

@@ -6,13 +6,17 @@
 use leptos::prelude::*;
 
 use crate::api::{self, GraphParams};
+use crate::components::cache::CacheTab;
 use crate::components::clients::{Clients, ThemeStyle};
 use crate::components::diagnostics::Problems;
 use crate::components::graph::Graph;
 use crate::components::inspector::Inspector;
 use crate::components::job::JobPanel;
+use crate::components::replay::ReplayTab;
 use crate::components::sidebar::Sidebar;
 use crate::components::source::SourceView;
+use crate::components::tokens::TokensTab;
+use crate::context::live::LiveForms;
 use crate::context::ui::{CenterTab, use_ui};
 use crate::context::views::{WorkspaceViews, use_app, use_workspace};
 
@@ -32,6 +36,8 @@ pub fn Workspace() -> impl IntoView {
         graph: api::use_graph_context(params),
         preview: api::use_preview_context(),
     });
+    // The live tabs' forms outlive a switch to another tab.
+    provide_context(LiveForms::new());
 
     // Another project opened: what was selected belongs to the old one.
     let root = Memo::new(move |_| {
@@ -50,7 +56,7 @@ pub fn Workspace() -> impl IntoView {
     });
 
     view! {
-        <div class="workspace" class:wide-center=move || ui.tab.get() == CenterTab::Clients>
+        <div class="workspace" class:wide-center=move || ui.tab.get().wide()>
             <aside class="pane left" aria-label="Browse">
                 <Sidebar/>
             </aside>
@@ -74,6 +80,21 @@ pub fn Workspace() -> impl IntoView {
                         <SourceView/>
                     </div>
                 </Show>
+                <Show when=move || ui.tab.get() == CenterTab::Cache>
+                    <div class="tab-body" role="tabpanel" aria-label="Cache inspector">
+                        <CacheTab/>
+                    </div>
+                </Show>
+                <Show when=move || ui.tab.get() == CenterTab::Replay>
+                    <div class="tab-body" role="tabpanel" aria-label="Replay">
+                        <ReplayTab/>
+                    </div>
+                </Show>
+                <Show when=move || ui.tab.get() == CenterTab::Tokens>
+                    <div class="tab-body" role="tabpanel" aria-label="Tokens">
+                        <TokensTab/>
+                    </div>
+                </Show>
             </section>
             <aside class="pane right" aria-label="Inspector">
                 <Inspector/>
@@ -95,16 +116,18 @@ fn CenterTabs() -> impl IntoView {
             .unwrap_or(0)
     };
     let tab = move |which: CenterTab, label: &'static str, hint: &'static str| {
-        let name = match which {
-            CenterTab::Graph => "graph",
-            CenterTab::Clients => "clients",
-            CenterTab::Source => "source",
+        let name = which.name();
+        // The first three keep the testid the earlier tests use; the live
+        // tabs are named by their own (relied on by external tests).
+        let testid = match which {
+            CenterTab::Graph | CenterTab::Clients | CenterTab::Source => "center-tab".to_owned(),
+            other => format!("tab-{}", other.name()),
         };
         view! {
             <button
                 class="center-tab"
                 role="tab"
-                data-testid="center-tab"
+                data-testid=testid
                 data-tab=name
                 title=hint
                 aria-selected=move || (ui.tab.get() == which).to_string()
@@ -126,6 +149,10 @@ fn CenterTabs() -> impl IntoView {
             {tab(CenterTab::Graph, "Graph", "What invalidates what")}
             {tab(CenterTab::Clients, "Clients", "What mizan generate would write, with diffs against disk")}
             {tab(CenterTab::Source, "Source", "The IR, with its diagnostics' lines marked")}
+            <span class="tab-sep" aria-hidden="true"></span>
+            {tab(CenterTab::Cache, "Cache", "Keys in the live Redis, and why a lookup missed")}
+            {tab(CenterTab::Replay, "Replay", "Send a call to the live backend and compare with the IR")}
+            {tab(CenterTab::Tokens, "Tokens", "Mint, decode and verify MWTs")}
         </nav>
     }
 }

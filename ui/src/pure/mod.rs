@@ -9,6 +9,7 @@
 pub mod fuzzy;
 pub mod ids;
 pub mod keys;
+pub mod live;
 pub mod names;
 pub mod palette;
 pub mod viewport;

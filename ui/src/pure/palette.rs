@@ -67,11 +67,17 @@ pub enum Command {
     EndTrace,
     /// Switch between the graph and the generated clients.
     ToggleClients,
+    /// The cache inspector tab.
+    ShowCache,
+    /// The replay tab.
+    ShowReplay,
+    /// The token tool tab.
+    ShowTokens,
 }
 
 impl Command {
     /// Every command, in the order an empty query lists them.
-    pub const ALL: [Command; 12] = [
+    pub const ALL: [Command; 15] = [
         Command::Regenerate,
         Command::ToggleClients,
         Command::ToggleWatch,
@@ -84,6 +90,9 @@ impl Command {
         Command::ShowShortcuts,
         Command::OpenProject,
         Command::Reload,
+        Command::ShowCache,
+        Command::ShowReplay,
+        Command::ShowTokens,
     ];
 
     /// Its row id, `cmd:…`.
@@ -101,6 +110,9 @@ impl Command {
             Command::TraceFromSelection => "cmd:trace",
             Command::EndTrace => "cmd:end-trace",
             Command::ToggleClients => "cmd:toggle-clients",
+            Command::ShowCache => "cmd:cache",
+            Command::ShowReplay => "cmd:replay",
+            Command::ShowTokens => "cmd:tokens",
         }
     }
 
@@ -124,6 +136,9 @@ impl Command {
             Command::TraceFromSelection => "Trace from the selection to…",
             Command::EndTrace => "End trace",
             Command::ToggleClients => "Graph / generated clients",
+            Command::ShowCache => "Cache inspector",
+            Command::ShowReplay => "Replay a call",
+            Command::ShowTokens => "Tokens",
         }
     }
 
@@ -142,6 +157,9 @@ impl Command {
             Command::TraceFromSelection => "the path to another node, with the reason for each edge",
             Command::EndTrace => "remove the trace's highlight",
             Command::ToggleClients => "the Clients tab: files, states and diffs",
+            Command::ShowCache => "a key in the live Redis, and why a lookup missed",
+            Command::ShowReplay => "send a call to the live backend, compare with the IR",
+            Command::ShowTokens => "mint, decode and verify MWTs",
         }
     }
 }
