@@ -63,8 +63,11 @@ def lifespan(app: Mizan) -> Callable[[FastAPI], contextlib.AbstractAsyncContextM
 async def _read_body(request: Request, limit: int) -> bytes:
     """The whole body, or a 413 ``BAD_REQUEST`` past ``limit``."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise MizanError.bad_request(f"the request body exceeds the limit of {limit} bytes", status=413)
+    if declared is not None and declared.isdigit():
+        if int(declared) > limit:
+            raise MizanError.bad_request(f"the request body exceeds the limit of {limit} bytes", status=413)
+        # The server stops at the declared length: read it at once.
+        return await request.body()
     chunks: list[bytes] = []
     seen = 0
     async for chunk in request.stream():
@@ -124,33 +127,31 @@ async def _deny(socket: WebSocket, error: MizanError) -> None:
 
 
 def router(app: Mizan) -> APIRouter:
-    """The Mizan routes of ``app`` (mount with a prefix, e.g. ``/api/mizan``)."""
+    """The Mizan routes of ``app`` (mount with a prefix, e.g. ``/api/mizan``).
+
+    The routes are plain Starlette routes inside the ``APIRouter``: they
+    take the raw request (no dependency injection to solve per call) and
+    stay out of the OpenAPI schema, which cannot describe them anyway.
+    """
     origins = OriginPolicy(app.settings.allowed_origins)
     limit = app.settings.body_limit
     routes = APIRouter()
     state = app.settings.state
 
-    async def identify(request: Request | WebSocket) -> Any:
-        return await app.identify(request.headers)
-
-    @routes.get("/session/", include_in_schema=False)
-    @_guarded
-    async def session() -> Response:
+    async def session(request: Request) -> Response:
         return _response(Reply(200, b'{"csrfToken":null}'))
 
-    @routes.post("/call/", include_in_schema=False)
-    @_guarded
     async def call(request: Request) -> Response:
         try:
-            origins.check(request.headers.getlist("origin"), request.headers)
-            principal = await identify(request)
-            client = request.headers.get("x-mizan-client")
+            headers = request.headers
+            origins.check(headers.getlist("origin"), headers)
+            principal = await app.identify(headers)
+            client = headers.get("x-mizan-client")
             if client is not None and not valid_client_id(client):
                 raise MizanError.bad_request("invalid `X-Mizan-Client` (1 to 64 of A-Z a-z 0-9 - _ . :)")
             body = await _read_body(request, limit)
-            content_type = request.headers.get("content-type", "")
             uploads: dict[str, Upload] = {}
-            if content_type.startswith("multipart/form-data"):
+            if headers.get("content-type", "").startswith("multipart/form-data"):
                 name, args, envelope_client, uploads = await _multipart(request, body)
             else:
                 name, args, envelope_client = parse_call_envelope(body)
@@ -159,11 +160,10 @@ def router(app: Mizan) -> APIRouter:
         req = MizanRequest(principal, "http", state, client or envelope_client, request)
         return _response(await app.call(req, name, args, uploads))
 
-    @routes.get("/ctx/{context}/", include_in_schema=False)
-    @_guarded
-    async def ctx(context: str, request: Request) -> Response:
+    async def ctx(request: Request) -> Response:
+        context: str = request.path_params["context"]
         try:
-            principal = await identify(request)
+            principal = await app.identify(request.headers)
             params = app.coerce_query(context, list(request.query_params.multi_items()))
             req = MizanRequest(principal, "http", state, None, request)
             body, verdict = await app.fetch(req, context, params)
@@ -172,29 +172,28 @@ def router(app: Mizan) -> APIRouter:
         headers = {"x-mizan-cache": verdict} if verdict else {}
         return _response(Reply(200, body, headers))
 
-    @routes.websocket("/ws/")
     async def ws(socket: WebSocket) -> None:
         await _serve_socket(app, origins, socket)
 
-    @routes.api_route("/call/", methods=[m for m in _ALL_METHODS if m != "POST"], include_in_schema=False)
-    async def call_method(request: Request) -> Response:
-        return _error(
-            MizanError.bad_request(f"method {request.method} is not allowed on {request.url.path}", status=405),
-            {"allow": "POST"},
-        )
+    def not_allowed(allow: str) -> Handler:
+        async def refuse(request: Request) -> Response:
+            error = MizanError.bad_request(f"method {request.method} is not allowed on {request.url.path}", status=405)
+            return _error(error, {"allow": allow})
 
-    @routes.api_route("/session/", methods=[m for m in _ALL_METHODS if m != "GET"], include_in_schema=False)
-    @routes.api_route("/ctx/{context}/", methods=[m for m in _ALL_METHODS if m != "GET"], include_in_schema=False)
-    async def read_method(request: Request) -> Response:
-        return _error(
-            MizanError.bad_request(f"method {request.method} is not allowed on {request.url.path}", status=405),
-            {"allow": "GET"},
-        )
+        return refuse
 
-    @routes.api_route("/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
     async def fallback(request: Request) -> Response:
         return _error(MizanError.not_found(f"no route for {request.method} {request.url.path}"))
 
+    others = [m for m in _ALL_METHODS if m not in ("GET", "HEAD")]
+    routes.add_route("/session/", _guarded(session), methods=["GET"], include_in_schema=False)
+    routes.add_route("/call/", _guarded(call), methods=["POST"], include_in_schema=False)
+    routes.add_route("/ctx/{context}/", _guarded(ctx), methods=["GET"], include_in_schema=False)
+    routes.add_websocket_route("/ws/", ws)
+    routes.add_route("/call/", not_allowed("POST"), methods=[m for m in _ALL_METHODS if m != "POST"], include_in_schema=False)
+    routes.add_route("/session/", not_allowed("GET"), methods=others, include_in_schema=False)
+    routes.add_route("/ctx/{context}/", not_allowed("GET"), methods=others, include_in_schema=False)
+    routes.add_route("/{rest:path}", fallback, methods=_ALL_METHODS, include_in_schema=False)
     return routes
 
 
