@@ -197,7 +197,7 @@ class Mizan:
             raise MizanError.forbidden(f"`{name}` cannot be called by clients")
         if not await self._allowed(f, req):
             raise MizanError.forbidden(f"not allowed to call `{name}`")
-        args_text = json.dumps(args, ensure_ascii=False, separators=(",", ":"))
+        args_text = json_text(args, "call envelope")
         result = await self._run(f, req, args, args_text, uploads)
         try:
             return self.engine.call_response(name, args_text, result)
@@ -259,7 +259,7 @@ class Mizan:
             else:
                 kwargs[name] = upload
         try:
-            text = args_text if not f.upload_params and args_text is not None else json.dumps(plain)
+            text = args_text if not f.upload_params and args_text is not None else json_text(plain, "arguments")
             model = f.args_model.model_validate_json(text)
         except pydantic.ValidationError as e:
             for err in e.errors(include_url=False):
@@ -310,7 +310,7 @@ class Mizan:
         user = req.principal.id if req.principal else None
         ticket = None
         if self.cache is not None:
-            params_text = json.dumps(params, ensure_ascii=False)
+            params_text = json_text(params, "context params")
             hit, ticket = await self.cache.lookup(context, params_text, user)
             if hit is not None:
                 return hit, "HIT"
@@ -374,7 +374,7 @@ def parse_call_envelope(body: bytes) -> tuple[str, dict[str, Any], str | None]:
     ``BAD_REQUEST`` whose message names the call envelope."""
     try:
         envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError) as e:
         raise MizanError.bad_request(f"malformed call envelope: {e}") from None
     if not isinstance(envelope, dict):
         raise MizanError.bad_request("malformed call envelope: expected a JSON object")
@@ -386,6 +386,31 @@ def parse_call_envelope(body: bytes) -> tuple[str, dict[str, Any], str | None]:
         raise MizanError.bad_request("malformed call envelope: `args` must be an object")
     client = envelope.get("client")
     return name, args, client if isinstance(client, str) else None
+
+
+def call_media(content_type: str | None) -> str:
+    """``"json"`` or ``"multipart"``; any other body is a 415 (a browser
+    cannot send JSON cross-site without a CORS preflight, but it can send
+    ``text/plain``)."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media == "application/json":
+        return "json"
+    if media == "multipart/form-data":
+        return "multipart"
+    raise MizanError.bad_request(
+        "`POST /call/` takes `Content-Type: application/json` (or `multipart/form-data` for uploads)", status=415
+    )
+
+
+def json_text(value: Any, what: str) -> str:
+    """``value`` as JSON text the core can take: lone surrogates (which
+    ``json`` lets through from ``\\ud800`` escapes) are a ``BAD_REQUEST``."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MizanError.bad_request(f"malformed {what}: a string holds a lone surrogate (invalid Unicode)") from None
+    return text
 
 
 def valid_client_id(value: str) -> bool:

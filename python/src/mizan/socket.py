@@ -85,7 +85,7 @@ class Session:
             return
         try:
             frame = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.send(_frame_error(None, MizanError.bad_request("malformed frame: not JSON")))
             return
         if not isinstance(frame, dict):

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from mizan import MizanError, Principal, Request, Upload
 from mizan.origin import OriginPolicy
-from mizan.runtime import Reply, error_reply, parse_call_envelope, valid_client_id
+from mizan.runtime import Reply, call_media, error_reply, parse_call_envelope, valid_client_id
 
 from .conf import get_started_app
 
@@ -116,6 +116,7 @@ async def call(request: HttpRequest) -> HttpResponse:
     client = headers.get("x-mizan-client")
     if client is not None and not valid_client_id(client):
         raise MizanError.bad_request("invalid `X-Mizan-Client` (1 to 64 of A-Z a-z 0-9 - _ . :)")
+    media = call_media(headers.get("content-type"))
     limit = app.settings.body_limit
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -124,7 +125,7 @@ async def call(request: HttpRequest) -> HttpResponse:
     if len(body) > limit:
         raise MizanError.bad_request(f"the request body exceeds the limit of {limit} bytes", status=413)
     uploads: dict[str, Upload] = {}
-    if headers.get("content-type", "").startswith("multipart/form-data"):
+    if media == "multipart":
         try:
             fields, files = request.POST, request.FILES
         except Exception as e:

@@ -25,7 +25,7 @@ from fastapi.responses import Response
 
 from mizan import Mizan, MizanError, Request as MizanRequest, Upload
 from mizan.origin import OriginPolicy
-from mizan.runtime import Reply, error_reply, parse_call_envelope, valid_client_id
+from mizan.runtime import Reply, call_media, error_reply, parse_call_envelope, valid_client_id
 from mizan.socket import UNAUTHORIZED_CLOSE, Session
 
 log = logging.getLogger("mizan.fastapi")
@@ -149,9 +149,10 @@ def router(app: Mizan) -> APIRouter:
             client = headers.get("x-mizan-client")
             if client is not None and not valid_client_id(client):
                 raise MizanError.bad_request("invalid `X-Mizan-Client` (1 to 64 of A-Z a-z 0-9 - _ . :)")
+            media = call_media(headers.get("content-type"))
             body = await _read_body(request, limit)
             uploads: dict[str, Upload] = {}
-            if headers.get("content-type", "").startswith("multipart/form-data"):
+            if media == "multipart":
                 name, args, envelope_client, uploads = await _multipart(request, body)
             else:
                 name, args, envelope_client = parse_call_envelope(body)
