@@ -1,4 +1,6 @@
-//! End to end against a live `afi-server` (package `afi-app`): the
+//! End to end against a live AFI server — `afi-server` (package
+//! `afi-app`), and for the Node suites also the FastAPI and Django fixtures
+//! (`fixtures/afi-*/serve`, issue #16): the
 //! generated TypeScript client under Node (`tests/node/e2e/kernel.e2e.test.mjs`),
 //! its pushes and uploads against servers the script starts, kills and
 //! restarts itself (`tests/node/e2e/push.e2e.test.mjs`, under Node 20's
@@ -18,7 +20,7 @@ use std::process::Command;
 
 use common::{copy_files, fixture, link_node_modules, node_bin, root, run_ok, write_targets};
 use mizan_codegen::Target;
-use support::{AfiServer, afi_server_exe};
+use support::{AfiServer, afi_server_for};
 
 /// Generated ts + react for AFI, the e2e scripts, `node_modules`, and the
 /// two bundles (`mizan.mjs` for Node, `app.js` for the browser).
@@ -52,33 +54,67 @@ fn workspace() -> tempfile::TempDir {
     dir
 }
 
-#[test]
-fn generated_ts_client_against_afi_server() {
-    let server = AfiServer::start();
+/// The Node suites on one backend's AFI server (see `support::afi_server_for`).
+fn kernel_e2e(backend: &str) {
+    let server = AfiServer::start_exe(&afi_server_for(backend));
     let dir = workspace();
     let mut node = Command::new("node");
     node.current_dir(dir.path())
         .env("MIZAN_BASE_URL", &server.base_url)
         .args(["--test", "kernel.e2e.test.mjs"]);
     let out = run_ok(node, "node --test kernel.e2e.test.mjs");
-    assert!(out.contains("# fail 0"), "{out}");
+    assert!(out.contains("# fail 0"), "{backend}: {out}");
 }
 
 /// Pushes between clients, a server-side hook, a server restart, auth on
 /// the socket, websocket calls and uploads (SPEC §3.1, §3.2).
-#[test]
-fn generated_ts_client_pushes_and_uploads_against_afi_server() {
-    let exe = afi_server_exe();
+fn push_e2e(backend: &str) {
+    let exe = afi_server_for(backend);
     let dir = workspace();
     let mut node = Command::new("node");
-    node.current_dir(dir.path()).env("MIZAN_AFI_SERVER", &exe).args([
-        "--experimental-websocket",
-        "--no-warnings=ExperimentalWarning",
-        "--test",
-        "push.e2e.test.mjs",
-    ]);
+    node.current_dir(dir.path())
+        .env("MIZAN_AFI_SERVER", &exe)
+        .env("MIZAN_AFI_BACKEND", backend)
+        .args([
+            "--experimental-websocket",
+            "--no-warnings=ExperimentalWarning",
+            "--test",
+            "push.e2e.test.mjs",
+        ]);
     let out = run_ok(node, "node --test push.e2e.test.mjs");
-    assert!(out.contains("# fail 0"), "{out}");
+    assert!(out.contains("# fail 0"), "{backend}: {out}");
+}
+
+// The same client suites against every backend: Rust (`afi-server`),
+// FastAPI and Django (issue #16).
+#[test]
+fn generated_ts_client_against_afi_server() {
+    kernel_e2e("rust");
+}
+
+#[test]
+fn generated_ts_client_against_the_fastapi_fixture() {
+    kernel_e2e("fastapi");
+}
+
+#[test]
+fn generated_ts_client_against_the_django_fixture() {
+    kernel_e2e("django");
+}
+
+#[test]
+fn generated_ts_client_pushes_and_uploads_against_afi_server() {
+    push_e2e("rust");
+}
+
+#[test]
+fn generated_ts_client_pushes_and_uploads_against_the_fastapi_fixture() {
+    push_e2e("fastapi");
+}
+
+#[test]
+fn generated_ts_client_pushes_and_uploads_against_the_django_fixture() {
+    push_e2e("django");
 }
 
 #[test]

@@ -49,22 +49,20 @@ impl AfiServer {
     /// `listening on 127.0.0.1:<port>` line. Fails clearly when the binary
     /// has not been built.
     pub fn start() -> AfiServer {
-        use std::io::{BufRead, BufReader};
         // `afi-server` is built next to this test binary (`target/<profile>/`).
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|test| Some(test.parent()?.parent()?.join("afi-server")))
-            .expect("target dir of the test binary");
-        assert!(
-            exe.exists(),
-            "{} does not exist: build it with `cargo build -p afi-app --bin afi-server` (`cargo test --workspace` does)",
-            exe.display()
-        );
+        AfiServer::start_exe(&afi_server_exe())
+    }
+
+    /// Starts another AFI server with `afi-server`'s command line
+    /// (`fixtures/afi-fastapi/serve`, `fixtures/afi-django/serve`; see
+    /// [`afi_server_for`]).
+    pub fn start_exe(exe: &std::path::Path) -> AfiServer {
+        use std::io::{BufRead, BufReader};
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let mut child = Command::new(&exe)
+        let mut child = Command::new(exe)
             .args(["--port", &port.to_string()])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -121,4 +119,20 @@ pub fn afi_server_exe() -> std::path::PathBuf {
         exe.display()
     );
     exe
+}
+
+/// The command serving the AFI fixture on `backend`: `rust` (`afi-server`),
+/// `fastapi` or `django` (the Python fixtures, same flags and `listening
+/// on` line; they need the `.venv` of `scripts/setup`).
+pub fn afi_server_for(backend: &str) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    match backend {
+        "rust" => afi_server_exe(),
+        "fastapi" | "django" => {
+            let venv = root.join(".venv/bin/python");
+            assert!(venv.exists(), "{} does not exist: run scripts/setup", venv.display());
+            root.join(format!("fixtures/afi-{backend}/serve"))
+        }
+        other => panic!("no AFI backend `{other}`"),
+    }
 }
