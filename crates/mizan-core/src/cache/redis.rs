@@ -32,17 +32,6 @@ use crate::error::{Error, Result};
 
 const BACKEND: &str = "redis";
 
-/// Stores `ARGV[3]` under `KEYS[1]` for `ARGV[4]` ms when the context
-/// generation `KEYS[2]` is `ARGV[1]` and the instance generation `KEYS[3]` is
-/// `ARGV[2]` (absent = 0).
-const WRITE_SCRIPT: &str = r"
-local c = redis.call('GET', KEYS[2]) or '0'
-local i = redis.call('GET', KEYS[3]) or '0'
-if c ~= ARGV[1] or i ~= ARGV[2] then return 0 end
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-return 1
-";
-
 /// Tunables of [`RedisCache`]. The defaults suit a Redis on the same host or
 /// network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +115,7 @@ impl RedisCache {
             manager: OnceLock::new(),
             down_until: AtomicU64::new(0),
             epoch: Instant::now(),
-            write_script: Script::new(WRITE_SCRIPT),
+            write_script: Script::new(super::entry::REDIS_WRITE_SCRIPT),
         })
     }
 
