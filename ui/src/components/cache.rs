@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::api::{self, CacheExplainArgs, CacheLookupArgs, CachePurgeArgs, CacheScanArgs, ItemParams, KeyRow};
 use crate::context::live::use_live;
 use crate::context::views::use_workspace;
-use crate::pure::live::{field, set_field};
+use crate::pure::live::{duration, field, set_field};
 
 /// Optional text: `None` when blank.
 fn opt(s: String) -> Option<String> {
@@ -26,6 +26,20 @@ pub fn CacheTab() -> impl IntoView {
     let explain = api::use_cache_explain();
     let purge = api::use_cache_purge();
     let form_error = RwSignal::new(None::<String>);
+    // How many answers each action has shown: a test (or a person with
+    // the devtools open) can tell a fresh answer from the previous one.
+    let lookups = RwSignal::new(0u32);
+    let explains = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if lookup.value().with(Option::is_some) {
+            lookups.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if explain.value().with(Option::is_some) {
+            explains.update(|n| *n += 1);
+        }
+    });
 
     let rev = move || -> Result<Option<i64>, String> {
         match opt(form.rev.get_untracked()) {
@@ -183,9 +197,9 @@ pub fn CacheTab() -> impl IntoView {
                 </div>
                 {move || form_error.get().map(|e| view! { <p class="error-text small">{e}</p> })}
             </section>
-            <section class="live-results">
-                <LookupResult lookup=lookup/>
+            <section class="live-results" data-testid="cache-answers" data-lookups=move || lookups.get() data-explains=move || explains.get()>
                 <ExplainResult explain=explain/>
+                <LookupResult lookup=lookup/>
                 <Purge purge=purge/>
                 <KeyList/>
             </section>
@@ -238,7 +252,7 @@ fn LookupResult(lookup: Action<CacheLookupArgs, Result<api::CacheLookup, mizan_c
                             <tr><td>"Served"</td><td>{if e.stale.is_empty() { "yes".to_owned() } else { format!("no: {}", e.stale) }}</td></tr>
                             <tr><td>"Generations"</td><td>{format!("stored context {} / instance {} · now {} / {}", e.stored.context, e.stored.instance, e.current.context, e.current.instance)}</td></tr>
                             <tr><td>"Fingerprint"</td><td class="mono">{format!("{}{}", e.fingerprint, if e.fingerprint_current { " (current)" } else { " (another deploy's)" })}</td></tr>
-                            <tr><td>"TTL left"</td><td>{e.ttl_ms.map(|t| format!("{:.1} s", t as f64 / 1000.0)).unwrap_or_else(|| "no expiry".into())}</td></tr>
+                            <tr><td>"TTL left"</td><td>{e.ttl_ms.map(|t| duration(t / 1000)).unwrap_or_else(|| "no expiry".into())}</td></tr>
                             <tr><td>"Size"</td><td>{format!("{} bytes{}", e.value_bytes, if e.folded { " (folded)" } else { "" })}</td></tr>
                         </table>
                         <pre class="json mono small value-block" data-testid="cache-value">{e.value}</pre>
@@ -394,7 +408,7 @@ fn KeyList() -> impl IntoView {
                     {move || keys.with(|k| k.iter().take(300).map(|row| view! {
                         <div class="key-row mono small" data-testid="cache-key-row">
                             <span class="key-text">{row.key.clone()}</span>
-                            <span class="muted">{row.ttl_ms.map(|t| format!("{:.0} s", t as f64 / 1000.0)).unwrap_or_else(|| "—".into())}</span>
+                            <span class="muted">{row.ttl_ms.map(|t| duration(t / 1000)).unwrap_or_else(|| "—".into())}</span>
                             <span class="muted">{format!("g{}/{}", row.stored.context, row.stored.instance)}</span>
                         </div>
                     }).collect_view())}

@@ -140,9 +140,9 @@ pub fn ReplayTab() -> impl IntoView {
                 <label class="label muted" for="replay-target">"Target"</label>
                 <input id="replay-target" class="input mono" data-testid="replay-target" placeholder="the environment's base URL" spellcheck="false"
                     prop:value=move || form.target.get() on:input=move |ev| form.target.set(event_target_value(&ev))/>
-                <div class="segmented small" role="group" aria-label="Transport">
-                    <button class="button small" aria-pressed=move || (!form.websocket.get()).to_string() on:click=move |_| form.websocket.set(false)>"POST /call/"</button>
-                    <button class="button small" data-testid="replay-ws" aria-pressed=move || form.websocket.get().to_string() on:click=move |_| form.websocket.set(true)>"/ws/"</button>
+                <div class="segmented" role="group" aria-label="Transport">
+                    <button class:active=move || !form.websocket.get() aria-pressed=move || (!form.websocket.get()).to_string() on:click=move |_| form.websocket.set(false)>"HTTP POST /call/"</button>
+                    <button data-testid="replay-ws" class:active=move || form.websocket.get() aria-pressed=move || form.websocket.get().to_string() on:click=move |_| form.websocket.set(true)>"WebSocket /ws/"</button>
                 </div>
                 <label class="label muted" for="replay-token">"X-Mizan-Token"</label>
                 <div class="input-with-button">

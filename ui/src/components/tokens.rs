@@ -81,7 +81,7 @@ pub fn TokensTab() -> impl IntoView {
                     <label><span class="label muted">"Key id"</span>
                         <input class="input mono" placeholder="default" prop:value=move || kid.get() on:input=move |ev| kid.set(event_target_value(&ev))/></label>
                     <label><span class="label muted">"Audience"</span>
-                        <input class="input mono" placeholder="the environment's" prop:value=move || audience.get() on:input=move |ev| audience.set(event_target_value(&ev))/></label>
+                        <input class="input mono" placeholder="mizan" prop:value=move || audience.get() on:input=move |ev| audience.set(event_target_value(&ev))/></label>
                     <label><span class="label muted">"TTL (s)"</span>
                         <input class="input mono" placeholder="300" prop:value=move || ttl.get() on:input=move |ev| ttl.set(event_target_value(&ev))/></label>
                 </div>

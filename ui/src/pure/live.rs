@@ -107,9 +107,31 @@ pub fn set_field(text: &str, name: &str, typed: &str, shape: &str) -> Option<Str
     Some(serde_json::to_string(&Value::Object(obj)).unwrap_or_default())
 }
 
+/// Seconds in words: `45 s`, `12 min 5 s`, `3 h 20 min`, `7 days`.
+pub fn duration(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        3600..86400 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        _ if s % 86400 == 0 => format!("{} day{}", s / 86400, if s / 86400 == 1 { "" } else { "s" }),
+        _ => format!("{} d {} h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration(45), "45 s");
+        assert_eq!(duration(725), "12 min 5 s");
+        assert_eq!(duration(12_000), "3 h 20 min");
+        assert_eq!(duration(604_800), "7 days");
+        assert_eq!(duration(604_797), "6 d 23 h");
+        assert_eq!(duration(-3), "0 s");
+    }
 
     #[test]
     fn headers_one_a_line() {

@@ -280,10 +280,10 @@ impl Inspector {
         out.status = if hit { "HIT" } else { "MISS" }.into();
         out.note = match (&entry, cached) {
             (_, false) => self.policy_note(&e),
-            (Some(s), _) if s.stale.is_empty() => "HIT: this request is served from the cache".into(),
-            (Some(s), _) => format!("MISS: an entry is stored under this key but is not served: {}", s.stale),
+            (Some(s), _) if s.stale.is_empty() => "served from the cache".into(),
+            (Some(s), _) => format!("an entry is stored under this key but is not served: {}", s.stale),
             (None, _) if e.instance_key.is_none() => self.policy_note(&e),
-            (None, _) => "MISS: nothing is stored under this key (Explain tries the neighbours)".into(),
+            (None, _) => "nothing is stored under this key (Explain a miss tries the neighbours)".into(),
         };
         out.entry = entry;
         Ok(out)
@@ -296,7 +296,7 @@ impl Inspector {
                 "never cached: a required param ({}) is missing, so no scoped purge could reach the entry",
                 e.policy.required.join(", ")
             ),
-            (Decision::Cached { ttl_secs, .. }, _) => format!("cached for {ttl_secs} s"),
+            (Decision::Cached { ttl_secs, .. }, _) => format!("cached for {}", words(*ttl_secs)),
         }
     }
 
@@ -417,10 +417,10 @@ impl Inspector {
                     "No entry under this key: the instance was purged (instance generation {i}) by a mutation that affects it; the next fetch stores it again."
                 ),
                 (_, c, _) if c > 0 => format!(
-                    "No entry under this key: the context was purged broadly (context generation {c}), or the entry expired after its TTL of {ttl} s."
+                    "No entry under this key: the context was purged broadly (context generation {c}), or the entry expired after its TTL of {}.", words(ttl)
                 ),
                 _ => format!(
-                    "No entry under this key and no neighbour has one: it expired (cached for {ttl} s) or was never fetched with these params."
+                    "No entry under this key and no neighbour has one: it expired (cached for {}) or was never fetched with these params.", words(ttl)
                 ),
             }
         };
@@ -550,6 +550,17 @@ impl Inspector {
     }
 }
 
+/// A TTL in words (`60 s`, `5 min`, `7 days`).
+pub fn words(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 && s % 60 == 0 => format!("{} min", s / 60),
+        s if s < 172_800 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s % 86_400 == 0 => format!("{} days", s / 86_400),
+        s => format!("{s} s"),
+    }
+}
+
 fn describe(d: &Decision) -> (bool, String) {
     match d {
         Decision::Cached {
@@ -559,7 +570,8 @@ fn describe(d: &Decision) -> (bool, String) {
         } => (
             true,
             format!(
-                "cached for {ttl_secs} s (declared {declared}{})",
+                "cached for {} (declared {declared}{})",
+                words(*ttl_secs),
                 if *capped { ", capped by the max TTL" } else { "" }
             ),
         ),
