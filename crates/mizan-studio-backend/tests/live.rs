@@ -272,6 +272,59 @@ async fn replay_compares_prediction_body_and_header_and_the_purge_shows() {
     assert_eq!(fetch(&base, "user/?user_id=5", None).await, "MISS");
 }
 
+/// The remaining Explain cases: an optional param given that the server
+/// did not key, one the server keyed with its default, a broad purge, and
+/// an entry another deploy wrote (fingerprint).
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_optional_params_broad_purges_and_other_deploys() {
+    let live = Live::start();
+    let base = live.server.base();
+    let inspector = live.inspector();
+    let none = Hints::default();
+
+    // Fetched without `page`; looked up with it.
+    assert_eq!(fetch(&base, "user/?user_id=6", None).await, "MISS");
+    let with_page = request("user", json!({"user_id": 6, "page": 1}), None, None);
+    let why = inspector.explain_miss(&live.ir, &with_page, &none).await.unwrap();
+    assert_eq!(why.would_hit, vec!["without the optional `page`"], "{why:?}");
+
+    // Fetched with `page=1`; looked up without it.
+    assert_eq!(fetch(&base, "user/?user_id=8&page=1", None).await, "MISS");
+    let without = request("user", json!({"user_id": 8}), None, None);
+    let why = inspector.explain_miss(&live.ir, &without, &none).await.unwrap();
+    assert_eq!(why.would_hit, vec!["with `page` = 1 (its default)"], "{why:?}");
+
+    // A broad purge: the entry is still there but no longer served.
+    assert_eq!(fetch(&base, "items/", None).await, "MISS");
+    let items = request("items", json!({}), None, None);
+    assert_eq!(inspector.lookup(&items).await.unwrap().status, "HIT");
+    let report = inspector
+        .purge(&live.ir, &CacheOptions::default(), CACHE_SECRET, "items", None)
+        .await
+        .unwrap();
+    assert_eq!((report.before, report.after), (0, 1));
+    let found = inspector.lookup(&items).await.unwrap();
+    assert_eq!(found.status, "MISS");
+    assert!(found.entry.unwrap().stale.contains("context generation 0 → 1"));
+    let why = inspector.explain_miss(&live.ir, &items, &none).await.unwrap();
+    assert!(why.verdict.contains("purged broadly since it was stored"), "{}", why.verdict);
+    assert_eq!(fetch(&base, "items/", None).await, "MISS");
+
+    // An entry another deploy wrote (same key, another fingerprint).
+    let found = inspector.lookup(&request("user", json!({"user_id": 6}), None, None)).await.unwrap();
+    let generation = mizan_core::cache::Generation::default();
+    let foreign = mizan_core::cache::entry::encode("0000000000000000", generation, b"{}");
+    let client = redis::Client::open(live.redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let () = redis::cmd("SET").arg(&found.key).arg(foreign).query_async(&mut conn).await.unwrap();
+    let again = inspector.lookup(&request("user", json!({"user_id": 6}), None, None)).await.unwrap();
+    assert_eq!(again.status, "MISS");
+    let entry = again.entry.unwrap();
+    assert!(!entry.fingerprint_current && entry.stale.contains("another schema"), "{entry:?}");
+    // The server agrees: it does not serve it.
+    assert_eq!(fetch(&base, "user/?user_id=6", None).await, "MISS");
+}
+
 fn afi_text() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/afi/afi.kdl")).unwrap()
 }

@@ -679,7 +679,7 @@ fn neighbours(ir: &Ir, first: &Explanation, req: &CacheRequest, hints: &Hints) -
             out.push((change, r));
         }
     };
-    let effective = u64::from(first.policy.rev);
+    let effective = first.policy.rev;
     // Other revs: every one up to one past the larger of asked/effective.
     let top = effective.max(first.rev) + 1;
     for rev in 0..=top.min(first.rev + 16) {

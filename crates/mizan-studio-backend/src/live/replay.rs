@@ -11,7 +11,7 @@
 use super::inspect::pretty;
 use mizan_core::header;
 use mizan_core::invalidation::{Invalidation, InvalidationIndex, MergeEntry, Resolution};
-use mizan_core::ir::{Ir, Shape};
+use mizan_core::ir::{Ir, Shape, TypeKind};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -118,10 +118,32 @@ fn shape_error(ir: &Ir, shape: &Shape, v: &Value) -> Option<String> {
         (Shape::Literal(options), _) => expected(&format!("one of {}", options.join(", "))),
         (Shape::Union(shapes), _) if shapes.iter().any(|s| shape_error(ir, s, v).is_none()) => None,
         (Shape::Union(_), _) => expected("one of the union's shapes"),
-        // Named types: objects and enums are left to the server's own
-        // validation (its answer is shown); only the JSON kind is checked.
-        (Shape::Ref(_), Value::Object(_) | Value::String(_) | Value::Array(_)) => None,
-        (Shape::Ref(name), _) => expected(&format!("a `{name}`")),
+        (Shape::Ref(name), _) => match ir.type_def(name).map(|t| &t.kind) {
+            None => None, // the checker reports unknown types; the server decides
+            Some(TypeKind::Alias(shape)) => shape_error(ir, shape, v),
+            Some(TypeKind::Enum(variants)) => match v {
+                Value::String(s) if variants.iter().any(|x| &x.name == s) => None,
+                _ => expected(&format!(
+                    "one of {}",
+                    variants.iter().map(|x| format!("{:?}", x.name)).collect::<Vec<_>>().join(", ")
+                )),
+            },
+            Some(TypeKind::Struct(def)) => {
+                let Value::Object(obj) = v else {
+                    return expected(&format!("a `{name}` object"));
+                };
+                if let Some(extra) = obj.keys().find(|k| !def.fields.iter().any(|f| &f.name == *k)) {
+                    return Some(format!("`{name}` has no field `{extra}`"));
+                }
+                def.fields.iter().find_map(|f| match obj.get(&f.name) {
+                    None if !f.optional && f.default.is_none() && !matches!(f.shape, Shape::Optional(_)) => {
+                        Some(format!(".{}: required", f.name))
+                    }
+                    None => None,
+                    Some(value) => shape_error(ir, &f.shape, value).map(|e| format!(".{}: {e}", f.name)),
+                })
+            }
+        },
     }
 }
 
@@ -677,5 +699,39 @@ mod tests {
         );
         let upload = validate(&ir, "upload_avatar", &args(json!({"user_id": 1, "file": "x"}))).unwrap();
         assert!(upload[0].contains("a file"), "{upload:?}");
+    }
+
+    #[test]
+    fn named_types_are_checked_field_by_field() {
+        let ir = mizan_core::ir::parse(
+            r#"mizan-ir version=1 {
+    function save {
+        param order Order
+        param tags list<Color>
+        returns Order
+    }
+    struct Order {
+        field id integer
+        field note optional<string>
+        field color Color
+    }
+    enum Color {
+        variant red
+        variant blue
+    }
+}
+"#,
+        )
+        .unwrap();
+        let ok = args(json!({"order": {"id": 1, "color": "red"}, "tags": ["blue"]}));
+        assert!(validate(&ir, "save", &ok).unwrap().is_empty());
+        let bad = args(json!({"order": {"id": "1", "colour": "red"}, "tags": ["green"]}));
+        let problems = validate(&ir, "save", &bad).unwrap();
+        assert!(problems.contains(&"`order`: `Order` has no field `colour`".to_owned()), "{problems:?}");
+        assert!(problems.contains(&r#"`tags`: [0]: expected one of "red", "blue", got a string"#.to_owned()), "{problems:?}");
+        let missing = validate(&ir, "save", &args(json!({"order": {"id": 1}, "tags": []}))).unwrap();
+        assert_eq!(missing, vec!["`order`: .color: required".to_owned()]);
+        let wrong = validate(&ir, "save", &args(json!({"order": {"id": "x", "color": "red"}, "tags": []}))).unwrap();
+        assert_eq!(wrong, vec!["`order`: .id: expected an integer, got a string".to_owned()]);
     }
 }
