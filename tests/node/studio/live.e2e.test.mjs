@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openStudio } from "./browser.mjs";
@@ -202,4 +203,50 @@ test("a backend that is down and a Redis that is down each give their message", 
   const status = page.getByTestId("status-environment").locator("span[data-backend]");
   assert.equal(await status.getAttribute("data-backend"), "ok");
   assert.equal(await status.getAttribute("data-redis"), "ok");
+});
+
+test("purge through the inspector, and the context's keys page by page", async () => {
+  await page.getByTestId("tab-cache").click();
+  assert.equal(await fetchContext("user/?user_id=9"), "MISS");
+  await lookup({ params: '{"user_id": 9}' });
+  assert.equal(await page.getByTestId("cache-status").textContent(), "HIT");
+  await page.getByTestId("purge-instance").click();
+  await page.getByTestId("purge-confirm").click();
+  await page.getByTestId("purge-result").waitFor();
+  assert.match(await page.getByTestId("purge-result").textContent(), /went 0 → 1\./);
+  await lookup({ params: '{"user_id": 9}' });
+  assert.equal(await page.getByTestId("cache-status").textContent(), "MISS");
+  assert.equal(await fetchContext("user/?user_id=9"), "MISS", "the server stopped serving it too");
+  await page.getByTestId("cache-scan-all").click();
+  await page.waitForFunction(() => /complete/.test(document.querySelector('[data-testid="cache-scan-progress"]')?.textContent ?? ""));
+  const rows = await page.getByTestId("cache-key-row").count();
+  assert.ok(rows >= 2, `${rows} keys listed`);
+});
+
+test("a backend that hangs can be cancelled; one that answers HTML is named", async () => {
+  const server = createServer((req, res) => {
+    if (req.url.startsWith("/html/")) {
+      res.writeHead(500, { "content-type": "text/html" });
+      res.end("<html><body><h1>Internal Server Error</h1></body></html>");
+    }
+    // Anything else: never answers.
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const port = server.address().port;
+  try {
+    await page.getByTestId("tab-replay").click();
+    await page.getByTestId("replay-fn").fill("add");
+    await page.getByTestId("replay-args").fill('{"a": 1, "b": 2}');
+    await page.getByTestId("replay-target").fill(`http://127.0.0.1:${port}/hang`);
+    const items = await page.getByTestId("replay-history-item").count();
+    await page.getByTestId("replay-send").click();
+    await page.getByTestId("replay-cancel").click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="replay-history-item"]').length > n, items);
+    assert.equal(await page.getByTestId("replay-failure").textContent(), "cancelled");
+    await send({ fn: "add", args: '{"a": 1, "b": 2}', target: `http://127.0.0.1:${port}/html` });
+    assert.match(await page.getByTestId("replay-failure").textContent(), /HTTP 500 with text\/html: not a Mizan answer/);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
