@@ -58,6 +58,95 @@ fn live_tabs_against_afi_server_and_redis() {
         run_playwright_with("live.e2e.test.mjs", &studio, project.path(), &env("first"));
     }
     // A new studio process on the same project.
-    let studio = WebStudio::start_with(project.path(), &settings.path().join("settings.json"), &secrets);
-    run_playwright_with("live-restart.e2e.test.mjs", &studio, project.path(), &env("after-restart"));
+    {
+        let studio = WebStudio::start_with(project.path(), &settings.path().join("settings.json"), &secrets);
+        run_playwright_with("live-restart.e2e.test.mjs", &studio, project.path(), &env("after-restart"));
+    }
+    window_shows_the_live_tabs(project.path(), &settings.path().join("settings.json"), &secrets);
+}
+
+/// The real window (WebKitGTK) under Xvfb, driven with the keyboard
+/// through `xdotool`: the palette opens each live tab (Ctrl+K, its name,
+/// Enter), a context is looked up and a token minted by typing into the
+/// focused field; each tab is photographed once the screen settles.
+fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::Path, secrets: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("stderr.log");
+    let shots: Vec<std::path::PathBuf> = ["cache", "replay", "tokens"]
+        .iter()
+        .map(|t| shots_dir().join(format!("studio-window-{t}.png")))
+        .collect();
+    for shot in &shots {
+        let _ = std::fs::remove_file(shot);
+    }
+    let script = r#"
+        MIZAN_STUDIO_TIMING=1 MIZAN_STUDIO_SETTINGS="$3" "$1" "$2" >/dev/null 2>"$4" &
+        pid=$!
+        for _ in $(seq 1800); do
+            grep -q "ui content painted" "$4" && break
+            kill -0 "$pid" 2>/dev/null || { echo "mizan-studio exited early" >&2; cat "$4" >&2; exit 1; }
+            sleep 0.1
+        done
+        win=$(xdotool search --sync --name "Mizan Studio" | head -1)
+        xdotool windowfocus --sync "$win"
+        settle() { # photographs until two pictures half a second apart agree
+            next="${1%.png}.next.png"
+            for _ in $(seq 120); do
+                sleep 0.5
+                import -window root "$next"
+                if [ -f "$1" ] && [ "$(compare -metric AE "$1" "$next" null: 2>&1)" = 0 ]; then break; fi
+                mv "$next" "$1"
+            done
+            rm -f "$next"
+        }
+        open_tab() { # the palette: Ctrl+K, the command's name, Enter
+            xdotool key --clearmodifiers ctrl+k
+            sleep 0.3
+            xdotool type --delay 15 "$1"
+            sleep 0.3
+            xdotool key Return
+            sleep 0.5
+        }
+        open_tab "Cache inspector"
+        xdotool type --delay 15 "items"; xdotool key Return
+        settle "$5"
+        open_tab "Replay a call"
+        settle "$6"
+        open_tab "Tokens"
+        xdotool type --delay 15 "5"; xdotool key Return
+        settle "$7"
+        kill "$pid"; wait "$pid" 2>/dev/null || true
+    "#;
+    let status = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24", "bash", "-c", script, "window"])
+        .arg(studio_exe())
+        .arg(project)
+        .arg(settings)
+        .arg(&log)
+        .args(&shots)
+        .envs(secrets.iter().copied())
+        .status()
+        .expect("run xvfb-run (scripts/setup installs it, and xdotool)");
+    assert!(status.success(), "the window run failed ({status})");
+    for shot in &shots {
+        let colours = std::process::Command::new("identify")
+            .args(["-format", "%k"])
+            .arg(shot)
+            .output()
+            .expect("run identify");
+        let colours: u32 = String::from_utf8_lossy(&colours.stdout).trim().parse().unwrap_or(0);
+        assert!(colours > 200, "{} looks empty ({colours} colours)", shot.display());
+    }
+    // Three different screens: the keyboard really switched the tabs.
+    for (a, b) in [(0, 1), (1, 2), (0, 2)] {
+        let out = std::process::Command::new("compare")
+            .args(["-metric", "AE"])
+            .arg(&shots[a])
+            .arg(&shots[b])
+            .arg("null:")
+            .output()
+            .expect("run compare");
+        let differing: f64 = String::from_utf8_lossy(&out.stderr).trim().split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0.0);
+        assert!(differing > 10_000.0, "{} and {} are the same screen", shots[a].display(), shots[b].display());
+    }
 }

@@ -98,6 +98,15 @@ pub fn CacheTab() -> impl IntoView {
         id: format!("ctx:{}", form.context.get().trim()),
     }));
 
+    // The first field has the focus when the tab opens.
+    let first = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = first.get() {
+            let _ = el.focus();
+        }
+    });
+    let chosen = move || !form.context.get().trim().is_empty();
+
     view! {
         <div class="live-tab" data-testid="cache-tab">
             <section class="live-form">
@@ -106,6 +115,7 @@ pub fn CacheTab() -> impl IntoView {
                 <label class="label muted" for="cache-context">"Context"</label>
                 <input
                     id="cache-context"
+                    node_ref=first
                     class="input mono"
                     data-testid="cache-context"
                     list="cache-contexts"
@@ -113,6 +123,7 @@ pub fn CacheTab() -> impl IntoView {
                     spellcheck="false"
                     prop:value=move || form.context.get()
                     on:input=move |ev| form.context.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Enter" { run(false) }
                 />
                 <datalist id="cache-contexts">
                     {move || contexts().into_iter().map(|c| view! { <option value=c.clone()></option> }).collect_view()}
@@ -200,8 +211,10 @@ pub fn CacheTab() -> impl IntoView {
             <section class="live-results" data-testid="cache-answers" data-lookups=move || lookups.get() data-explains=move || explains.get()>
                 <ExplainResult explain=explain/>
                 <LookupResult lookup=lookup/>
-                <Purge purge=purge/>
-                <KeyList/>
+                <Show when=chosen>
+                    <Purge purge=purge/>
+                    <KeyList/>
+                </Show>
             </section>
         </div>
     }

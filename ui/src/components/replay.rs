@@ -88,13 +88,20 @@ pub fn ReplayTab() -> impl IntoView {
         })
     };
 
+    let first = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = first.get() {
+            let _ = el.focus();
+        }
+    });
+
     view! {
         <div class="live-tab" data-testid="replay-tab">
             <section class="live-form">
                 <h3 class="live-title">"Replay"</h3>
                 <p class="muted small">"Send a call to the running backend and compare its invalidation with the IR's."</p>
                 <label class="label muted" for="replay-fn">"Function"</label>
-                <input id="replay-fn" class="input mono" data-testid="replay-fn" list="replay-fns" placeholder="rename" spellcheck="false"
+                <input id="replay-fn" node_ref=first class="input mono" data-testid="replay-fn" list="replay-fns" placeholder="rename" spellcheck="false"
                     prop:value=move || form.function.get() on:input=move |ev| form.function.set(event_target_value(&ev))/>
                 <datalist id="replay-fns">
                     {move || functions().into_iter().map(|f| view! { <option value=f.clone()></option> }).collect_view()}

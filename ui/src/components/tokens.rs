@@ -62,13 +62,20 @@ pub fn TokensTab() -> impl IntoView {
         }
     });
 
+    let first = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = first.get() {
+            let _ = el.focus();
+        }
+    });
+
     view! {
         <div class="live-tab" data-testid="tokens-tab">
             <section class="live-form">
                 <h3 class="live-title">"Mint a token"</h3>
                 <p class="muted small">"Signed with the active environment's MWT key ring; never written anywhere."</p>
                 <label class="label muted" for="token-sub">"Subject (user id)"</label>
-                <input id="token-sub" class="input mono" data-testid="token-sub" placeholder="5"
+                <input id="token-sub" node_ref=first class="input mono" data-testid="token-sub" placeholder="5"
                     prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev))
                     on:keydown=move |ev| if ev.key() == "Enter" { go() }/>
                 <div class="checks">
