@@ -144,6 +144,7 @@ def test_duplicate_names_are_refused_at_registration() -> None:
         ({"affects": [42]}, "affects 42 is not"),
         ({"context": "users", "affects": Users}, "a context read cannot also affect"),
         ({"context": 3}, "context must be"),
+        ({"auth": lambda req: True}, "an auth predicate must be a named function"),
     ],
 )
 def test_misuse_names_the_function_and_its_line(options: dict[str, Any], message: str) -> None:

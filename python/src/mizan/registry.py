@@ -341,6 +341,8 @@ class Registry:
         elif isinstance(auth_opt, (bool, str)) and auth_opt in _AUTH_LEVELS:
             auth_level = _AUTH_LEVELS[auth_opt]
         elif callable(auth_opt):
+            if not _predicate_name(auth_opt).isidentifier():
+                fail("an auth predicate must be a named function (the IR names it), not a lambda")
             auth_level, predicate = "predicate", auth_opt
         else:
             fail(f"auth must be True, 'required', 'staff', 'superuser' or a predicate, not {auth_opt!r}")
