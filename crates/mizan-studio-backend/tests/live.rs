@@ -376,3 +376,41 @@ async fn backend_down_and_redis_down_each_give_their_message_in_time() {
     assert!(found.redis_error.contains("no Redis configured"), "{found:?}");
     assert!(!found.key.is_empty());
 }
+
+/// Redis asks for a password: without one, or with the wrong one, the
+/// inspector says so (the password never in the message); with the right
+/// one (in the URL, as the environment's variables put it) it answers.
+/// Redis frozen mid-scan: the next step fails within the timeout, with a
+/// message, and the pages already listed stay valid.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_password_refused_and_redis_gone_mid_scan() {
+    let live = Live::start();
+    let base = live.server.base();
+    for id in 0..30 {
+        fetch(&base, &format!("user/?user_id={id}"), None).await;
+    }
+    live.redis.cli(&["CONFIG", "SET", "requirepass", "s3cr3t-pw"]);
+    let asked = request("user", json!({"user_id": 5}), None, None);
+    let inspector = |url: String| {
+        let redis = Arc::new(RedisCache::new(&url).unwrap());
+        Inspector::new(&live.ir, &CacheOptions::default(), CACHE_SECRET, Some(redis))
+    };
+    let port = live.redis.port;
+    let none = inspector(format!("redis://127.0.0.1:{port}/0")).lookup(&asked).await.unwrap();
+    assert!(none.redis_error.starts_with("Redis: ") && none.redis_error.to_lowercase().contains("auth"), "{none:?}");
+    let url = mizan_studio_backend::live::environment::with_credentials(&format!("redis://127.0.0.1:{port}/0"), None, Some("wrong-pw"));
+    let wrong = inspector(url).lookup(&asked).await.unwrap();
+    assert!(wrong.redis_error.starts_with("Redis: "), "{wrong:?}");
+    assert!(!wrong.redis_error.contains("wrong-pw"), "{wrong:?}");
+    let url = mizan_studio_backend::live::environment::with_credentials(&format!("redis://127.0.0.1:{port}/0"), None, Some("s3cr3t-pw"));
+    let good = inspector(url.clone());
+    assert_eq!(good.lookup(&asked).await.unwrap().status, "HIT");
+
+    let first = good.scan("user", 0, 5).await.unwrap();
+    assert!(!first.done);
+    live.redis.freeze();
+    let started = std::time::Instant::now();
+    let e = good.scan("user", first.cursor.parse().unwrap(), 5).await.unwrap_err();
+    assert!(e.starts_with("Redis: "), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+}
