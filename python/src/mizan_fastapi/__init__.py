@@ -142,6 +142,8 @@ def router(app: Mizan) -> APIRouter:
         return _response(Reply(200, b'{"csrfToken":null}'))
 
     async def call(request: Request) -> Response:
+        # Idempotent: the Redis bus runs even without `lifespan(app)`.
+        await app.start()
         try:
             headers = request.headers
             origins.check(headers.getlist("origin"), headers)
@@ -174,6 +176,7 @@ def router(app: Mizan) -> APIRouter:
         return _response(Reply(200, body, headers))
 
     async def ws(socket: WebSocket) -> None:
+        await app.start()
         await _serve_socket(app, origins, socket)
 
     def not_allowed(allow: str) -> Handler:
