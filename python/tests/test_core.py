@@ -153,3 +153,33 @@ def test_edge_manifest_comes_from_the_core(afi_ir: str) -> None:
     assert manifest["version"] == 1
     assert manifest["contexts"]["user"]["endpoints"] == ["/api/mizan/ctx/user/"]
     assert manifest["mutations"]["rename"]["affects"] == ["user"]
+
+
+def test_push_frames_show_each_connection_only_what_it_may_see(afi_ir: str) -> None:
+    """The per-connection view (as `mizan::Push::for_others` and the hub's
+    restriction): the caller sees its merge into a personal context and its
+    client id; others see an invalidation of the same instance and no id;
+    contexts a connection may not read or does not watch are cut."""
+    engine = _core.Engine(afi_ir)
+    push = json.dumps({
+        "invalidate": [{"context": "user", "params": {"user_id": 5}}],
+        "merge": [{"context": "notifications", "slot": "unread_count", "value": {"count": 0}}],
+        "fn": "mark_all_read",
+        "client": "tab-1",
+    })
+    everything = {"user", "notifications"}
+    own = json.loads(engine.push_frame(push, True, everything) or "null")
+    assert own["merge"][0]["value"] == {"count": 0} and own["client"] == "tab-1" and own["op"] == "push"
+    other = json.loads(engine.push_frame(push, False, everything) or "null")
+    assert other == {
+        "op": "push",
+        "invalidate": [{"context": "user", "params": {"user_id": 5}}, "notifications"],
+        "fn": "mark_all_read",
+    }
+    anonymous = json.loads(engine.push_frame(push, False, {"user"}) or "null")
+    assert anonymous["invalidate"] == [{"context": "user", "params": {"user_id": 5}}]
+    assert engine.push_frame(push, False, everything, {"stats"}) is None, "not watched"
+    assert engine.push_frame(push, True, set()) is None, "nothing readable"
+    # A merge into a context that is not personal reaches everyone as a value.
+    items = json.dumps({"invalidate": [], "merge": [{"context": "items", "slot": "items_list", "value": {"id": 1}}]})
+    assert json.loads(engine.push_frame(items, False, {"items"}) or "null")["merge"][0]["value"] == {"id": 1}
