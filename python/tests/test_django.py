@@ -167,3 +167,28 @@ def test_export_mizan_ir_prints_the_projects_ir(env: dict[str, str]) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("mizan-ir version=1 {") and "function whoami" in out.stdout
     assert _core.format_ir(out.stdout) == out.stdout
+
+
+def test_the_socket_knows_the_session_user_and_pushes_need_asgi_only(asgi: str, env: dict[str, str]) -> None:
+    """Over Channels the logged-in Django user is the socket's principal,
+    and a mutation called over HTTP is pushed to the socket."""
+    import asyncio
+
+    import websockets
+
+    with httpx.Client() as client:
+        log_in(client, asgi, "ann")
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        token = client.get(f"{asgi}/api/mizan/session/").json()["csrfToken"]
+
+        async def run() -> None:
+            url = asgi.replace("http://", "ws://") + "/api/mizan/ws/"
+            async with websockets.connect(url, additional_headers={"Cookie": cookie}) as socket:
+                await socket.send(json.dumps({"id": 1, "op": "call", "fn": "whoami", "args": {}}))
+                reply = json.loads(await asyncio.wait_for(socket.recv(), 5))
+                assert reply["id"] == 1 and reply["result"]["id"] == env["ANN_ID"], reply
+                await asyncio.to_thread(call, client, asgi, "user_count", {"prefix": "b"}, **{"X-CSRFToken": token})
+                push = json.loads(await asyncio.wait_for(socket.recv(), 5))
+                assert push == {"op": "push", "invalidate": ["users"], "fn": "user_count"}, push
+
+        asyncio.run(run())
