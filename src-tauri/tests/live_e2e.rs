@@ -41,6 +41,10 @@ fn live_tabs_against_afi_server_and_redis() {
     let settings = tempfile::tempdir().expect("tempdir");
     let secrets = [("MIZAN_CACHE_SECRET", CACHE_SECRET), ("MIZAN_MWT_SECRET", MWT_SECRET)];
     let dead = mizan_testkit::free_port().to_string();
+    // A second environment whose backend is down.
+    let mut toml = std::fs::read_to_string(project.path().join(".mizan/studio.toml")).expect("read studio.toml");
+    toml.push_str(&format!("\n[[environment]]\nname = \"elsewhere\"\nbase_url = \"http://127.0.0.1:{dead}/api/mizan\"\n"));
+    std::fs::write(project.path().join(".mizan/studio.toml"), toml).expect("write studio.toml");
     let base = server.base();
     let redis_url = redis.url();
     let env = |phase: &'static str| {

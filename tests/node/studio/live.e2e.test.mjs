@@ -250,3 +250,20 @@ test("a backend that hangs can be cancelled; one that answers HTML is named", as
     server.close();
   }
 });
+
+test("switching environments from the palette and from the status bar", async () => {
+  const status = page.getByTestId("status-environment").locator("span[data-backend]");
+  await page.keyboard.press("Control+k");
+  await page.keyboard.type("environment elsewhere");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('[data-testid="status-environment"] span[data-backend]')?.textContent.startsWith("elsewhere"));
+  assert.equal(await status.getAttribute("data-backend"), "down");
+  await page.getByTestId("status-environment").click();
+  const popover = page.getByTestId("environment-popover");
+  assert.match(await popover.textContent(), /Connection refused|refused/i);
+  await page.screenshot({ path: join(shots, "studio-environments.png") });
+  await page.locator('[data-testid="environment-option"][data-name="local"]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="status-environment"] span[data-backend]')?.textContent.startsWith("local"));
+  assert.equal(await status.getAttribute("data-backend"), "ok");
+  await page.keyboard.press("Escape");
+});

@@ -16,6 +16,15 @@ fn dot(state: &str) -> &'static str {
     }
 }
 
+/// A probe in words: `answers (2.1 ms): …`, `down: …`, `not set: …`.
+fn probe_text(p: &api::Probe) -> String {
+    match p.state.as_str() {
+        "ok" => format!("answers ({:.1} ms): {}", p.ms, p.detail),
+        "down" => format!("down: {}", p.detail),
+        _ => format!("not set: {}", p.detail),
+    }
+}
+
 /// The status-bar item (mounted while a project is open).
 #[component]
 pub fn EnvironmentStatus() -> impl IntoView {
@@ -74,8 +83,8 @@ fn EnvironmentPopover(
             </header>
             {move || status.live_status().get().map(|s| view! {
                 <table class="kv small">
-                    <tr><td>"Backend"</td><td class:error-text=s.backend.state == "down">{format!("{} {}", s.backend.state, s.backend.detail)}</td></tr>
-                    <tr><td>"Redis"</td><td class:error-text=s.redis.state == "down">{format!("{} {}", s.redis.state, s.redis.detail)}</td></tr>
+                    <tr><td>"Backend"</td><td class:error-text=s.backend.state == "down">{probe_text(&s.backend)}</td></tr>
+                    <tr><td>"Redis"</td><td class:error-text=s.redis.state == "down">{probe_text(&s.redis)}</td></tr>
                 </table>
             })}
             {move || envs.environments().get().map(|v| {

@@ -55,6 +55,9 @@ fn PaletteDialog(mode: PaletteMode) -> impl IntoView {
         .with_untracked(|d| d.as_ref().is_some_and(|d| d.project_info.state != LoadState::Closed));
     // The same instance the lists show (already loaded): no extra fetch.
     let browse = (project_open && mode != PaletteMode::OpenProject).then(api::use_browse_context);
+    // The live environments, to switch from the palette.
+    let environments = (project_open && mode == PaletteMode::Everything).then(api::use_live_context);
+    let switch_environment = api::use_set_environment();
     let query = RwSignal::new(String::new());
     let active = RwSignal::new(0usize);
     let input: NodeRef<Input> = NodeRef::new();
@@ -75,6 +78,16 @@ fn PaletteDialog(mode: PaletteMode) -> impl IntoView {
                             v.extend(project_entries(d, true));
                         }
                     });
+                }
+                if let Some(e) = environments
+                    && let Some(view) = e.environments().get()
+                {
+                    v.extend(view.environments.iter().filter(|env| env.name != view.active).map(|env| Entry {
+                        id: format!("env:{}", env.name),
+                        label: format!("Switch to environment {}", env.name),
+                        kind: Kind::Environment,
+                        detail: if env.base_url.is_empty() { "no base URL".to_owned() } else { env.base_url.clone() },
+                    }));
                 }
                 v
             }
@@ -149,11 +162,16 @@ fn PaletteDialog(mode: PaletteMode) -> impl IntoView {
 
     let mode_for_choose = mode.clone();
     let choose = Callback::new(move |entry: Entry| {
+        // Dispatched before the dialog (which owns the action) closes.
+        if let Some(name) = entry.id.strip_prefix("env:") {
+            switch_environment.dispatch(api::SetEnvironmentArgs { name: name.to_owned() });
+        }
         close_palette(ui);
         if let Some(command) = Command::from_id(&entry.id) {
             commands.run(command);
         } else if let Some(path) = entry.id.strip_prefix("project:") {
             commands.open_project(path.to_owned());
+        } else if entry.id.starts_with("env:") {
         } else if let PaletteMode::TraceTo(from) = &mode_for_choose {
             ui.start_trace(from.clone(), entry.id);
         } else {

@@ -24,6 +24,8 @@ pub enum Kind {
     Type,
     /// A project folder (open another project).
     Project,
+    /// A live environment (switch to it).
+    Environment,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Function => "function",
             Kind::Type => "type",
             Kind::Project => "project",
+            Kind::Environment => "environment",
         }
     }
 }
