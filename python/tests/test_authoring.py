@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import json
 import subprocess
 import sys
 from dataclasses import dataclass

@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 import json
 import typing
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, TypeVar, overload
 
 import pydantic
@@ -200,6 +200,8 @@ class Registry:
     def __init__(self) -> None:
         self.functions: dict[str, Function] = {}
         self.contexts: dict[str, tuple[str | None, str]] = {}
+        #: The named types each function reaches (by function name).
+        self._types_of: dict[str, dict[str, dict[str, Any]]] = {}
         self._ir_text: str | None = None
 
     # -- registration -------------------------------------------------------
@@ -399,7 +401,6 @@ class Registry:
         )
         # Resolve targets now, so a bad one fails at import time.
         function.describe()
-        self._types_of = getattr(self, "_types_of", {})
         self._types_of[fn_name] = builder.types
         self.functions[fn_name] = function
         setattr(f, "__mizan_name__", fn_name)
@@ -410,7 +411,7 @@ class Registry:
     def description(self) -> dict[str, Any]:
         """What the core builds the IR from (JSON-ready)."""
         types: dict[str, dict[str, Any]] = {}
-        for per_fn in getattr(self, "_types_of", {}).values():
+        for per_fn in self._types_of.values():
             for name, body in per_fn.items():
                 types.setdefault(name, body)
         return {
@@ -432,7 +433,7 @@ class Registry:
     def context_members(self, context: str) -> list[Function]:
         return [f for f in self.functions.values() if f.context == context]
 
-    def __iter__(self) -> Iterable[Function]:
+    def __iter__(self) -> Iterator[Function]:
         return iter(self.functions.values())
 
 
