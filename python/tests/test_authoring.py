@@ -189,3 +189,27 @@ def test_export_ir_reports_a_broken_module() -> None:
         text=True,
     )
     assert out.returncode == 1 and "No module named" in out.stderr
+
+
+def test_export_ir_falls_back_to_the_default_registry() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mizan_fastapi", "export-ir", "sample_default_app"],
+        cwd=ROOT / "python" / "tests",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "function lucky {" in out.stdout and "param seed integer default=7 required=#false" in out.stdout
+    assert "affects context=numbers" in out.stdout
+    assert _core.format_ir(out.stdout) == out.stdout
+
+
+def test_a_definition_error_fails_the_export_with_its_location(tmp_path: Any) -> None:
+    (tmp_path / "broken_app.py").write_text(
+        "from mizan import client\n\n@client(cache=-5)\ndef f() -> int:\n    return 1\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "mizan_fastapi", "export-ir", "broken_app"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 1 and out.stdout == ""
+    assert "DefinitionError: `f` (" in out.stderr and "broken_app.py:3" in out.stderr and "cache must be" in out.stderr
