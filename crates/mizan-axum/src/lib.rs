@@ -61,6 +61,8 @@
 #![warn(missing_docs)]
 
 mod auth;
+#[cfg(feature = "devtools")]
+mod devtools;
 mod error;
 mod multipart;
 mod origin;
@@ -71,6 +73,10 @@ mod ws;
 
 pub use auth::{AuthOutcome, Authenticator, BearerAuthenticator, MwtAuthenticator, TOKEN_HEADER};
 pub use error::Error;
+/// The devtools channel (feature `devtools`): `Options`, `Devtools`, the
+/// event types and the observer's client.
+#[cfg(feature = "devtools")]
+pub use mizan_devtools;
 pub use push_bus::{PUSH_CHANNEL, RedisPushBus};
 pub use router::router;
 pub use state::{DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, MizanState, MizanStateBuilder};

@@ -30,7 +30,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What the cache did for one fetch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum CacheStatus {
     /// Served from the cache.
     Hit,
@@ -52,6 +53,54 @@ impl CacheStatus {
     }
 }
 
+/// Why the cache missed or was bypassed (what the devtools tap reports
+/// beside `HIT`/`MISS`; the names follow `mizan_core::cache::entry::Stale`
+/// and the policy's `Decision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheReason {
+    /// MISS: nothing stored under this key (first fetch, expired, evicted).
+    NoEntry,
+    /// MISS: the context was purged broadly since the entry was stored
+    /// (its context generation moved).
+    ContextPurged,
+    /// MISS: this instance was purged since the entry was stored (its
+    /// instance generation moved).
+    InstancePurged,
+    /// MISS: the entry was built by a deploy whose context differs
+    /// (members, revs, shapes: the fingerprint changed).
+    FingerprintChanged,
+    /// MISS: the stored value is not a Mizan entry.
+    Malformed,
+    /// BYPASS: the context is never cached (a member is `cache none`, or
+    /// the context has no policy).
+    NeverCached,
+    /// BYPASS: a required param is missing, so no scoped purge could find
+    /// the entry.
+    MissingParam,
+    /// BYPASS: a purge of the context has not gone through yet.
+    PendingPurge,
+    /// BYPASS: the backend (Redis) failed; served uncached.
+    BackendDown,
+}
+
+impl CacheReason {
+    /// The reason in a few words (`no entry`, `generation moved`, ...).
+    pub fn describe(self) -> &'static str {
+        match self {
+            CacheReason::NoEntry => "no entry",
+            CacheReason::ContextPurged => "generation moved (context purged)",
+            CacheReason::InstancePurged => "generation moved (instance purged)",
+            CacheReason::FingerprintChanged => "fingerprint changed",
+            CacheReason::Malformed => "malformed entry",
+            CacheReason::NeverCached => "never cached",
+            CacheReason::MissingParam => "a required param is missing",
+            CacheReason::PendingPurge => "a purge is pending",
+            CacheReason::BackendDown => "cache backend down",
+        }
+    }
+}
+
 /// A fetched context bundle, encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fetched {
@@ -59,14 +108,16 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// What the cache did, `None` without a cache.
     pub cache: Option<CacheStatus>,
+    /// Why it missed or was bypassed (`None` for a hit or without a cache).
+    pub reason: Option<CacheReason>,
 }
 
 /// A lookup's outcome.
 #[derive(Debug)]
 pub(crate) enum Lookup {
     Hit(Vec<u8>),
-    Miss(Ticket),
-    Bypass,
+    Miss(Ticket, CacheReason),
+    Bypass(CacheReason),
 }
 
 /// What a miss needs to store its answer.
@@ -166,18 +217,22 @@ impl OriginCache {
 
     pub(crate) async fn lookup(&self, context: &str, params: &Map<String, Value>, user: Option<&str>) -> Lookup {
         let Some(policy) = self.policies.get(context) else {
-            return Lookup::Bypass;
+            return Lookup::Bypass(CacheReason::NeverCached);
         };
         let Some(ttl) = policy.ttl() else {
-            return Lookup::Bypass;
+            return Lookup::Bypass(CacheReason::NeverCached);
         };
         // Without every required param no scoped purge could find the
         // entry: such requests are not cached.
         let Some(instance) = policy.instance_key(&self.keyer, params) else {
-            return Lookup::Bypass;
+            return Lookup::Bypass(CacheReason::MissingParam);
         };
         if self.has_pending(context) && !self.retry_context(context).await {
-            return Lookup::Bypass;
+            return Lookup::Bypass(if self.down.load(Ordering::Relaxed) {
+                CacheReason::BackendDown
+            } else {
+                CacheReason::PendingPurge
+            });
         }
         let key = self.keyer.key(context, params, user, policy.rev);
         let slot = Slot {
@@ -192,22 +247,34 @@ impl OriginCache {
             }
             Err(e) => {
                 self.failed("read", context, &e);
-                return Lookup::Bypass;
+                return Lookup::Bypass(CacheReason::BackendDown);
             }
         };
+        let mut reason = CacheReason::NoEntry;
         if let Some(stored) = &read.entry {
             match entry::decode_fresh(stored, &policy.fingerprint, read.generation) {
                 Ok(body) => return Lookup::Hit(body.to_vec()),
-                Err(stale) => log_stale(context, &stale),
+                Err(stale) => {
+                    log_stale(context, &stale);
+                    reason = match stale {
+                        Stale::Malformed => CacheReason::Malformed,
+                        Stale::Fingerprint { .. } => CacheReason::FingerprintChanged,
+                        Stale::ContextPurged { .. } => CacheReason::ContextPurged,
+                        Stale::InstancePurged { .. } => CacheReason::InstancePurged,
+                    };
+                }
             }
         }
-        Lookup::Miss(Ticket {
-            context: context.to_owned(),
-            key,
-            instance,
-            seen: read.generation,
-            ttl,
-        })
+        Lookup::Miss(
+            Ticket {
+                context: context.to_owned(),
+                key,
+                instance,
+                seen: read.generation,
+                ttl,
+            },
+            reason,
+        )
     }
 
     pub(crate) async fn store(&self, ticket: Ticket, body: &[u8]) {
@@ -377,30 +444,54 @@ impl Registry {
         params: &Map<String, Value>,
         cache: Option<&OriginCache>,
     ) -> Result<Fetched, MizanError> {
+        #[cfg(feature = "devtools")]
+        if let Some(started) = self.tap.start() {
+            let outcome = self.fetch_cached_untraced(req, context, params, cache).await;
+            let seen = outcome.as_ref().map(|f| (f.cache, f.reason));
+            self.tap.fetch_done(started, req, context, params, seen);
+            return outcome;
+        }
+        self.fetch_cached_untraced(req, context, params, cache).await
+    }
+
+    async fn fetch_cached_untraced(
+        &self,
+        req: &RequestHandle<'_>,
+        context: &str,
+        params: &Map<String, Value>,
+        cache: Option<&OriginCache>,
+    ) -> Result<Fetched, MizanError> {
         let plan = self.plan_fetch(req, context, params)?;
         let Some(cache) = cache else {
             let body = encode(&self.run_fetch(req, plan).await?)?;
-            return Ok(Fetched { body, cache: None });
+            return Ok(Fetched {
+                body,
+                cache: None,
+                reason: None,
+            });
         };
         let user = req.principal().map(|p| p.id.as_str());
         match cache.lookup(context, params, user).await {
             Lookup::Hit(body) => Ok(Fetched {
                 body,
                 cache: Some(CacheStatus::Hit),
+                reason: None,
             }),
-            Lookup::Miss(ticket) => {
+            Lookup::Miss(ticket, reason) => {
                 let body = encode(&self.run_fetch(req, plan).await?)?;
                 cache.store(ticket, &body).await;
                 Ok(Fetched {
                     body,
                     cache: Some(CacheStatus::Miss),
+                    reason: Some(reason),
                 })
             }
-            Lookup::Bypass => {
+            Lookup::Bypass(reason) => {
                 let body = encode(&self.run_fetch(req, plan).await?)?;
                 Ok(Fetched {
                     body,
                     cache: Some(CacheStatus::Bypass),
+                    reason: Some(reason),
                 })
             }
         }

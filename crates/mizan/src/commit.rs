@@ -82,12 +82,30 @@ impl Registry {
 
     /// Runs every hook on `commit`, purge hooks first.
     pub(crate) async fn commit(&self, commit: Commit) {
+        self.commit_from(commit, None).await;
+    }
+
+    /// [`commit`](Self::commit) of the call the devtools tap knows as
+    /// `call` (so its commit and push events name it).
+    pub(crate) async fn commit_from(&self, commit: Commit, call: Option<u64>) {
         if commit.invalidate.is_empty() && commit.merge.is_empty() {
             return;
         }
+        #[cfg(feature = "devtools")]
+        let traced = self.tap.is_attached();
+        #[cfg(feature = "devtools")]
+        if traced {
+            self.tap.commit_started(&commit, call);
+        }
+        #[cfg(not(feature = "devtools"))]
+        let _ = call;
         let hooks: Vec<Arc<dyn CommitHook>> = self.hooks.read().unwrap_or_else(|p| p.into_inner()).clone();
         for hook in hooks {
             hook.committed(&commit).await;
+        }
+        #[cfg(feature = "devtools")]
+        if traced {
+            self.tap.commit_ended(&commit);
         }
     }
 }

@@ -23,6 +23,24 @@ impl Registry {
         function: &str,
         args: &Map<String, Value>,
     ) -> Result<CallResponse, MizanError> {
+        #[cfg(feature = "devtools")]
+        if let Some(started) = self.tap.start() {
+            let outcome = self.call_untraced(req, function, args, Some(started.id)).await;
+            self.tap.call_done(started, req, function, args, &outcome);
+            return outcome;
+        }
+        self.call_untraced(req, function, args, None).await
+    }
+
+    /// [`call`](Self::call) without the tap's event; `call` names the
+    /// traced call its commit belongs to.
+    async fn call_untraced(
+        &self,
+        req: &RequestHandle<'_>,
+        function: &str,
+        args: &Map<String, Value>,
+        call: Option<u64>,
+    ) -> Result<CallResponse, MizanError> {
         let (meta, entry) = self.lookup(function)?;
         if meta.private && req.origin() != Origin::Internal {
             return Err(MizanError::forbidden(format!(
@@ -41,14 +59,17 @@ impl Registry {
             Resolution::default()
         };
         if !(resolution.invalidate.is_empty() && resolution.merge.is_empty()) {
-            self.commit(Commit {
-                function: Some(function.to_owned()),
-                origin: req.origin(),
-                client: req.client().map(str::to_owned),
-                caller: req.principal().map(|p| p.id.clone()),
-                invalidate: resolution.invalidate.clone(),
-                merge: resolution.merge.clone(),
-            })
+            self.commit_from(
+                Commit {
+                    function: Some(function.to_owned()),
+                    origin: req.origin(),
+                    client: req.client().map(str::to_owned),
+                    caller: req.principal().map(|p| p.id.clone()),
+                    invalidate: resolution.invalidate.clone(),
+                    merge: resolution.merge.clone(),
+                },
+                call,
+            )
             .await;
         }
         Ok(CallResponse::new(result, resolution))
@@ -57,6 +78,22 @@ impl Registry {
     /// Fetches every member of `context` with `params` (each member gets the
     /// params it takes). Keys of the bundle are sorted.
     pub async fn fetch(
+        &self,
+        req: &RequestHandle<'_>,
+        context: &str,
+        params: &Map<String, Value>,
+    ) -> Result<ContextBundle, MizanError> {
+        #[cfg(feature = "devtools")]
+        if let Some(started) = self.tap.start() {
+            let outcome = self.fetch_untraced(req, context, params).await;
+            self.tap
+                .fetch_done(started, req, context, params, outcome.as_ref().map(|_| (None, None)));
+            return outcome;
+        }
+        self.fetch_untraced(req, context, params).await
+    }
+
+    async fn fetch_untraced(
         &self,
         req: &RequestHandle<'_>,
         context: &str,

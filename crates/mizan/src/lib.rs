@@ -31,10 +31,13 @@
 //! invalidation happen here, identically on every transport.
 //!
 //! Invariant: this crate knows no transport; it never reads sockets, files
-//! or clocks.
+//! or clocks (except the [`devtools`] tap, feature `devtools`, which stamps
+//! events while someone is attached).
 
 pub mod cache;
 pub mod commit;
+#[cfg(feature = "devtools")]
+pub mod devtools;
 mod dispatch;
 mod error;
 mod handle;
@@ -42,7 +45,7 @@ pub mod push;
 mod registry;
 mod types;
 
-pub use cache::{CacheStatus, Fetched, OriginCache};
+pub use cache::{CacheReason, CacheStatus, Fetched, OriginCache};
 pub use commit::{Commit, CommitHook, Stage};
 pub use error::{MizanError, RegistryError};
 pub use handle::{Extensions, Origin, Principal, RequestHandle, is_valid_client_id};

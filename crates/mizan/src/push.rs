@@ -251,9 +251,19 @@ impl PushHub {
     /// (what a bus calls for pushes from other processes): the caller's
     /// principal gets it whole, others [`Push::for_others`].
     pub fn deliver(&self, push: &Push) {
+        self.deliver_from(push, None, true);
+    }
+
+    /// [`deliver`](Self::deliver) of a local commit (`remote` false) or a
+    /// bus message; `cause` is the devtools tap's commit event and call.
+    fn deliver_from(&self, push: &Push, cause: Option<(u64, Option<u64>)>, remote: bool) {
         let Some(registry) = self.registry.upgrade() else {
             return;
         };
+        #[cfg(not(feature = "devtools"))]
+        let _ = (cause, remote);
+        #[cfg(feature = "devtools")]
+        let mut delivered = 0usize;
         let own = View::new(Cow::Borrowed(push));
         let others = OnceCell::new();
         let mut subscribers = self.lock();
@@ -284,7 +294,13 @@ impl PushHub {
                 restricted(&view.push, &visible).to_frame()
             };
             match sub.sender.try_send(frame) {
-                Ok(()) => true,
+                Ok(()) => {
+                    #[cfg(feature = "devtools")]
+                    {
+                        delivered += 1;
+                    }
+                    true
+                }
                 Err(e) if e.is_full() => {
                     sub.dropped.store(true, Ordering::Relaxed);
                     tracing::warn!("push subscriber dropped: its queue is full (slow consumer)");
@@ -293,6 +309,11 @@ impl PushHub {
                 Err(_) => false,
             }
         });
+        drop(subscribers);
+        #[cfg(feature = "devtools")]
+        if registry.tap().is_attached() {
+            registry.tap().pushed(push, cause, delivered, remote);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Subscriber>> {
@@ -350,7 +371,11 @@ impl CommitHook for PushHub {
 
     fn committed<'a>(&'a self, commit: &'a Commit) -> BoxFuture<'a, ()> {
         let push = Push::of(commit);
-        self.deliver(&push);
+        #[cfg(feature = "devtools")]
+        let cause = self.registry.upgrade().and_then(|r| r.tap().cause_of(commit));
+        #[cfg(not(feature = "devtools"))]
+        let cause = None;
+        self.deliver_from(&push, cause, false);
         let bus = self.bus.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(bus) = bus {
             bus.publish(&push);

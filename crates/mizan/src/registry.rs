@@ -59,6 +59,9 @@ pub struct Registry {
     pub(crate) index: InvalidationIndex,
     /// Who hears of commits (origin caches, push hubs), purge stage first.
     pub(crate) hooks: std::sync::RwLock<Vec<std::sync::Arc<dyn crate::commit::CommitHook>>>,
+    /// The devtools tap: every call, fetch, commit and push.
+    #[cfg(feature = "devtools")]
+    pub(crate) tap: crate::devtools::Tap,
 }
 
 impl std::fmt::Debug for Registry {
@@ -140,6 +143,8 @@ impl Registry {
             entries,
             index,
             hooks: std::sync::RwLock::default(),
+            #[cfg(feature = "devtools")]
+            tap: crate::devtools::Tap::default(),
         })
     }
 
@@ -151,6 +156,13 @@ impl Registry {
     /// The canonical IR as KDL text.
     pub fn ir_text(&self) -> String {
         ir::emit(&self.ir)
+    }
+
+    /// The devtools tap: [`observe`](crate::devtools::Tap::observe) it to
+    /// receive every call, fetch, commit and push (feature `devtools`).
+    #[cfg(feature = "devtools")]
+    pub fn tap(&self) -> &crate::devtools::Tap {
+        &self.tap
     }
 
     /// The invalidation plans.

@@ -1,0 +1,176 @@
+//! The frames of the devtools WebSocket (protocol [`PROTOCOL`]), shared by
+//! the server and the client. JSON text, one object per frame, `"op"` says
+//! which.
+//!
+//! Server → observer:
+//! * `{"op":"hello","protocol":1,"name":"afi-server","pid":123,"replay":true,"ir":"<KDL>"}`
+//!   — first, once.
+//! * `{"op":"event","seq":7,"at_ms":…,"kind":"call"|"fetch"|"commit"|"push",…}`
+//!   — a [`mizan::devtools::Event`], flattened.
+//! * `{"op":"replayed","id":1,"duration_us":…,"result":…}` or
+//!   `{"op":"replayed","id":1,"duration_us":…,"error":{"code","message","details"?}}`
+//!   — the answer to a replay (`result` is the call's `{"result",
+//!   "invalidate", "merge"?}` body or a fetch's bundle).
+//! * `{"op":"error","id":null,"error":{…}}` — a frame it could not read
+//!   (the connection stays open).
+//!
+//! Observer → server:
+//! * `{"op":"replay","id":1,"envelope":{"op":"call","fn":"rename","args":{…},"client"?:"…"}}`
+//!   or `…"envelope":{"op":"fetch","context":"user","params":{…}}`, with
+//!   optional `"headers":{"X-Mizan-Token":"…"}` (who the replay runs as,
+//!   identified like the transport's own requests) or `"internal":true`
+//!   (run as the server itself: private functions allowed, no principal).
+//!   A call without `client` gets `devtools:replay:<id>`, so its event is
+//!   recognisable.
+
+use mizan::devtools::{Event, EventError};
+use mizan_core::wire::IpcEnvelope;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The protocol version in `hello` and in discovery files.
+pub const PROTOCOL: u32 = 1;
+
+/// A frame from the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum ServerFrame {
+    /// The first frame.
+    Hello(Hello),
+    /// Something happened in the app.
+    Event(Event),
+    /// A replay's answer.
+    Replayed(Replayed),
+    /// A frame the server could not read.
+    Error(FrameError),
+}
+
+/// The server's first frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    /// [`PROTOCOL`].
+    pub protocol: u32,
+    /// The app's name (as in its discovery file).
+    pub name: String,
+    /// Its process id.
+    pub pid: u32,
+    /// Whether it accepts replays.
+    pub replay: bool,
+    /// The app's canonical IR (KDL), for predictions and "why".
+    pub ir: String,
+}
+
+/// A replay's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replayed {
+    /// The request's `id`.
+    pub id: u64,
+    /// Time the app took, in µs.
+    pub duration_us: u64,
+    /// The answer body (a call's `{"result","invalidate","merge"?}`, a
+    /// fetch's bundle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// Or the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EventError>,
+}
+
+/// A frame the server refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameError {
+    /// The frame's `id`, when it had one.
+    pub id: Option<u64>,
+    /// Why (`BAD_REQUEST`).
+    pub error: EventError,
+}
+
+/// A frame from the observer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum ClientFrame {
+    /// Run a call or fetch in the app.
+    Replay(Replay),
+}
+
+/// A replay request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replay {
+    /// Chosen by the observer; echoed in [`Replayed::id`].
+    pub id: u64,
+    /// What to run (the IPC envelope shape, SPEC §3).
+    pub envelope: IpcEnvelope,
+    /// Request headers identifying the caller (`X-Mizan-Token`,
+    /// `Authorization`), for adapters that identify by headers. Never
+    /// recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Run as the server itself (`Origin::Internal`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+}
+
+/// Serializes an event as its frame without cloning it.
+pub(crate) fn event_frame(event: &Event) -> String {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        op: &'static str,
+        #[serde(flatten)]
+        event: &'a Event,
+    }
+    serde_json::to_string(&Frame { op: "event", event }).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mizan::devtools::{Caller, EventKind, FetchEvent, Status, Transport};
+    use serde_json::json;
+
+    #[test]
+    fn an_event_frame_reads_back() {
+        let event = Event {
+            seq: 3,
+            at_ms: 1_700_000_000_000,
+            kind: EventKind::Fetch(FetchEvent {
+                id: 2,
+                context: "user".into(),
+                params: json!({"user_id": 5}).as_object().cloned().unwrap_or_default(),
+                caller: Caller {
+                    transport: Transport::Http,
+                    principal: Some("5".into()),
+                    client: None,
+                },
+                duration_us: 40,
+                status: Status::Ok,
+                error: None,
+                cache: Some(mizan::CacheStatus::Miss),
+                cache_reason: Some(mizan::CacheReason::NoEntry),
+            }),
+        };
+        let text = event_frame(&event);
+        let value: Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(value["op"], "event");
+        assert_eq!(value["kind"], "fetch");
+        assert_eq!(value["cache"], "MISS");
+        assert_eq!(value["cache_reason"], "no_entry");
+        assert_eq!(value["transport"], "http");
+        let back: ServerFrame = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back, ServerFrame::Event(event));
+    }
+
+    #[test]
+    fn a_replay_frame_reads() {
+        let frame: ClientFrame = serde_json::from_value(json!({
+            "op": "replay", "id": 9,
+            "envelope": {"op": "call", "fn": "add", "args": {"a": 1, "b": 2}},
+            "internal": true
+        }))
+        .expect("a replay");
+        let ClientFrame::Replay(replay) = frame;
+        assert_eq!(replay.id, 9);
+        assert!(replay.internal);
+        assert!(matches!(replay.envelope, IpcEnvelope::Call { ref function, .. } if function == "add"));
+    }
+}

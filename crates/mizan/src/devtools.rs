@@ -1,0 +1,531 @@
+//! The devtools tap (feature `devtools`, debug builds only): every call and
+//! fetch on every transport, every commit and every push, as [`Event`]s
+//! handed to whoever [`observe`](Tap::observe)s the registry's [`Tap`].
+//!
+//! The tap lives in the runtime because that is the one place every
+//! transport passes through: `mizan-axum`'s HTTP and `/ws/`, `mizan-tauri`'s
+//! IPC and server-side calls (`Origin::Internal`, a webhook's) all dispatch
+//! through [`Registry::call`](crate::Registry::call) /
+//! [`fetch`](crate::Registry::fetch) /
+//! [`fetch_cached`](crate::Registry::fetch_cached), and every push is
+//! delivered by a [`PushHub`](crate::PushHub). `mizan-devtools` serves the
+//! events on a loopback WebSocket; this module never does I/O.
+//!
+//! * **Nobody attached costs one atomic load** per call or fetch: no event
+//!   is built, no clock read, nothing recorded.
+//! * **Bounded, and never slows a request**: each observer has a ring of
+//!   [`DEFAULT_QUEUE`] events filled with `try_send`; an observer whose
+//!   ring is full is dropped (its stream ends, [`Observation::dropped`] is
+//!   true) — the request never waits for it.
+//! * **No secrets**: the principal is its id (the MWT `sub`) only; tokens,
+//!   headers and cookies never reach the tap. Arguments, results and
+//!   params are recorded as given (uploads included): the tap is a debug
+//!   tool, off unless the app enables the feature.
+//!
+//! The one exception to "this crate reads no clocks": an attached tap
+//! stamps events with the wall clock and times calls with `Instant`.
+
+use crate::cache::{CacheReason, CacheStatus};
+use crate::{MizanError, Origin, RequestHandle};
+use futures::channel::mpsc;
+use futures::stream::Stream;
+use mizan_core::invalidation::{Invalidation, MergeEntry};
+use mizan_core::wire::ErrorCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Events one observer may have waiting before it is dropped.
+pub const DEFAULT_QUEUE: usize = 4096;
+
+/// One thing that happened in the app, in emission order (`seq`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Emission order in this process, from 1, without gaps (an observer
+    /// that sees a gap was not attached, or was dropped, meanwhile).
+    pub seq: u64,
+    /// Wall-clock time the event was emitted (a call's or fetch's end), in
+    /// milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The kinds of [`Event`] (`"kind"` on the wire).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum EventKind {
+    /// A function call ended.
+    Call(CallEvent),
+    /// A context fetch ended.
+    Fetch(FetchEvent),
+    /// A successful mutation (or a publish) changed something; emitted
+    /// before its hooks run, so before its push and before its call's event.
+    Commit(CommitEvent),
+    /// A push was delivered to this process's subscribers.
+    Push(PushEvent),
+}
+
+/// Which transport a request came over (`mizan::Origin` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// HTTP (`POST /call/`, `GET /ctx/`).
+    Http,
+    /// A `/ws/` connection.
+    Websocket,
+    /// Tauri IPC.
+    Ipc,
+    /// Server-internal: a webhook, a cron job, a replay marked internal.
+    Internal,
+}
+
+impl From<Origin> for Transport {
+    fn from(origin: Origin) -> Self {
+        match origin {
+            Origin::Http => Transport::Http,
+            Origin::WebSocket => Transport::Websocket,
+            Origin::Ipc => Transport::Ipc,
+            Origin::Internal => Transport::Internal,
+        }
+    }
+}
+
+/// How a call or fetch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Answered.
+    Ok,
+    /// Refused or failed; see `error`.
+    Error,
+}
+
+/// The error a call or fetch answered with (what the client saw: an
+/// `INTERNAL_ERROR` carries only its request id, never the detail).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventError {
+    /// The SPEC §3 code.
+    pub code: ErrorCode,
+    /// The message.
+    pub message: String,
+    /// Details (per-field validation messages, the request id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+impl From<&MizanError> for EventError {
+    /// The error as clients see it (`MizanError::body`).
+    fn from(e: &MizanError) -> Self {
+        let body = e.body();
+        EventError {
+            code: body.code,
+            message: body.message,
+            details: body.details,
+        }
+    }
+}
+
+/// Who and how: shared by calls and fetches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Caller {
+    /// The transport.
+    pub transport: Transport,
+    /// The principal's id (MWT `sub`); never a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// The client id the caller sent (`X-Mizan-Client`, `"client"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+}
+
+impl Caller {
+    fn of(req: &RequestHandle<'_>) -> Self {
+        Caller {
+            transport: req.origin().into(),
+            principal: req.principal().map(|p| p.id.clone()),
+            client: req.client().map(str::to_owned),
+        }
+    }
+}
+
+/// A function call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallEvent {
+    /// This call's id; its [`CommitEvent::call`] and [`PushEvent::call`]
+    /// name it.
+    pub id: u64,
+    /// The function.
+    #[serde(rename = "fn")]
+    pub function: String,
+    /// The arguments as received.
+    pub args: Map<String, Value>,
+    /// Who called, over what.
+    #[serde(flatten)]
+    pub caller: Caller,
+    /// Time in the dispatcher (auth, validation, the body, the hooks), µs.
+    pub duration_us: u64,
+    /// How it ended.
+    pub status: Status,
+    /// The error, when `status` is `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EventError>,
+    /// The result, when `status` is `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// The resolved `invalidate` (SPEC §4), as the response carried it.
+    #[serde(default)]
+    pub invalidate: Vec<Invalidation>,
+    /// The resolved `merge`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge: Vec<MergeEntry>,
+}
+
+/// A context fetch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FetchEvent {
+    /// This fetch's id.
+    pub id: u64,
+    /// The context.
+    pub context: String,
+    /// The params (coerced to their declared types).
+    pub params: Map<String, Value>,
+    /// Who fetched, over what.
+    #[serde(flatten)]
+    pub caller: Caller,
+    /// Time in the dispatcher (auth, cache lookup, members, store), µs.
+    pub duration_us: u64,
+    /// How it ended.
+    pub status: Status,
+    /// The error, when `status` is `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EventError>,
+    /// The origin cache's decision (`HIT`, `MISS`, `BYPASS`); absent
+    /// without a cache, or when the fetch was refused before the lookup.
+    /// (HTTP reports a bypass as `X-Mizan-Cache: MISS`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheStatus>,
+    /// Why it missed or bypassed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_reason: Option<CacheReason>,
+}
+
+/// A commit (SPEC §3.1 "what is pushed"; `mizan::Commit`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitEvent {
+    /// The call that committed (`None`: `Registry::publish`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<u64>,
+    /// The mutation (`None`: a publish).
+    #[serde(rename = "fn", default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// Who committed, over what.
+    #[serde(flatten)]
+    pub caller: Caller,
+    /// What to refetch.
+    pub invalidate: Vec<Invalidation>,
+    /// What to patch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge: Vec<MergeEntry>,
+}
+
+/// A push handed to this process's subscribers (`/ws/` connections,
+/// Tauri channels).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushEvent {
+    /// The `seq` of the commit event that caused it (`None`: it came from
+    /// another process through the push bus).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<u64>,
+    /// The call that caused it, when it was a call in this process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<u64>,
+    /// The mutation named in the push (`"fn"`).
+    #[serde(rename = "fn", default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// The client id in the push (shown only to its principal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// What the push invalidates (before per-subscriber filtering).
+    pub invalidate: Vec<Invalidation>,
+    /// What it merges (before per-subscriber filtering).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge: Vec<MergeEntry>,
+    /// How many subscribers received a frame of it.
+    pub delivered: usize,
+    /// Whether it came from another process (the push bus).
+    #[serde(default)]
+    pub remote: bool,
+}
+
+struct Observer {
+    sender: mpsc::Sender<Arc<Event>>,
+    dropped: Arc<AtomicBool>,
+}
+
+/// The registry's tap (one per [`Registry`](crate::Registry), reached with
+/// [`Registry::tap`](crate::Registry::tap)).
+pub struct Tap {
+    /// Open observers; the hot path reads only this count.
+    attached: AtomicUsize,
+    observers: Mutex<HashMap<u64, Observer>>,
+    next_observer: AtomicU64,
+    seq: AtomicU64,
+    ids: AtomicU64,
+    queue: usize,
+    /// Commits whose hooks are running: the commit's address → (its
+    /// event's seq, its call id), so the push hub links its push.
+    running: Mutex<Vec<(usize, u64, Option<u64>)>>,
+}
+
+impl Default for Tap {
+    fn default() -> Self {
+        Tap::with_queue(DEFAULT_QUEUE)
+    }
+}
+
+impl std::fmt::Debug for Tap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tap")
+            .field("attached", &self.attached.load(Ordering::Relaxed))
+            .field("queue", &self.queue)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A call or fetch being timed (only while someone is attached).
+#[derive(Debug)]
+pub(crate) struct Started {
+    pub(crate) id: u64,
+    at: Instant,
+}
+
+impl Tap {
+    /// A tap whose observers may each have `queue` events waiting.
+    pub fn with_queue(queue: usize) -> Self {
+        Tap {
+            attached: AtomicUsize::new(0),
+            observers: Mutex::default(),
+            next_observer: AtomicU64::new(0),
+            seq: AtomicU64::new(0),
+            ids: AtomicU64::new(0),
+            queue: queue.max(1),
+            running: Mutex::default(),
+        }
+    }
+
+    /// Whether anyone is observing (what the hot path checks).
+    #[inline]
+    pub fn is_attached(&self) -> bool {
+        self.attached.load(Ordering::Relaxed) != 0
+    }
+
+    /// How many observers are attached.
+    pub fn observers(&self) -> usize {
+        self.attached.load(Ordering::Relaxed)
+    }
+
+    /// Starts receiving every event from now on.
+    pub fn observe(&self) -> Observation {
+        // A futures channel holds `buffer + senders` messages: one sender.
+        let (sender, receiver) = mpsc::channel(self.queue - 1);
+        let dropped = Arc::new(AtomicBool::new(false));
+        let id = self.next_observer.fetch_add(1, Ordering::Relaxed);
+        let mut observers = self.lock();
+        observers.insert(
+            id,
+            Observer {
+                sender,
+                dropped: dropped.clone(),
+            },
+        );
+        self.attached.store(observers.len(), Ordering::Relaxed);
+        Observation { receiver, dropped }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Observer>> {
+        self.observers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hands `kind` to every observer; returns its `seq`.
+    pub(crate) fn emit(&self, kind: EventKind) -> u64 {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let event = Arc::new(Event { seq, at_ms, kind });
+        let mut observers = self.lock();
+        observers.retain(|_, observer| match observer.sender.try_send(event.clone()) {
+            Ok(()) => true,
+            Err(e) if e.is_full() => {
+                observer.dropped.store(true, Ordering::Relaxed);
+                tracing::warn!("devtools observer dropped: its queue is full (slow consumer)");
+                false
+            }
+            Err(_) => false,
+        });
+        self.attached.store(observers.len(), Ordering::Relaxed);
+        seq
+    }
+
+    /// `Some` when someone is attached: the id and start of a call/fetch.
+    #[inline]
+    pub(crate) fn start(&self) -> Option<Started> {
+        self.is_attached().then(|| Started {
+            id: self.ids.fetch_add(1, Ordering::Relaxed) + 1,
+            at: Instant::now(),
+        })
+    }
+
+    pub(crate) fn call_done(
+        &self,
+        started: Started,
+        req: &RequestHandle<'_>,
+        function: &str,
+        args: &Map<String, Value>,
+        outcome: &Result<mizan_core::wire::CallResponse, MizanError>,
+    ) {
+        let duration_us = elapsed_us(started.at);
+        let (status, error, result, invalidate, merge) = match outcome {
+            Ok(r) => (
+                Status::Ok,
+                None,
+                Some(r.result.clone()),
+                r.invalidate.clone(),
+                r.merge.clone(),
+            ),
+            Err(e) => (Status::Error, Some(EventError::from(e)), None, Vec::new(), Vec::new()),
+        };
+        self.emit(EventKind::Call(CallEvent {
+            id: started.id,
+            function: function.to_owned(),
+            args: args.clone(),
+            caller: Caller::of(req),
+            duration_us,
+            status,
+            error,
+            result,
+            invalidate,
+            merge,
+        }));
+    }
+
+    pub(crate) fn fetch_done(
+        &self,
+        started: Started,
+        req: &RequestHandle<'_>,
+        context: &str,
+        params: &Map<String, Value>,
+        outcome: Result<(Option<CacheStatus>, Option<CacheReason>), &MizanError>,
+    ) {
+        let duration_us = elapsed_us(started.at);
+        let (status, error, cache, cache_reason) = match outcome {
+            Ok((cache, reason)) => (Status::Ok, None, cache, reason),
+            Err(e) => (Status::Error, Some(EventError::from(e)), None, None),
+        };
+        self.emit(EventKind::Fetch(FetchEvent {
+            id: started.id,
+            context: context.to_owned(),
+            params: params.clone(),
+            caller: Caller::of(req),
+            duration_us,
+            status,
+            error,
+            cache,
+            cache_reason,
+        }));
+    }
+
+    /// Emits a commit's event and remembers it while its hooks run.
+    pub(crate) fn commit_started(&self, commit: &crate::Commit, call: Option<u64>) {
+        let seq = self.emit(EventKind::Commit(CommitEvent {
+            call,
+            function: commit.function.clone(),
+            caller: Caller {
+                transport: commit.origin.into(),
+                principal: commit.caller.clone(),
+                client: commit.client.clone(),
+            },
+            invalidate: commit.invalidate.clone(),
+            merge: commit.merge.clone(),
+        }));
+        self.lock_running().push((address(commit), seq, call));
+    }
+
+    pub(crate) fn commit_ended(&self, commit: &crate::Commit) {
+        let at = address(commit);
+        self.lock_running().retain(|(a, _, _)| *a != at);
+    }
+
+    /// The commit event's seq and call id of a commit whose hooks are
+    /// running.
+    pub(crate) fn cause_of(&self, commit: &crate::Commit) -> Option<(u64, Option<u64>)> {
+        let at = address(commit);
+        self.lock_running()
+            .iter()
+            .find(|(a, _, _)| *a == at)
+            .map(|&(_, seq, call)| (seq, call))
+    }
+
+    fn lock_running(&self) -> std::sync::MutexGuard<'_, Vec<(usize, u64, Option<u64>)>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn pushed(&self, push: &crate::Push, cause: Option<(u64, Option<u64>)>, delivered: usize, remote: bool) {
+        self.emit(EventKind::Push(PushEvent {
+            commit: cause.map(|(seq, _)| seq),
+            call: cause.and_then(|(_, call)| call),
+            function: push.function.clone(),
+            client: push.client.clone(),
+            invalidate: push.invalidate.clone(),
+            merge: push.merge.clone(),
+            delivered,
+            remote,
+        }));
+    }
+}
+
+fn address(commit: &crate::Commit) -> usize {
+    std::ptr::from_ref(commit) as usize
+}
+
+fn elapsed_us(at: Instant) -> u64 {
+    u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// One observer's stream of events. Dropping it detaches (noticed at the
+/// next event).
+pub struct Observation {
+    receiver: mpsc::Receiver<Arc<Event>>,
+    dropped: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Observation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observation")
+            .field("dropped", &self.dropped())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Observation {
+    /// Whether the tap dropped this observer because its queue was full.
+    pub fn dropped(&self) -> bool {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl Stream for Observation {
+    type Item = Arc<Event>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Arc<Event>>> {
+        Pin::new(&mut self.receiver).poll_next(cx)
+    }
+}
