@@ -8,6 +8,7 @@
 //! mizan-studio [PROJECT_DIR]                 the window
 //! mizan-studio --web 127.0.0.1:PORT [DIR]    web mode (loopback only unless --public)
 //!     [--token-file PATH] [--public [--allow-host NAME]...]
+//!     [--proxy BASE_URL]   also start the recording proxy (Traffic tab)
 //! mizan-studio --print-ir                    the studio's own canonical IR
 //! ```
 //!
@@ -44,7 +45,7 @@ enum Mode {
     PrintIr,
 }
 
-const USAGE: &str = "usage: mizan-studio [PROJECT_DIR] | --web ADDR [--token-file PATH] [--public [--allow-host NAME]...] \
+const USAGE: &str = "usage: mizan-studio [PROJECT_DIR] | --web ADDR [--token-file PATH] [--public [--allow-host NAME]...] [--proxy BASE_URL] \
                      [PROJECT_DIR] | --print-ir";
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
@@ -64,6 +65,11 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
             "--token-file" => {
                 options.token_file = Some(PathBuf::from(args.next().ok_or("--token-file needs a path")?));
             }
+            "--proxy" => {
+                let target = args.next().ok_or("--proxy needs the backend's Mizan base URL, such as http://127.0.0.1:8000/api/mizan")?;
+                mizan_studio_backend::live::environment::check_base_url(&target).map_err(|e| format!("--proxy: {e}"))?;
+                options.proxy = Some(target);
+            }
             "--print-ir" => print_ir = true,
             "-h" | "--help" => return Err(USAGE.into()),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}` ({USAGE})")),
@@ -79,7 +85,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     }
     match web {
         None if options != web::WebOptions::default() => {
-            Err("--public, --allow-host and --token-file only go with --web".into())
+            Err("--public, --allow-host, --token-file and --proxy only go with --web".into())
         }
         None => Ok(Mode::Window { project }),
         Some(text) => {
@@ -251,7 +257,9 @@ mod tests {
                 "--allow-host",
                 "box.lan",
                 "--token-file",
-                "t"
+                "t",
+                "--proxy",
+                "http://127.0.0.1:8000/api/mizan"
             ]),
             Ok(Mode::Web {
                 addr: "0.0.0.0:1".parse().unwrap(),
@@ -260,6 +268,7 @@ mod tests {
                     public: true,
                     allow_hosts: vec!["box.lan".into()],
                     token_file: Some("t".into()),
+                    proxy: Some("http://127.0.0.1:8000/api/mizan".into()),
                 },
             })
         );
@@ -269,6 +278,8 @@ mod tests {
                 .contains("only goes with --public")
         );
         assert!(args(&["--token-file", "t"]).unwrap_err().contains("only go with --web"));
+        assert!(args(&["--proxy", "http://h/api/mizan"]).unwrap_err().contains("only go with --web"));
+        assert!(args(&["--web", "127.0.0.1:1", "--proxy", "ftp://h"]).unwrap_err().contains("--proxy: `ftp://h`"));
         assert!(
             args(&["--web", "0.0.0.0:1"])
                 .unwrap_err()

@@ -35,6 +35,8 @@ pub struct WebOptions {
     pub allow_hosts: Vec<String>,
     /// Where to write the URL (0600) for scripts.
     pub token_file: Option<PathBuf>,
+    /// Start the recording proxy in front of this Mizan base URL.
+    pub proxy: Option<String>,
 }
 
 /// The secret of this launch: `MIZAN_STUDIO_TOKEN` when set, else random.
@@ -60,7 +62,7 @@ pub async fn serve(
     let secret = launch_secret()?;
     // The default Origin rule (SPEC §3.3) allows the page's own origin
     // only, which is the studio's: Host is checked first.
-    let state = mizan_axum::MizanState::builder(registry).extensions(extensions).build();
+    let state = mizan_axum::MizanState::builder(registry).extensions(extensions.clone()).build();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
@@ -83,6 +85,13 @@ pub async fn serve(
         );
     }
     println!("Mizan Studio (web mode): {url}");
+    if let Some(target) = &options.proxy {
+        let studio = extensions
+            .get::<Arc<mizan_studio_backend::Studio>>()
+            .ok_or_else(|| anyhow::anyhow!("no studio to record into"))?;
+        let proxy = studio.start_proxy(target).await.map_err(|e| anyhow::anyhow!("--proxy: {e}"))?;
+        println!("Mizan Studio proxy: {} -> {}", proxy.url, proxy.target);
+    }
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }

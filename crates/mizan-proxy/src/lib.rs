@@ -68,6 +68,10 @@ pub struct WireEvent {
     pub duration_ms: f64,
     /// `X-Mizan-Cache` (`HIT`, `MISS`, `BYPASS`).
     pub cache: Option<String>,
+    /// Why the cache did what it did, when the source knows (the devtools
+    /// tap does; the wire does not say).
+    #[serde(default)]
+    pub cache_reason: Option<String>,
     /// The error envelope's code.
     pub error_code: Option<String>,
     /// A call's answer (`result`, `invalidate`, `merge`), or a push's
@@ -387,6 +391,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             status: status.as_u16(),
             duration_ms: 0.0,
             cache: None,
+            cache_reason: None,
             error_code: None,
             body: None,
             header: header_text(answer.headers(), "x-mizan-invalidate"),
@@ -403,6 +408,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             status: status.as_u16(),
             duration_ms: 0.0,
             cache: header_text(answer.headers(), "x-mizan-cache"),
+            cache_reason: None,
             error_code: None,
             body: None,
             header: None,
@@ -502,13 +508,13 @@ async fn websocket(shared: Arc<Shared>, client: ws::WebSocket, url: String, head
         "x-mizan-client",
         "sec-websocket-protocol",
     ] {
-        if let Some(v) = headers.get(name) {
-            if let (Ok(n), Ok(v)) = (
+        if let Some(v) = headers.get(name)
+            && let (Ok(n), Ok(v)) = (
                 tungstenite::http::HeaderName::from_bytes(name.as_bytes()),
                 tungstenite::http::HeaderValue::from_bytes(v.as_bytes()),
-            ) {
-                request.headers_mut().insert(n, v);
-            }
+            )
+        {
+            request.headers_mut().insert(n, v);
         }
     }
     let (mut client_tx, mut client_rx) = client.split();
@@ -678,6 +684,7 @@ fn record_frame(
             status: 200,
             duration_ms: 0.0,
             cache: None,
+            cache_reason: None,
             error_code: None,
             header: None,
             body: Some(Value::Object(frame)),
@@ -709,6 +716,7 @@ fn record_frame(
         status: if error_code.is_some() { 400 } else { 200 },
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         cache: None,
+        cache_reason: None,
         error_code,
         header: None,
         body: (kind == WireKind::Call).then_some(Value::Object(frame)),

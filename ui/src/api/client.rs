@@ -115,6 +115,14 @@ pub struct OpenProjectArgs {
     pub folder: ::std::string::String,
 }
 
+/// Arguments of `proxy_start`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ProxyStartArgs {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub target: ::std::option::Option<::std::string::String>,
+}
+
 /// Arguments of `replay_cancel`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -192,6 +200,43 @@ pub struct TokenMintArgs {
 pub struct TracePathArgs {
     pub from: ::std::string::String,
     pub to: ::std::string::String,
+}
+
+/// Arguments of `traffic_capacity`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficCapacityArgs {
+    pub events: i64,
+}
+
+/// Arguments of `traffic_detail`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficDetailArgs {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub event: ::std::option::Option<i64>,
+}
+
+/// Arguments of `traffic_import`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficImportArgs {
+    pub text: ::std::string::String,
+}
+
+/// Arguments of `traffic_pause`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficPauseArgs {
+    pub paused: bool,
+}
+
+/// Arguments of `traffic_view`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficViewArgs {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub filter: ::std::option::Option<types::TrafficFilter>,
 }
 
 /// Arguments of `ui_painted`.
@@ -385,6 +430,40 @@ pub struct TraceData {
     pub trace_path: types::TraceView,
 }
 
+/// Params of context `traffic`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficParams {
+    /// Shared by `traffic_view`.
+    pub filter: ::std::option::Option<types::TrafficFilter>,
+}
+
+/// Data of context `traffic`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficData {
+    /// The timeline: the newest rows the filter keeps, the counts (drift
+    /// included) and the proxy, when it runs.
+    pub traffic_view: types::TrafficView,
+}
+
+/// Params of context `traffic_event`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficEventParams {
+    /// Shared by `traffic_detail`.
+    pub event: ::std::option::Option<i64>,
+}
+
+/// Data of context `traffic_event`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficEventData {
+    /// One event with "why did this happen?" in a sentence, the graph path to
+    /// highlight, drift and what it caused.
+    pub traffic_detail: ::std::option::Option<types::TrafficDetail>,
+}
+
 /// A typed client of this API. Cheap to clone; clones share one kernel
 /// (one reconciled state).
 #[derive(Debug, Clone)]
@@ -553,6 +632,17 @@ impl Client {
         self.kernel.call_as("project_info", &()).await
     }
 
+    /// Starts the recording proxy in front of `target` (empty: the active
+    /// environment's base URL); point a frontend at the answer's `url`.
+    pub async fn proxy_start(&self, args: &ProxyStartArgs) -> ::std::result::Result<types::ProxyInfo, MizanError> {
+        self.kernel.call_as("proxy_start", args).await
+    }
+
+    /// Stops the proxy; whether one ran.
+    pub async fn proxy_stop(&self) -> ::std::result::Result<bool, MizanError> {
+        self.kernel.call_as("proxy_stop", &()).await
+    }
+
     /// Recently opened projects, most recent first (persisted).
     pub async fn recent_projects(&self) -> ::std::result::Result<::std::vec::Vec<types::RecentProject>, MizanError> {
         self.kernel.call_as("recent_projects", &()).await
@@ -637,6 +727,44 @@ impl Client {
     /// The path between two nodes with the reason for each edge.
     pub async fn trace_path(&self, args: &TracePathArgs) -> ::std::result::Result<types::TraceView, MizanError> {
         self.kernel.call_as("trace_path", args).await
+    }
+
+    /// How many events are kept (the oldest go first; at least 100).
+    pub async fn traffic_capacity(&self, args: &TrafficCapacityArgs) -> ::std::result::Result<(), MizanError> {
+        self.kernel.call_as("traffic_capacity", args).await
+    }
+
+    /// Forgets the recorded events.
+    pub async fn traffic_clear(&self) -> ::std::result::Result<(), MizanError> {
+        self.kernel.call_as("traffic_clear", &()).await
+    }
+
+    /// One event with "why did this happen?" in a sentence, the graph path to
+    /// highlight, drift and what it caused.
+    pub async fn traffic_detail(&self, args: &TrafficDetailArgs) -> ::std::result::Result<::std::option::Option<types::TrafficDetail>, MizanError> {
+        self.kernel.call_as("traffic_detail", args).await
+    }
+
+    /// The session as JSON lines (no secrets: tokens were never recorded).
+    pub async fn traffic_export(&self) -> ::std::result::Result<::std::string::String, MizanError> {
+        self.kernel.call_as("traffic_export", &()).await
+    }
+
+    /// Opens an exported session (replacing what is shown); the lines that
+    /// were not events are named.
+    pub async fn traffic_import(&self, args: &TrafficImportArgs) -> ::std::result::Result<::std::vec::Vec<::std::string::String>, MizanError> {
+        self.kernel.call_as("traffic_import", args).await
+    }
+
+    /// Pauses (nothing is kept) or resumes recording.
+    pub async fn traffic_pause(&self, args: &TrafficPauseArgs) -> ::std::result::Result<(), MizanError> {
+        self.kernel.call_as("traffic_pause", args).await
+    }
+
+    /// The timeline: the newest rows the filter keeps, the counts (drift
+    /// included) and the proxy, when it runs.
+    pub async fn traffic_view(&self, args: &TrafficViewArgs) -> ::std::result::Result<types::TrafficView, MizanError> {
+        self.kernel.call_as("traffic_view", args).await
     }
 
     /// The UI reports that it painted `stage` (`shell`, `content`): with
@@ -741,5 +869,17 @@ impl Client {
     /// this instance sees the new data.
     pub async fn fetch_trace_context(&self, params: &TraceParams) -> ::std::result::Result<TraceData, MizanError> {
         self.kernel.fetch_as("trace", params).await
+    }
+
+    /// Fetches context `traffic` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_traffic_context(&self, params: &TrafficParams) -> ::std::result::Result<TrafficData, MizanError> {
+        self.kernel.fetch_as("traffic", params).await
+    }
+
+    /// Fetches context `traffic_event` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_traffic_event_context(&self, params: &TrafficEventParams) -> ::std::result::Result<TrafficEventData, MizanError> {
+        self.kernel.fetch_as("traffic_event", params).await
     }
 }

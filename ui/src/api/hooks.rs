@@ -457,6 +457,42 @@ impl ContextState<client::TraceData> {
     }
 }
 
+/// The traffic timeline (as a filter shows it).
+///
+/// Mounts context `traffic` with the params `params` yields (a value or a
+/// signal; the hook follows it) and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_traffic_context(params: impl Into<Signal<client::TrafficParams>>) -> ContextState<client::TrafficData> {
+    use_context_state("traffic", params.into())
+}
+
+impl ContextState<client::TrafficData> {
+    /// Member `traffic_view` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn traffic_view(&self) -> Signal<Option<types::TrafficView>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.traffic_view.clone())))
+    }
+}
+
+/// One recorded event, explained.
+///
+/// Mounts context `traffic_event` with the params `params` yields (a value or a
+/// signal; the hook follows it) and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_traffic_event_context(params: impl Into<Signal<client::TrafficEventParams>>) -> ContextState<client::TrafficEventData> {
+    use_context_state("traffic_event", params.into())
+}
+
+impl ContextState<client::TrafficEventData> {
+    /// Member `traffic_detail` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn traffic_detail(&self) -> Signal<Option<::std::option::Option<types::TrafficDetail>>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.traffic_detail.clone())))
+    }
+}
+
 /// Long steps, the watcher and the last regenerate.
 ///
 /// An action calling `activity_status`: dispatch it with `()`; `pending()` and
@@ -786,6 +822,32 @@ pub fn use_project_info() -> Action<(), ::std::result::Result<types::ProjectView
     })
 }
 
+/// Starts the recording proxy in front of `target` (empty: the active
+/// environment's base URL); point a frontend at the answer's `url`.
+///
+/// An action calling `proxy_start`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_proxy_start() -> Action<client::ProxyStartArgs, ::std::result::Result<types::ProxyInfo, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::ProxyStartArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.proxy_start(&args).await }
+    })
+}
+
+/// Stops the proxy; whether one ran.
+///
+/// An action calling `proxy_stop`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_proxy_stop() -> Action<(), ::std::result::Result<bool, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.proxy_stop().await }
+    })
+}
+
 /// Recently opened projects, most recent first (persisted).
 ///
 /// An action calling `recent_projects`: dispatch it with `()`; `pending()` and
@@ -984,6 +1046,98 @@ pub fn use_trace_path() -> Action<client::TracePathArgs, ::std::result::Result<t
         let client = client.clone();
         let args = args.clone();
         async move { client.trace_path(&args).await }
+    })
+}
+
+/// How many events are kept (the oldest go first; at least 100).
+///
+/// An action calling `traffic_capacity`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_capacity() -> Action<client::TrafficCapacityArgs, ::std::result::Result<(), MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TrafficCapacityArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.traffic_capacity(&args).await }
+    })
+}
+
+/// Forgets the recorded events.
+///
+/// An action calling `traffic_clear`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_clear() -> Action<(), ::std::result::Result<(), MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.traffic_clear().await }
+    })
+}
+
+/// One event with "why did this happen?" in a sentence, the graph path to
+/// highlight, drift and what it caused.
+///
+/// An action calling `traffic_detail`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_detail() -> Action<client::TrafficDetailArgs, ::std::result::Result<::std::option::Option<types::TrafficDetail>, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TrafficDetailArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.traffic_detail(&args).await }
+    })
+}
+
+/// The session as JSON lines (no secrets: tokens were never recorded).
+///
+/// An action calling `traffic_export`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_export() -> Action<(), ::std::result::Result<::std::string::String, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.traffic_export().await }
+    })
+}
+
+/// Opens an exported session (replacing what is shown); the lines that
+/// were not events are named.
+///
+/// An action calling `traffic_import`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_import() -> Action<client::TrafficImportArgs, ::std::result::Result<::std::vec::Vec<::std::string::String>, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TrafficImportArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.traffic_import(&args).await }
+    })
+}
+
+/// Pauses (nothing is kept) or resumes recording.
+///
+/// An action calling `traffic_pause`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_pause() -> Action<client::TrafficPauseArgs, ::std::result::Result<(), MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TrafficPauseArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.traffic_pause(&args).await }
+    })
+}
+
+/// The timeline: the newest rows the filter keeps, the counts (drift
+/// included) and the proxy, when it runs.
+///
+/// An action calling `traffic_view`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_view() -> Action<client::TrafficViewArgs, ::std::result::Result<types::TrafficView, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TrafficViewArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.traffic_view(&args).await }
     })
 }
 

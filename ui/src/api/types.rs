@@ -1260,6 +1260,16 @@ pub struct ProjectView {
     pub load_ms: ::std::option::Option<i64>,
 }
 
+/// The running proxy.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct ProxyInfo {
+    /// Point a frontend here.
+    pub url: ::std::string::String,
+    /// Where it forwards.
+    pub target: ::std::string::String,
+}
+
 /// What a purge did.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -1752,6 +1762,114 @@ pub struct TraceView {
     pub directed: bool,
     /// Its steps.
     pub steps: ::std::vec::Vec<TraceStep>,
+}
+
+/// One event explained.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficDetail {
+    /// Its row.
+    pub row: TrafficRow,
+    /// Why it happened, in a sentence.
+    pub why: ::std::string::String,
+    /// The graph path to highlight: from (`fn:…`)…
+    pub path_from: ::std::option::Option<::std::string::String>,
+    /// …to (`ctx:…`).
+    pub path_to: ::std::option::Option<::std::string::String>,
+    /// Drift, each difference named.
+    pub differences: ::std::vec::Vec<::std::string::String>,
+    /// What it invalidated.
+    pub invalidated: ::std::vec::Vec<::std::string::String>,
+    /// The result (cut).
+    pub result: ::std::string::String,
+    /// Args / params as JSON (for Replay / Cache).
+    pub args: ::std::string::String,
+    /// Events it caused (fetches, pushes).
+    pub caused: ::std::vec::Vec<i64>,
+}
+
+/// The filters of a view.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficFilter {
+    /// Free text (function, context, params, principal, error).
+    pub text: ::std::option::Option<::std::string::String>,
+    /// Only this context (fetches of it, mutations invalidating it).
+    pub context: ::std::option::Option<::std::string::String>,
+    /// Only this function.
+    pub function: ::std::option::Option<::std::string::String>,
+    /// Only this principal.
+    pub principal: ::std::option::Option<::std::string::String>,
+    /// `ok`, `error`, or a status / error code.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// `call`, `fetch`, `push`.
+    pub kind: ::std::option::Option<::std::string::String>,
+}
+
+/// One row of the timeline.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficRow {
+    /// Id.
+    pub id: i64,
+    /// `HH:MM:SS`.
+    pub at: ::std::string::String,
+    /// `proxy` or the app.
+    pub source: ::std::string::String,
+    /// `call`, `fetch`, `push`.
+    pub kind: ::std::string::String,
+    /// `http`, `ws`, `ipc`, `internal`.
+    pub transport: ::std::string::String,
+    /// Function.
+    pub function: ::std::option::Option<::std::string::String>,
+    /// Context.
+    pub context: ::std::option::Option<::std::string::String>,
+    /// `k=v, …`.
+    pub params: ::std::string::String,
+    /// The principal.
+    pub principal: ::std::option::Option<::std::string::String>,
+    /// Client id.
+    pub client: ::std::option::Option<::std::string::String>,
+    /// Status.
+    pub status: i64,
+    /// Duration.
+    pub duration_ms: f64,
+    /// `HIT` / `MISS` / `BYPASS`.
+    pub cache: ::std::option::Option<::std::string::String>,
+    /// Error code.
+    pub error_code: ::std::option::Option<::std::string::String>,
+    /// What it invalidated or merged.
+    pub invalidated: ::std::vec::Vec<::std::string::String>,
+    /// The server differs from the IR.
+    pub drift: bool,
+    /// The mutation that caused this fetch.
+    pub caused_by: ::std::option::Option<i64>,
+    /// Its function.
+    pub caused_by_fn: ::std::option::Option<::std::string::String>,
+}
+
+/// The timeline as a filter shows it.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficView {
+    /// Newest first.
+    pub rows: ::std::vec::Vec<TrafficRow>,
+    /// Events the filter keeps.
+    pub matching: i64,
+    /// Events kept.
+    pub total: i64,
+    /// Calls whose server answer differs from the IR.
+    pub drift: i64,
+    /// Recording is paused.
+    pub paused: bool,
+    /// Events not kept while paused.
+    pub missed: i64,
+    /// Events pushed out by the capacity.
+    pub evicted: i64,
+    /// Kept at most.
+    pub capacity: i64,
+    /// The proxy, when running.
+    pub proxy: ::std::option::Option<ProxyInfo>,
 }
 
 /// How a function is called (the IR's `transport`).

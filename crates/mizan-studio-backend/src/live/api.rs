@@ -243,3 +243,102 @@ pub async fn token_decode(req: &RequestHandle<'_>, token: String) -> Result<Deco
     let env = studio(req)?.live().active(&root(req)?);
     tokens::decode(&env.ring, &env.audience, &token, mizan_core::mwt::unix_now()).map_err(invalid)
 }
+
+/// The traffic timeline (as a filter shows it).
+#[mizan::context("traffic")]
+pub struct TrafficCtx;
+/// One recorded event, explained.
+#[mizan::context("traffic_event")]
+pub struct TrafficEventCtx;
+
+/// The timeline: the newest rows the filter keeps, the counts (drift
+/// included) and the proxy, when it runs.
+#[mizan::client(context = TrafficCtx, cache = false)]
+pub async fn traffic_view(
+    req: &RequestHandle<'_>,
+    filter: Option<super::traffic::TrafficFilter>,
+) -> Result<super::traffic::TrafficView, MizanError> {
+    let studio = studio(req)?;
+    let mut view = studio
+        .traffic()
+        .view(&filter.unwrap_or_default(), super::traffic::ROWS_SHOWN);
+    view.proxy = studio.proxy_info();
+    Ok(view)
+}
+
+/// One event with "why did this happen?" in a sentence, the graph path to
+/// highlight, drift and what it caused.
+#[mizan::client(context = TrafficEventCtx, cache = false)]
+pub async fn traffic_detail(
+    req: &RequestHandle<'_>,
+    event: Option<i64>,
+) -> Result<Option<super::traffic::TrafficDetail>, MizanError> {
+    let studio = studio(req)?;
+    let Some(id) = event.and_then(|e| u64::try_from(e).ok()) else {
+        return Ok(None);
+    };
+    let snapshot = studio.snapshot().ok().map(|(s, _)| s);
+    Ok(studio.traffic().detail(id, snapshot.as_ref().map(|s| &s.parsed.ir)))
+}
+
+/// Starts the recording proxy in front of `target` (empty: the active
+/// environment's base URL); point a frontend at the answer's `url`.
+#[mizan::client(affects = TrafficCtx)]
+pub async fn proxy_start(req: &RequestHandle<'_>, target: Option<String>) -> Result<super::traffic::ProxyInfo, MizanError> {
+    let studio = studio(req)?;
+    let target = match target.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None => studio
+            .live()
+            .active(&root(req)?)
+            .base_url
+            .ok_or_else(|| invalid("no target: type a base URL or give the environment one".into()))?,
+    };
+    studio.start_proxy(&target).await.map_err(invalid)
+}
+
+/// Stops the proxy; whether one ran.
+#[mizan::client(affects = TrafficCtx)]
+pub async fn proxy_stop(req: &RequestHandle<'_>) -> Result<bool, MizanError> {
+    Ok(studio(req)?.stop_proxy())
+}
+
+/// Pauses (nothing is kept) or resumes recording.
+#[mizan::client(affects = TrafficCtx)]
+pub async fn traffic_pause(req: &RequestHandle<'_>, paused: bool) -> Result<(), MizanError> {
+    studio(req)?.traffic().set_paused(paused);
+    Ok(())
+}
+
+/// Forgets the recorded events.
+#[mizan::client(affects = [TrafficCtx, TrafficEventCtx])]
+pub async fn traffic_clear(req: &RequestHandle<'_>) -> Result<(), MizanError> {
+    studio(req)?.traffic().clear();
+    Ok(())
+}
+
+/// How many events are kept (the oldest go first; at least 100).
+#[mizan::client(affects = TrafficCtx)]
+pub async fn traffic_capacity(req: &RequestHandle<'_>, events: i64) -> Result<(), MizanError> {
+    let n = usize::try_from(events).map_err(|_| invalid(format!("events must be positive, got {events}")))?;
+    studio(req)?.traffic().set_capacity(n);
+    Ok(())
+}
+
+/// The session as JSON lines (no secrets: tokens were never recorded).
+#[mizan::client]
+pub async fn traffic_export(req: &RequestHandle<'_>) -> Result<String, MizanError> {
+    Ok(studio(req)?.traffic().export())
+}
+
+/// Opens an exported session (replacing what is shown); the lines that
+/// were not events are named.
+#[mizan::client(affects = [TrafficCtx, TrafficEventCtx])]
+pub async fn traffic_import(req: &RequestHandle<'_>, text: String) -> Result<Vec<String>, MizanError> {
+    let (n, mut problems) = studio(req)?.traffic().import(&text);
+    if n == 0 && !problems.is_empty() {
+        return Err(invalid(format!("no events in this file: {}", problems.join("; "))));
+    }
+    problems.insert(0, format!("{n} events opened"));
+    Ok(problems)
+}

@@ -21,6 +21,7 @@ mod jobs;
 mod lifecycle;
 mod shell;
 mod state;
+mod traffic;
 mod views;
 mod watching;
 
@@ -96,6 +97,14 @@ pub struct Studio {
     reload_lock: tokio::sync::Mutex<()>,
     /// The live tools' memory-only state (typed secrets, connections).
     live: crate::live::session::LiveState,
+    /// Recorded traffic (proxy, taps).
+    traffic: crate::live::traffic::Traffic,
+    /// The recording proxy, while it runs.
+    proxy: Mutex<Option<mizan_proxy::Proxy>>,
+    /// The timeline changed since it was last published.
+    traffic_dirty: std::sync::atomic::AtomicBool,
+    /// The publisher task runs.
+    traffic_publisher: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Studio {
@@ -126,6 +135,10 @@ impl Studio {
             watcher: Mutex::new(None),
             reload_lock: tokio::sync::Mutex::new(()),
             live: Default::default(),
+            traffic: Default::default(),
+            proxy: Mutex::new(None),
+            traffic_dirty: Default::default(),
+            traffic_publisher: Default::default(),
         })
     }
 
