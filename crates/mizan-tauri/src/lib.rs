@@ -37,11 +37,17 @@
 //! [`MizanExt`], the wire shapes in [`models`].
 
 mod commands;
+#[cfg(feature = "devtools")]
+mod devtools;
 mod error;
 pub mod models;
 
 pub use error::Error;
 pub use mizan::{Extensions, MizanError, Principal, Registry};
+/// The devtools channel (feature `devtools`): `Options`, the event types
+/// and the observer's client.
+#[cfg(feature = "devtools")]
+pub use mizan_devtools;
 
 use futures::StreamExt;
 use mizan::{Audience, Origin, PushHub, RequestHandle};
@@ -95,6 +101,8 @@ pub struct Builder<R: Runtime> {
     registry: Option<Arc<Registry>>,
     extensions: Extensions,
     principal: Option<Box<PrincipalResolver<R>>>,
+    #[cfg(feature = "devtools")]
+    devtools: devtools::Setting,
 }
 
 impl<R: Runtime> Default for Builder<R> {
@@ -120,7 +128,25 @@ impl<R: Runtime> Builder<R> {
             registry: None,
             extensions: Extensions::new(),
             principal: None,
+            #[cfg(feature = "devtools")]
+            devtools: devtools::Setting::default(),
         }
+    }
+
+    /// Serves the devtools tap with these options (feature `devtools`),
+    /// in any build. Without this call the tap is served in debug builds
+    /// only, under the app's package name.
+    #[cfg(feature = "devtools")]
+    pub fn devtools(mut self, options: mizan_devtools::Options) -> Self {
+        self.devtools = devtools::Setting::With(options);
+        self
+    }
+
+    /// Does not serve the devtools tap (feature `devtools`).
+    #[cfg(feature = "devtools")]
+    pub fn no_devtools(mut self) -> Self {
+        self.devtools = devtools::Setting::Off;
+        self
     }
 
     /// Serves this registry instead of [`Registry::from_linked`] (an app
@@ -177,8 +203,10 @@ impl<R: Runtime> Builder<R> {
             registry,
             mut extensions,
             principal,
+            #[cfg(feature = "devtools")]
+            devtools,
         } = self;
-        tauri::plugin::Builder::new(PLUGIN_NAME)
+        let builder = tauri::plugin::Builder::new(PLUGIN_NAME)
             .invoke_handler(tauri::generate_handler![
                 commands::mizan_invoke,
                 commands::mizan_subscribe,
@@ -196,6 +224,8 @@ impl<R: Runtime> Builder<R> {
                 extensions.insert(app.clone());
                 let extensions = Arc::new(extensions);
                 let hub = PushHub::attach(&registry, extensions.clone());
+                #[cfg(feature = "devtools")]
+                devtools::start(app, registry.clone(), devtools);
                 app.manage(Mizan {
                     registry,
                     extensions,
@@ -205,7 +235,16 @@ impl<R: Runtime> Builder<R> {
                     app: app.clone(),
                 });
                 Ok(())
+            });
+        #[cfg(feature = "devtools")]
+        let builder = builder
+            .on_event(|app, event| {
+                if matches!(event, tauri::RunEvent::Exit) {
+                    devtools::stop(app);
+                }
             })
+            .on_drop(|app| devtools::stop(&app));
+        builder
     }
 }
 
