@@ -154,3 +154,48 @@ fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::P
         assert!(differing > 10_000.0, "{} and {} are the same screen", shots[a].display(), shots[b].display());
     }
 }
+
+/// The Traffic tab (issue #15): the proxy started from the tab, in front of
+/// a live afi-server on Redis; and `--proxy` on the command line prints
+/// its line and forwards.
+#[test]
+fn traffic_through_the_proxy() {
+    let redis = Redis::start();
+    let server = AfiServer::start(&["--redis", &redis.url(), "--cache-secret", CACHE_SECRET, "--mwt-secret", MWT_SECRET]);
+    let project = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(root().join("fixtures/afi/afi.kdl"), project.path().join("afi.kdl")).expect("copy afi.kdl");
+    std::fs::write(
+        project.path().join("mizan.toml"),
+        "output = \"generated\"\ntargets = [\"ts\"]\n\n[source]\nkdl = \"afi.kdl\"\n",
+    )
+    .expect("write mizan.toml");
+    let settings = tempfile::tempdir().expect("tempdir");
+    let base = server.base();
+    {
+        let studio = WebStudio::start(project.path(), &settings.path().join("settings.json"));
+        run_playwright_with(
+            "traffic.e2e.test.mjs",
+            &studio,
+            project.path(),
+            &[("AFI_BASE", base.as_str()), ("NODE_OPTIONS", "--experimental-websocket")],
+        );
+    }
+    // The command line: a second line names the proxy, which forwards.
+    let mut child = std::process::Command::new(studio_exe())
+        .args(["--web", "127.0.0.1:0", "--proxy", &base])
+        .arg(project.path())
+        .env("MIZAN_STUDIO_SETTINGS", settings.path().join("settings.json"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start mizan-studio --web --proxy");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let first = lines.next().expect("a first line").expect("utf-8");
+    let second = lines.next().expect("a second line").expect("utf-8");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.starts_with("Mizan Studio (web mode): http://127.0.0.1:"), "{first}");
+    let prefix = "Mizan Studio proxy: http://127.0.0.1:";
+    assert!(second.starts_with(prefix) && second.ends_with(&format!("/api/mizan -> {base}")), "{second}");
+}

@@ -9,7 +9,7 @@
 //! `Extensions`.
 
 use crate::error::StudioError;
-use crate::live::api::{LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx};
+use crate::live::api::{LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx, TrafficSummaryCtx};
 use crate::layout;
 use crate::models::*;
 use crate::studio::{Studio, Trigger};
@@ -317,7 +317,7 @@ pub async fn save_graph_export(
 /// several: lists them and opens nothing). The argument is `folder`, not
 /// `path`: an argument scopes the affected contexts' params of the same
 /// name, and `preview_file`'s `path` is a generated file's.
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx, TrafficSummaryCtx])]
 pub async fn open_project(req: &RequestHandle<'_>, folder: String) -> Result<OpenOutcome, MizanError> {
     let studio = studio(req)?;
     studio.open(std::path::Path::new(&folder)).await.map_err(fail)
@@ -326,21 +326,21 @@ pub async fn open_project(req: &RequestHandle<'_>, folder: String) -> Result<Ope
 /// Shows the native folder picker and opens the chosen folder like
 /// `open_project` (`null`: cancelled, nothing changed). `NOT_IMPLEMENTED`
 /// in web mode, which has no picker (`shell.folder_picker` says so).
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx, TrafficSummaryCtx])]
 pub async fn choose_folder(req: &RequestHandle<'_>) -> Result<Option<OpenOutcome>, MizanError> {
     studio(req)?.choose_and_open().await.map_err(fail)
 }
 
 /// Closes the open project (back to "Open a project folder"; it stays in
 /// the recent list).
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx, TrafficSummaryCtx])]
 pub async fn close_project(req: &RequestHandle<'_>) -> Result<bool, MizanError> {
     studio(req)?.close();
     Ok(true)
 }
 
 /// Reads the IR source again (a command source runs as a job).
-#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx])]
+#[mizan::client(affects = [ProjectCtx, SourceCtx, GraphCtx, TraceCtx, BrowseCtx, ItemCtx, DiagnosticsCtx, PreviewCtx, PreviewFileCtx, ActivityCtx, LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx, TrafficSummaryCtx])]
 pub async fn reload(req: &RequestHandle<'_>) -> Result<ProjectView, MizanError> {
     let studio = studio(req)?;
     studio.snapshot().map(|_| ()).or_else(|e| match e {

@@ -236,7 +236,17 @@ pub struct TrafficPauseArgs {
 #[serde(crate = "::mizan_client::serde")]
 pub struct TrafficViewArgs {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub filter: ::std::option::Option<types::TrafficFilter>,
+    pub text: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub kind: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub principal: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub function: ::std::option::Option<::std::string::String>,
 }
 
 /// Arguments of `ui_painted`.
@@ -435,14 +445,26 @@ pub struct TraceData {
 #[serde(crate = "::mizan_client::serde")]
 pub struct TrafficParams {
     /// Shared by `traffic_view`.
-    pub filter: ::std::option::Option<types::TrafficFilter>,
+    pub context: ::std::option::Option<::std::string::String>,
+    /// Shared by `traffic_view`.
+    pub function: ::std::option::Option<::std::string::String>,
+    /// Shared by `traffic_view`.
+    pub kind: ::std::option::Option<::std::string::String>,
+    /// Shared by `traffic_view`.
+    pub principal: ::std::option::Option<::std::string::String>,
+    /// Shared by `traffic_view`.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// Shared by `traffic_view`.
+    pub text: ::std::option::Option<::std::string::String>,
 }
 
 /// Data of context `traffic`: one field per member.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
 pub struct TrafficData {
-    /// The timeline: the newest rows the filter keeps, the counts (drift
+    /// The timeline: the newest rows the filters keep (free `text`, `kind`
+    /// `call|fetch|push`, `status` `ok|error|<code>`, `principal`, `context`,
+    /// `function`; plain params, so the view is a GET), the counts (drift
     /// included) and the proxy, when it runs.
     pub traffic_view: types::TrafficView,
 }
@@ -462,6 +484,15 @@ pub struct TrafficEventData {
     /// One event with "why did this happen?" in a sentence, the graph path to
     /// highlight, drift and what it caused.
     pub traffic_detail: ::std::option::Option<types::TrafficDetail>,
+}
+
+/// Data of context `traffic_summary`: one field per member.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TrafficSummaryData {
+    /// How many events are kept, how many calls drift from the IR, and the
+    /// proxy.
+    pub traffic_counts: types::TrafficView,
 }
 
 /// A typed client of this API. Cheap to clone; clones share one kernel
@@ -739,6 +770,12 @@ impl Client {
         self.kernel.call_as("traffic_clear", &()).await
     }
 
+    /// How many events are kept, how many calls drift from the IR, and the
+    /// proxy.
+    pub async fn traffic_counts(&self) -> ::std::result::Result<types::TrafficView, MizanError> {
+        self.kernel.call_as("traffic_counts", &()).await
+    }
+
     /// One event with "why did this happen?" in a sentence, the graph path to
     /// highlight, drift and what it caused.
     pub async fn traffic_detail(&self, args: &TrafficDetailArgs) -> ::std::result::Result<::std::option::Option<types::TrafficDetail>, MizanError> {
@@ -761,7 +798,9 @@ impl Client {
         self.kernel.call_as("traffic_pause", args).await
     }
 
-    /// The timeline: the newest rows the filter keeps, the counts (drift
+    /// The timeline: the newest rows the filters keep (free `text`, `kind`
+    /// `call|fetch|push`, `status` `ok|error|<code>`, `principal`, `context`,
+    /// `function`; plain params, so the view is a GET), the counts (drift
     /// included) and the proxy, when it runs.
     pub async fn traffic_view(&self, args: &TrafficViewArgs) -> ::std::result::Result<types::TrafficView, MizanError> {
         self.kernel.call_as("traffic_view", args).await
@@ -881,5 +920,11 @@ impl Client {
     /// this instance sees the new data.
     pub async fn fetch_traffic_event_context(&self, params: &TrafficEventParams) -> ::std::result::Result<TrafficEventData, MizanError> {
         self.kernel.fetch_as("traffic_event", params).await
+    }
+
+    /// Fetches context `traffic_summary` now (with retries); every subscriber of
+    /// this instance sees the new data.
+    pub async fn fetch_traffic_summary_context(&self) -> ::std::result::Result<TrafficSummaryData, MizanError> {
+        self.kernel.fetch_as("traffic_summary", &()).await
     }
 }

@@ -493,6 +493,24 @@ impl ContextState<client::TrafficEventData> {
     }
 }
 
+/// The counts the status bar shows (its own context: the timeline's rows
+/// do not travel to it).
+///
+/// Mounts context `traffic_summary` and returns its reactive state, refetched
+/// whenever a mutation invalidates it.
+pub fn use_traffic_summary_context() -> ContextState<client::TrafficSummaryData> {
+    use_context_state("traffic_summary", Signal::stored(()))
+}
+
+impl ContextState<client::TrafficSummaryData> {
+    /// Member `traffic_counts` of the data, as its own signal.
+    #[allow(clippy::clone_on_copy)]
+    pub fn traffic_counts(&self) -> Signal<Option<types::TrafficView>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.traffic_counts.clone())))
+    }
+}
+
 /// Long steps, the watcher and the last regenerate.
 ///
 /// An action calling `activity_status`: dispatch it with `()`; `pending()` and
@@ -1074,6 +1092,19 @@ pub fn use_traffic_clear() -> Action<(), ::std::result::Result<(), MizanError>> 
     })
 }
 
+/// How many events are kept, how many calls drift from the IR, and the
+/// proxy.
+///
+/// An action calling `traffic_counts`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_traffic_counts() -> Action<(), ::std::result::Result<types::TrafficView, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.traffic_counts().await }
+    })
+}
+
 /// One event with "why did this happen?" in a sentence, the graph path to
 /// highlight, drift and what it caused.
 ///
@@ -1127,7 +1158,9 @@ pub fn use_traffic_pause() -> Action<client::TrafficPauseArgs, ::std::result::Re
     })
 }
 
-/// The timeline: the newest rows the filter keeps, the counts (drift
+/// The timeline: the newest rows the filters keep (free `text`, `kind`
+/// `call|fetch|push`, `status` `ok|error|<code>`, `principal`, `context`,
+/// `function`; plain params, so the view is a GET), the counts (drift
 /// included) and the proxy, when it runs.
 ///
 /// An action calling `traffic_view`: dispatch it with the arguments; `pending()` and

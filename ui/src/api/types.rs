@@ -1788,24 +1788,6 @@ pub struct TrafficDetail {
     pub caused: ::std::vec::Vec<i64>,
 }
 
-/// The filters of a view.
-#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
-#[serde(crate = "::mizan_client::serde")]
-pub struct TrafficFilter {
-    /// Free text (function, context, params, principal, error).
-    pub text: ::std::option::Option<::std::string::String>,
-    /// Only this context (fetches of it, mutations invalidating it).
-    pub context: ::std::option::Option<::std::string::String>,
-    /// Only this function.
-    pub function: ::std::option::Option<::std::string::String>,
-    /// Only this principal.
-    pub principal: ::std::option::Option<::std::string::String>,
-    /// `ok`, `error`, or a status / error code.
-    pub status: ::std::option::Option<::std::string::String>,
-    /// `call`, `fetch`, `push`.
-    pub kind: ::std::option::Option<::std::string::String>,
-}
-
 /// One row of the timeline.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]

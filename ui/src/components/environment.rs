@@ -136,3 +136,26 @@ fn EnvironmentPopover(
         </div>
     }
 }
+
+/// The traffic count in the status bar (when anything was recorded or the
+/// proxy runs): events and drift; a click opens the Traffic tab.
+#[component]
+pub fn TrafficStatus() -> impl IntoView {
+    let ui = crate::context::ui::use_ui();
+    let counts = api::use_traffic_summary_context();
+    move || {
+        counts.traffic_counts().get().filter(|c| c.total > 0 || c.proxy.is_some()).map(|c| {
+            let drifting = c.drift > 0;
+            view! {
+                <button class="status-item status-button" data-testid="status-traffic" data-drift=c.drift
+                    class:error-text=drifting
+                    title="The Traffic tab"
+                    on:click=move |_| ui.tab.set(crate::context::ui::CenterTab::Traffic)>
+                    {format!("{} event{}", c.total, if c.total == 1 { "" } else { "s" })}
+                    {(c.drift > 0).then(|| format!(" · {} drift", c.drift))}
+                    {c.proxy.map(|_| " · proxy on")}
+                </button>
+            }
+        })
+    }
+}

@@ -17,6 +17,7 @@ pub mod shortcuts;
 pub mod show_more;
 pub mod sidebar;
 pub mod tokens;
+pub mod traffic;
 pub mod source;
 pub mod status_bar;
 pub mod top_bar;

@@ -6,7 +6,7 @@ use mizan_client::ConnectionStatus;
 
 use crate::api::{self, LoadState, SourceKind};
 use crate::backend;
-use crate::components::environment::EnvironmentStatus;
+use crate::components::environment::{EnvironmentStatus, TrafficStatus};
 use crate::context::views::use_app;
 
 fn connection_text(s: ConnectionStatus) -> (&'static str, &'static str) {
@@ -65,6 +65,7 @@ pub fn StatusBar() -> impl IntoView {
                 let state_class = if p.state == LoadState::Failed { "status-item error-text" } else { "status-item" };
                 view! {
                     <EnvironmentStatus/>
+                    <TrafficStatus/>
                     <span class="status-item" data-testid="status-project" title=p.root.clone().unwrap_or_default()>
                         {p.root.as_deref().map(crate::pure::names::folder_name).unwrap_or("").to_owned()}
                     </span>

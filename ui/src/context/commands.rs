@@ -141,6 +141,7 @@ impl Commands {
             Command::ShowCache => ui.tab.set(CenterTab::Cache),
             Command::ShowReplay => ui.tab.set(CenterTab::Replay),
             Command::ShowTokens => ui.tab.set(CenterTab::Tokens),
+            Command::ShowTraffic => ui.tab.set(CenterTab::Traffic),
             Command::ToggleFull => {
                 ui.focus.set(None);
                 ui.full.update(|f| *f = !*f);
@@ -208,12 +209,18 @@ impl Commands {
     }
 }
 
-/// Offers `file` as a download: a blob URL on an `<a download>`, clicked.
+/// Offers `file` as a download.
 fn download(file: &GraphExport) -> Result<(), String> {
-    let fail = |what: &str| format!("Cannot download {}: {what}", file.file_name);
-    let parts = js_sys::Array::of1(&file.text.as_str().into());
+    download_text(&file.file_name, &file.media_type, &file.text)
+}
+
+/// Offers `text` as a download named `file_name`: a blob URL on an
+/// `<a download>`, clicked.
+pub fn download_text(file_name: &str, media_type: &str, text: &str) -> Result<(), String> {
+    let fail = |what: &str| format!("Cannot download {file_name}: {what}");
+    let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type(&file.media_type);
+    options.set_type(media_type);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| fail("no Blob"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("no object URL"))?;
     let document = document();
@@ -223,7 +230,7 @@ fn download(file: &GraphExport) -> Result<(), String> {
         .dyn_into()
         .map_err(|_| fail("no <a>"))?;
     a.set_href(&url);
-    a.set_download(&file.file_name);
+    a.set_download(file_name);
     a.set_attribute("data-testid", "export-link").ok();
     a.set_attribute("hidden", "").ok();
     if let Some(body) = document.body() {

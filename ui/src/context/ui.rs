@@ -32,6 +32,8 @@ pub enum CenterTab {
     Replay,
     /// The token tool.
     Tokens,
+    /// Live traffic (proxy, taps).
+    Traffic,
 }
 
 impl CenterTab {
@@ -44,6 +46,7 @@ impl CenterTab {
             CenterTab::Cache => "cache",
             CenterTab::Replay => "replay",
             CenterTab::Tokens => "tokens",
+            CenterTab::Traffic => "traffic",
         }
     }
 

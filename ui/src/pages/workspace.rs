@@ -16,6 +16,7 @@ use crate::components::replay::ReplayTab;
 use crate::components::sidebar::Sidebar;
 use crate::components::source::SourceView;
 use crate::components::tokens::TokensTab;
+use crate::components::traffic::TrafficTab;
 use crate::context::live::LiveForms;
 use crate::context::ui::{CenterTab, use_ui};
 use crate::context::views::{WorkspaceViews, use_app, use_workspace};
@@ -90,6 +91,11 @@ pub fn Workspace() -> impl IntoView {
                         <ReplayTab/>
                     </div>
                 </Show>
+                <Show when=move || ui.tab.get() == CenterTab::Traffic>
+                    <div class="tab-body" role="tabpanel" aria-label="Traffic">
+                        <TrafficTab/>
+                    </div>
+                </Show>
                 <Show when=move || ui.tab.get() == CenterTab::Tokens>
                     <div class="tab-body" role="tabpanel" aria-label="Tokens">
                         <TokensTab/>
@@ -153,6 +159,7 @@ fn CenterTabs() -> impl IntoView {
             {tab(CenterTab::Cache, "Cache", "Keys in the live Redis, and why a lookup missed")}
             {tab(CenterTab::Replay, "Replay", "Send a call to the live backend and compare with the IR")}
             {tab(CenterTab::Tokens, "Tokens", "Mint, decode and verify MWTs")}
+            {tab(CenterTab::Traffic, "Traffic", "A running app's calls, fetches and pushes, and why each refetch happened")}
         </nav>
     }
 }

@@ -76,11 +76,13 @@ pub enum Command {
     ShowReplay,
     /// The token tool tab.
     ShowTokens,
+    /// The live traffic tab.
+    ShowTraffic,
 }
 
 impl Command {
     /// Every command, in the order an empty query lists them.
-    pub const ALL: [Command; 15] = [
+    pub const ALL: [Command; 16] = [
         Command::Regenerate,
         Command::ToggleClients,
         Command::ToggleWatch,
@@ -96,6 +98,7 @@ impl Command {
         Command::ShowCache,
         Command::ShowReplay,
         Command::ShowTokens,
+        Command::ShowTraffic,
     ];
 
     /// Its row id, `cmd:…`.
@@ -116,6 +119,7 @@ impl Command {
             Command::ShowCache => "cmd:cache",
             Command::ShowReplay => "cmd:replay",
             Command::ShowTokens => "cmd:tokens",
+            Command::ShowTraffic => "cmd:traffic",
         }
     }
 
@@ -142,6 +146,7 @@ impl Command {
             Command::ShowCache => "Cache inspector",
             Command::ShowReplay => "Replay a call",
             Command::ShowTokens => "Tokens",
+            Command::ShowTraffic => "Traffic",
         }
     }
 
@@ -163,6 +168,7 @@ impl Command {
             Command::ShowCache => "a key in the live Redis, and why a lookup missed",
             Command::ShowReplay => "send a call to the live backend, compare with the IR",
             Command::ShowTokens => "mint, decode and verify MWTs",
+            Command::ShowTraffic => "a running app's calls and fetches, and why each refetch happened",
         }
     }
 }

@@ -251,17 +251,31 @@ pub struct TrafficCtx;
 #[mizan::context("traffic_event")]
 pub struct TrafficEventCtx;
 
-/// The timeline: the newest rows the filter keeps, the counts (drift
+/// The timeline: the newest rows the filters keep (free `text`, `kind`
+/// `call|fetch|push`, `status` `ok|error|<code>`, `principal`, `context`,
+/// `function`; plain params, so the view is a GET), the counts (drift
 /// included) and the proxy, when it runs.
+#[allow(clippy::too_many_arguments)]
 #[mizan::client(context = TrafficCtx, cache = false)]
 pub async fn traffic_view(
     req: &RequestHandle<'_>,
-    filter: Option<super::traffic::TrafficFilter>,
+    text: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    principal: Option<String>,
+    context: Option<String>,
+    function: Option<String>,
 ) -> Result<super::traffic::TrafficView, MizanError> {
     let studio = studio(req)?;
-    let mut view = studio
-        .traffic()
-        .view(&filter.unwrap_or_default(), super::traffic::ROWS_SHOWN);
+    let filter = super::traffic::TrafficFilter {
+        text,
+        context,
+        function,
+        principal,
+        status,
+        kind,
+    };
+    let mut view = studio.traffic().view(&filter, super::traffic::ROWS_SHOWN);
     view.proxy = studio.proxy_info();
     Ok(view)
 }
@@ -283,7 +297,7 @@ pub async fn traffic_detail(
 
 /// Starts the recording proxy in front of `target` (empty: the active
 /// environment's base URL); point a frontend at the answer's `url`.
-#[mizan::client(affects = TrafficCtx)]
+#[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
 pub async fn proxy_start(req: &RequestHandle<'_>, target: Option<String>) -> Result<super::traffic::ProxyInfo, MizanError> {
     let studio = studio(req)?;
     let target = match target.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
@@ -298,27 +312,27 @@ pub async fn proxy_start(req: &RequestHandle<'_>, target: Option<String>) -> Res
 }
 
 /// Stops the proxy; whether one ran.
-#[mizan::client(affects = TrafficCtx)]
+#[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
 pub async fn proxy_stop(req: &RequestHandle<'_>) -> Result<bool, MizanError> {
     Ok(studio(req)?.stop_proxy())
 }
 
 /// Pauses (nothing is kept) or resumes recording.
-#[mizan::client(affects = TrafficCtx)]
+#[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
 pub async fn traffic_pause(req: &RequestHandle<'_>, paused: bool) -> Result<(), MizanError> {
     studio(req)?.traffic().set_paused(paused);
     Ok(())
 }
 
 /// Forgets the recorded events.
-#[mizan::client(affects = [TrafficCtx, TrafficEventCtx])]
+#[mizan::client(affects = [TrafficCtx, TrafficEventCtx, TrafficSummaryCtx])]
 pub async fn traffic_clear(req: &RequestHandle<'_>) -> Result<(), MizanError> {
     studio(req)?.traffic().clear();
     Ok(())
 }
 
 /// How many events are kept (the oldest go first; at least 100).
-#[mizan::client(affects = TrafficCtx)]
+#[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
 pub async fn traffic_capacity(req: &RequestHandle<'_>, events: i64) -> Result<(), MizanError> {
     let n = usize::try_from(events).map_err(|_| invalid(format!("events must be positive, got {events}")))?;
     studio(req)?.traffic().set_capacity(n);
@@ -333,7 +347,7 @@ pub async fn traffic_export(req: &RequestHandle<'_>) -> Result<String, MizanErro
 
 /// Opens an exported session (replacing what is shown); the lines that
 /// were not events are named.
-#[mizan::client(affects = [TrafficCtx, TrafficEventCtx])]
+#[mizan::client(affects = [TrafficCtx, TrafficEventCtx, TrafficSummaryCtx])]
 pub async fn traffic_import(req: &RequestHandle<'_>, text: String) -> Result<Vec<String>, MizanError> {
     let (n, mut problems) = studio(req)?.traffic().import(&text);
     if n == 0 && !problems.is_empty() {
@@ -341,4 +355,19 @@ pub async fn traffic_import(req: &RequestHandle<'_>, text: String) -> Result<Vec
     }
     problems.insert(0, format!("{n} events opened"));
     Ok(problems)
+}
+
+/// The counts the status bar shows (its own context: the timeline's rows
+/// do not travel to it).
+#[mizan::context("traffic_summary")]
+pub struct TrafficSummaryCtx;
+
+/// How many events are kept, how many calls drift from the IR, and the
+/// proxy.
+#[mizan::client(context = TrafficSummaryCtx, cache = false)]
+pub async fn traffic_counts(req: &RequestHandle<'_>) -> Result<super::traffic::TrafficView, MizanError> {
+    let studio = studio(req)?;
+    let mut view = studio.traffic().view(&Default::default(), 0);
+    view.proxy = studio.proxy_info();
+    Ok(view)
 }

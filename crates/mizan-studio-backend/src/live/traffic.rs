@@ -221,6 +221,9 @@ impl Traffic {
             r.drift = drift(ir, &r);
         }
         link(&state.events, &mut r);
+        if r.kind == WireKind::Call {
+            link_back(&mut state.events, &r);
+        }
         state.events.push_back(r);
         while state.events.len() > state.capacity {
             state.events.pop_front();
@@ -486,6 +489,27 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
                 .map(|e| e.id);
         }
         WireKind::Call => {}
+    }
+}
+
+/// A call is recorded when its answer has been read to the end, which can
+/// be after its push (sent during the commit) and after another client's
+/// refetch: those, started after the call, are linked to it now.
+fn link_back(events: &mut VecDeque<Recorded>, call: &Recorded) {
+    let start = call.at_ms;
+    for e in events.iter_mut().rev().take_while(|e| e.at_ms >= start) {
+        match e.kind {
+            WireKind::Push if e.pushed_by.is_none() && e.function.is_some() && e.function == call.function => {
+                e.pushed_by = Some(call.id);
+            }
+            WireKind::Fetch
+                if e.caused_by.is_none()
+                    && e.context.as_deref().is_some_and(|c| call.invalidate.iter().any(|i| covers(i, c, &e.args))) =>
+            {
+                e.caused_by = Some(call.id);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -840,6 +864,27 @@ mod tests {
         assert_eq!(t.view(&text, 10).matching, 2);
         let by = TrafficFilter { principal: Some("5".into()), ..Default::default() };
         assert_eq!(t.view(&by, 10).matching, 1);
+    }
+
+    #[test]
+    fn a_call_recorded_after_its_push_still_claims_it() {
+        let ir = afi();
+        let t = Traffic::default();
+        let push = t
+            .record(
+                "proxy",
+                WireEvent {
+                    function: Some("rename".into()),
+                    transport: "ws".into(),
+                    body: Some(json!({"op": "push", "invalidate": [{"context": "user", "params": {"user_id": 5}}], "fn": "rename"})),
+                    ..wire(WireKind::Push, 20)
+                },
+                Some(&ir),
+            )
+            .unwrap();
+        let call = t.record("proxy", rename(10, "c", json!([{"context": "user", "params": {"user_id": 5}}])), Some(&ir)).unwrap();
+        assert_eq!(t.detail(push, Some(&ir)).unwrap().caused, Vec::<i64>::new());
+        assert_eq!(t.detail(call, Some(&ir)).unwrap().caused, vec![push as i64]);
     }
 
     #[test]

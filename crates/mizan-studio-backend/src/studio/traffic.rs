@@ -50,7 +50,7 @@ impl Studio {
                 tokio::time::sleep(PUBLISH_EVERY).await;
                 let Some(studio) = weak.upgrade() else { return };
                 if studio.traffic_dirty.swap(false, Ordering::SeqCst) {
-                    studio.publish(&["traffic", "traffic_event"]).await;
+                    studio.publish(&["traffic", "traffic_event", "traffic_summary"]).await;
                 }
             }
         });
