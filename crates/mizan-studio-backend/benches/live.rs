@@ -36,21 +36,33 @@ fn main() {
         let kdl = root().join("fixtures/afi/afi.kdl");
         std::fs::write(
             dir.path().join("mizan.toml"),
-            format!("output = \"generated\"\ntargets = [\"ts\"]\n[source]\nkdl = {:?}\n", kdl.display().to_string()),
+            format!(
+                "output = \"generated\"\ntargets = [\"ts\"]\n[source]\nkdl = {:?}\n",
+                kdl.display().to_string()
+            ),
         )
         .unwrap();
         std::fs::create_dir_all(dir.path().join(".mizan")).unwrap();
         std::fs::write(
             dir.path().join(".mizan/studio.toml"),
-            format!("[[environment]]\nname = \"bench\"\nbase_url = \"{}\"\nredis_url = \"{}\"\n", server.base(), redis.url()),
+            format!(
+                "[[environment]]\nname = \"bench\"\nbase_url = \"{}\"\nredis_url = \"{}\"\n",
+                server.base(),
+                redis.url()
+            ),
         )
         .unwrap();
         let app = App::new();
         app.call("open_project", json!({"folder": dir.path()})).await;
-        println!("live tools, {} build", if cfg!(debug_assertions) { "debug" } else { "release" });
+        println!(
+            "live tools, {} build",
+            if cfg!(debug_assertions) { "debug" } else { "release" }
+        );
 
         // Lookup + explain.
-        reqwest::get(format!("{}/ctx/user/?user_id=5", server.base())).await.unwrap();
+        reqwest::get(format!("{}/ctx/user/?user_id=5", server.base()))
+            .await
+            .unwrap();
         let args = json!({"context": "user", "params": "{\"user_id\": \"05\"}", "rev": 1});
         let mut times = Vec::new();
         for _ in 0..50 {
@@ -79,7 +91,9 @@ fn main() {
             let () = pipe.query_async(&mut conn).await.unwrap();
         }
         let t = Instant::now();
-        let page = app.call("cache_scan", json!({"context": "user", "cursor": "0", "count": 500})).await;
+        let page = app
+            .call("cache_scan", json!({"context": "user", "cursor": "0", "count": 500}))
+            .await;
         let first = t.elapsed();
         let mut total = page["keys"].as_array().unwrap().len();
         let mut cursor = page["cursor"].as_str().unwrap().to_owned();
@@ -88,7 +102,9 @@ fn main() {
         let t = Instant::now();
         while cursor != "0" {
             let p = Instant::now();
-            let page = app.call("cache_scan", json!({"context": "user", "cursor": cursor, "count": 500})).await;
+            let page = app
+                .call("cache_scan", json!({"context": "user", "cursor": cursor, "count": 500}))
+                .await;
             slowest = slowest.max(p.elapsed());
             total += page["keys"].as_array().unwrap().len();
             cursor = page["cursor"].as_str().unwrap().to_owned();
@@ -107,7 +123,17 @@ fn main() {
         let mut curl = Vec::new();
         for _ in 0..50 {
             let out = std::process::Command::new("curl")
-                .args(["-s", "-o", "/dev/null", "-w", "%{time_total}", "-H", "Content-Type: application/json", "--data", body])
+                .args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{time_total}",
+                    "-H",
+                    "Content-Type: application/json",
+                    "--data",
+                    body,
+                ])
                 .arg(format!("{}/call/", server.base()))
                 .output()
                 .unwrap();
@@ -129,6 +155,9 @@ fn main() {
         }
         let (c, _) = median(curl);
         let (r, _) = median(replay);
-        println!("replay of add: median {r:.2} ms; curl's time_total {c:.2} ms; the replay adds {:.2} ms (target ≤ 5 ms)", r - c);
+        println!(
+            "replay of add: median {r:.2} ms; curl's time_total {c:.2} ms; the replay adds {:.2} ms (target ≤ 5 ms)",
+            r - c
+        );
     });
 }

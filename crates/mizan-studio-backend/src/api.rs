@@ -9,8 +9,8 @@
 //! `Extensions`.
 
 use crate::error::StudioError;
-use crate::live::api::{LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx, TrafficSummaryCtx};
 use crate::layout;
+use crate::live::api::{LiveCtx, LiveStatusCtx, ReplaysCtx, TrafficCtx, TrafficEventCtx, TrafficSummaryCtx};
 use crate::models::*;
 use crate::studio::{Studio, Trigger};
 use crate::{browse, export, preview};

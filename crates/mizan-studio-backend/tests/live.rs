@@ -307,20 +307,38 @@ async fn explain_optional_params_broad_purges_and_other_deploys() {
     assert_eq!(found.status, "MISS");
     assert!(found.entry.unwrap().stale.contains("context generation 0 → 1"));
     let why = inspector.explain_miss(&live.ir, &items, &none).await.unwrap();
-    assert!(why.verdict.contains("purged broadly since it was stored"), "{}", why.verdict);
+    assert!(
+        why.verdict.contains("purged broadly since it was stored"),
+        "{}",
+        why.verdict
+    );
     assert_eq!(fetch(&base, "items/", None).await, "MISS");
 
     // An entry another deploy wrote (same key, another fingerprint).
-    let found = inspector.lookup(&request("user", json!({"user_id": 6}), None, None)).await.unwrap();
+    let found = inspector
+        .lookup(&request("user", json!({"user_id": 6}), None, None))
+        .await
+        .unwrap();
     let generation = mizan_core::cache::Generation::default();
     let foreign = mizan_core::cache::entry::encode("0000000000000000", generation, b"{}");
     let client = redis::Client::open(live.redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let () = redis::cmd("SET").arg(&found.key).arg(foreign).query_async(&mut conn).await.unwrap();
-    let again = inspector.lookup(&request("user", json!({"user_id": 6}), None, None)).await.unwrap();
+    let () = redis::cmd("SET")
+        .arg(&found.key)
+        .arg(foreign)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let again = inspector
+        .lookup(&request("user", json!({"user_id": 6}), None, None))
+        .await
+        .unwrap();
     assert_eq!(again.status, "MISS");
     let entry = again.entry.unwrap();
-    assert!(!entry.fingerprint_current && entry.stale.contains("another schema"), "{entry:?}");
+    assert!(
+        !entry.fingerprint_current && entry.stale.contains("another schema"),
+        "{entry:?}"
+    );
     // The server agrees: it does not serve it.
     assert_eq!(fetch(&base, "user/?user_id=6", None).await, "MISS");
 }
@@ -396,13 +414,27 @@ async fn redis_password_refused_and_redis_gone_mid_scan() {
         Inspector::new(&live.ir, &CacheOptions::default(), CACHE_SECRET, Some(redis))
     };
     let port = live.redis.port;
-    let none = inspector(format!("redis://127.0.0.1:{port}/0")).lookup(&asked).await.unwrap();
-    assert!(none.redis_error.starts_with("Redis: ") && none.redis_error.to_lowercase().contains("auth"), "{none:?}");
-    let url = mizan_studio_backend::live::environment::with_credentials(&format!("redis://127.0.0.1:{port}/0"), None, Some("wrong-pw"));
+    let none = inspector(format!("redis://127.0.0.1:{port}/0"))
+        .lookup(&asked)
+        .await
+        .unwrap();
+    assert!(
+        none.redis_error.starts_with("Redis: ") && none.redis_error.to_lowercase().contains("auth"),
+        "{none:?}"
+    );
+    let url = mizan_studio_backend::live::environment::with_credentials(
+        &format!("redis://127.0.0.1:{port}/0"),
+        None,
+        Some("wrong-pw"),
+    );
     let wrong = inspector(url).lookup(&asked).await.unwrap();
     assert!(wrong.redis_error.starts_with("Redis: "), "{wrong:?}");
     assert!(!wrong.redis_error.contains("wrong-pw"), "{wrong:?}");
-    let url = mizan_studio_backend::live::environment::with_credentials(&format!("redis://127.0.0.1:{port}/0"), None, Some("s3cr3t-pw"));
+    let url = mizan_studio_backend::live::environment::with_credentials(
+        &format!("redis://127.0.0.1:{port}/0"),
+        None,
+        Some("s3cr3t-pw"),
+    );
     let good = inspector(url.clone());
     assert_eq!(good.lookup(&asked).await.unwrap().status, "HIT");
 
@@ -412,5 +444,9 @@ async fn redis_password_refused_and_redis_gone_mid_scan() {
     let started = std::time::Instant::now();
     let e = good.scan("user", first.cursor.parse().unwrap(), 5).await.unwrap_err();
     assert!(e.starts_with("Redis: "), "{e}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -23,7 +23,10 @@ fn project(server: &AfiServer, redis: &Redis) -> tempfile::TempDir {
     let kdl = root().join("fixtures/afi/afi.kdl");
     std::fs::write(
         dir.path().join("mizan.toml"),
-        format!("output = \"generated\"\ntargets = [\"ts\"]\n[source]\nkdl = {:?}\n", kdl.display().to_string()),
+        format!(
+            "output = \"generated\"\ntargets = [\"ts\"]\n[source]\nkdl = {:?}\n",
+            kdl.display().to_string()
+        ),
     )
     .unwrap();
     std::fs::create_dir_all(dir.path().join(".mizan")).unwrap();
@@ -55,7 +58,14 @@ async fn environments_lookups_replays_and_history() {
         std::env::set_var(MWT_VAR, MWT_SECRET);
     }
     let redis = Redis::start();
-    let mut server = AfiServer::start(&["--redis", &redis.url(), "--cache-secret", CACHE_SECRET, "--mwt-secret", MWT_SECRET]);
+    let mut server = AfiServer::start(&[
+        "--redis",
+        &redis.url(),
+        "--cache-secret",
+        CACHE_SECRET,
+        "--mwt-secret",
+        MWT_SECRET,
+    ]);
     let dir = project(&server, &redis);
     let settings = tempfile::tempdir().unwrap();
     let options = || mizan_studio_backend::StudioOptions {
@@ -66,7 +76,10 @@ async fn environments_lookups_replays_and_history() {
     let opened = app.call("open_project", json!({"folder": dir.path()})).await.unwrap();
     assert_eq!(opened.result["state"], "ready", "{}", opened.result);
     let contexts: Vec<&str> = opened.invalidate.iter().map(|i| i.context()).collect();
-    assert!(contexts.contains(&"live") && contexts.contains(&"replays"), "{contexts:?}");
+    assert!(
+        contexts.contains(&"live") && contexts.contains(&"replays"),
+        "{contexts:?}"
+    );
 
     // Environments: sources named, values never shown.
     let envs = app.fetch("live", json!({})).await;
@@ -80,9 +93,13 @@ async fn environments_lookups_replays_and_history() {
     assert_eq!(status["live_status"]["redis"]["state"], "ok", "{status:?}");
 
     // A fetch, then the lookup the inspector makes.
-    let r = reqwest::get(format!("{}/ctx/user/?user_id=5", server.base())).await.unwrap();
+    let r = reqwest::get(format!("{}/ctx/user/?user_id=5", server.base()))
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-mizan-cache"], "MISS");
-    let hit = app.ok("cache_lookup", json!({"context": "user", "params": "{\"user_id\": 5}"})).await;
+    let hit = app
+        .ok("cache_lookup", json!({"context": "user", "params": "{\"user_id\": 5}"}))
+        .await;
     assert_eq!(hit["status"], "HIT", "{hit}");
 
     // A token minted with the environment's ring, sent with a replay.
@@ -101,20 +118,35 @@ async fn environments_lookups_replays_and_history() {
         )
         .await
         .unwrap();
-    assert_eq!(sent.invalidate.iter().map(|i| i.context()).collect::<Vec<_>>(), ["replays"]);
+    assert_eq!(
+        sent.invalidate.iter().map(|i| i.context()).collect::<Vec<_>>(),
+        ["replays"]
+    );
     let outcome = sent.result;
     assert_eq!(outcome["matches"], true, "{outcome}");
     assert_eq!(outcome["header"], "user;user_id=5");
     assert_eq!(outcome["predicted"], json!(["user;user_id=5"]));
-    let purged: Vec<&Value> = outcome["generations"].as_array().unwrap().iter().filter(|g| g["purged"] == true).collect();
+    let purged: Vec<&Value> = outcome["generations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["purged"] == true)
+        .collect();
     assert_eq!(purged.len(), 1, "{outcome}");
     assert_eq!(purged[0]["target"], "user;user_id=5");
     assert_eq!(outcome["plan"][0]["action"], "refetch");
     assert_eq!(outcome["plan"][1]["action"], "untouched");
-    let after = app.ok("cache_lookup", json!({"context": "user", "params": "{\"user_id\": 5}"})).await;
+    let after = app
+        .ok("cache_lookup", json!({"context": "user", "params": "{\"user_id\": 5}"}))
+        .await;
     assert_eq!(after["status"], "MISS");
     // Explain names the recorded mutation.
-    let why = app.ok("cache_explain", json!({"context": "user", "params": "{\"user_id\": 5}"})).await;
+    let why = app
+        .ok(
+            "cache_explain",
+            json!({"context": "user", "params": "{\"user_id\": 5}"}),
+        )
+        .await;
     assert!(why["verdict"].as_str().unwrap().contains("by `rename` at"), "{why}");
 
     // The history has it, without the token; the file never holds a secret.
@@ -127,42 +159,85 @@ async fn environments_lookups_replays_and_history() {
     assert!(items[0]["curl"].as_str().unwrap().contains("$MIZAN_TOKEN"));
 
     // A typed secret is used, and written nowhere.
-    app.ok("set_secret", json!({"environment": "local", "slot": "cache_secret", "value": "typed-wrong-secret-0123456789abcdef"})).await;
-    let wrong = app.ok("cache_lookup", json!({"context": "items", "params": "{}"})).await;
+    app.ok(
+        "set_secret",
+        json!({"environment": "local", "slot": "cache_secret", "value": "typed-wrong-secret-0123456789abcdef"}),
+    )
+    .await;
+    let wrong = app
+        .ok("cache_lookup", json!({"context": "items", "params": "{}"}))
+        .await;
     assert_ne!(wrong["key"], hit["key"]);
-    let mut keyer_key = mizan_core::cache_key::CacheKeyer::new(b"typed-wrong-secret-0123456789abcdef").key("items", &Default::default(), None, 0);
+    let mut keyer_key = mizan_core::cache_key::CacheKeyer::new(b"typed-wrong-secret-0123456789abcdef").key(
+        "items",
+        &Default::default(),
+        None,
+        0,
+    );
     assert_eq!(wrong["key"], keyer_key);
     keyer_key.clear();
     let disk = all_text_under(dir.path()) + &all_text_under(settings.path());
     for secret in ["typed-wrong-secret", CACHE_SECRET, MWT_SECRET, token.as_str()] {
         assert!(!disk.contains(secret), "`{secret}` reached the disk");
     }
-    app.ok("set_secret", json!({"environment": "local", "slot": "cache_secret", "value": ""})).await;
+    app.ok(
+        "set_secret",
+        json!({"environment": "local", "slot": "cache_secret", "value": ""}),
+    )
+    .await;
 
     // Bad input: 400s that say where.
-    let bad = app.call("cache_lookup", json!({"context": "user", "params": "{\"user_id\": 5"})).await.unwrap_err();
-    assert!(bad.to_string().contains("the params is not JSON: EOF while parsing an object at line 1 column 13"), "{bad}");
-    let bad = app.call("cache_lookup", json!({"context": "nope", "params": "{}"})).await.unwrap_err();
+    let bad = app
+        .call("cache_lookup", json!({"context": "user", "params": "{\"user_id\": 5"}))
+        .await
+        .unwrap_err();
+    assert!(
+        bad.to_string()
+            .contains("the params is not JSON: EOF while parsing an object at line 1 column 13"),
+        "{bad}"
+    );
+    let bad = app
+        .call("cache_lookup", json!({"context": "nope", "params": "{}"}))
+        .await
+        .unwrap_err();
     assert!(bad.to_string().contains("nope"), "{bad}");
     let bad = app
         .call("replay_send", json!({"form": {"function": "rename", "args": "{\"user_id\": \"x\"}", "base_url": "", "websocket": false, "headers": [], "keep_secrets": false, "mounted": []}}))
         .await
         .unwrap_err();
-    assert!(bad.to_string().contains("`user_id`: expected an integer, got a string"), "{bad}");
-    let bad = app.call("set_secret", json!({"environment": "local", "slot": "password", "value": "x"})).await.unwrap_err();
+    assert!(
+        bad.to_string().contains("`user_id`: expected an integer, got a string"),
+        "{bad}"
+    );
+    let bad = app
+        .call(
+            "set_secret",
+            json!({"environment": "local", "slot": "password", "value": "x"}),
+        )
+        .await
+        .unwrap_err();
     assert!(bad.to_string().contains("unknown secret slot"), "{bad}");
 
     // Switching environments; a backend that is down says so.
     app.ok("set_environment", json!({"name": "nowhere"})).await;
     let status = app.fetch("live_status", json!({})).await;
     assert_eq!(status["live_status"]["backend"]["state"], "down");
-    assert!(status["live_status"]["backend"]["detail"].as_str().unwrap().contains("127.0.0.1:9"), "{status:?}");
+    assert!(
+        status["live_status"]["backend"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:9"),
+        "{status:?}"
+    );
     app.ok("set_environment", json!({"name": "local"})).await;
     server.kill();
     let down = app
         .ok("replay_send", json!({"form": {"function": "add", "args": "{\"a\": 1, \"b\": 2}", "base_url": "", "websocket": false, "headers": [], "keep_secrets": false, "mounted": []}}))
         .await;
-    assert!(down["error"].as_str().unwrap().contains("is the backend running?"), "{down}");
+    assert!(
+        down["error"].as_str().unwrap().contains("is the backend running?"),
+        "{down}"
+    );
 
     // A new studio on the same project finds the history.
     drop(app);
@@ -170,5 +245,11 @@ async fn environments_lookups_replays_and_history() {
     again.call("open_project", json!({"folder": dir.path()})).await.unwrap();
     let history = again.fetch("replays", json!({})).await;
     let items = history["replay_history"]["items"].as_array().unwrap();
-    assert_eq!(items.iter().map(|i| i["function"].as_str().unwrap()).collect::<Vec<_>>(), ["add", "rename"]);
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| i["function"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["add", "rename"]
+    );
 }

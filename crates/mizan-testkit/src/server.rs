@@ -51,9 +51,21 @@ impl AfiServer {
             .arg(self.port.to_string())
             .args(&self.args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start afi-server");
+        // The last lines of stderr, to say why a start failed.
+        let stderr = child.stderr.take().expect("stderr");
+        let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let sink = said.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut lines = sink.lock().unwrap_or_else(|p| p.into_inner());
+                lines.push(line);
+                let excess = lines.len().saturating_sub(20);
+                lines.drain(..excess);
+            }
+        });
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -66,7 +78,8 @@ impl AfiServer {
         });
         if rx.recv_timeout(Duration::from_secs(30)).is_err() {
             let _ = child.kill();
-            panic!("afi-server did not start listening on port {}", self.port);
+            let said = said.lock().unwrap_or_else(|p| p.into_inner()).join("\n");
+            panic!("afi-server did not start listening on port {}:\n{said}", self.port);
         }
         self.child = Some(child);
     }

@@ -180,6 +180,20 @@ pub struct SetWatchGlobsArgs {
     pub globs: ::std::vec::Vec<::std::string::String>,
 }
 
+/// Arguments of `tap_attach`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TapAttachArgs {
+    pub pid: i64,
+}
+
+/// Arguments of `tap_detach`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TapDetachArgs {
+    pub pid: i64,
+}
+
 /// Arguments of `token_decode`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -743,6 +757,23 @@ impl Client {
     /// in the desktop app, neither in web mode; the last drop's outcome.
     pub async fn shell_view(&self) -> ::std::result::Result<types::ShellView, MizanError> {
         self.kernel.call_as("shell_view", &()).await
+    }
+
+    /// Attaches to the app with `pid`: its calls, fetches (with the cache's
+    /// reason) and pushes join the timeline.
+    pub async fn tap_attach(&self, args: &TapAttachArgs) -> ::std::result::Result<types::TapApp, MizanError> {
+        self.kernel.call_as("tap_attach", args).await
+    }
+
+    /// Stops recording the app with `pid`; whether it was attached.
+    pub async fn tap_detach(&self, args: &TapDetachArgs) -> ::std::result::Result<bool, MizanError> {
+        self.kernel.call_as("tap_detach", args).await
+    }
+
+    /// The running apps that offer a devtools tap (their discovery files;
+    /// secrets stay in the files).
+    pub async fn tap_list(&self) -> ::std::result::Result<::std::vec::Vec<types::TapApp>, MizanError> {
+        self.kernel.call_as("tap_list", &()).await
     }
 
     /// Takes a token apart and verifies it as the server would.

@@ -1028,6 +1028,46 @@ pub fn use_shell_view() -> Action<(), ::std::result::Result<types::ShellView, Mi
     })
 }
 
+/// Attaches to the app with `pid`: its calls, fetches (with the cache's
+/// reason) and pushes join the timeline.
+///
+/// An action calling `tap_attach`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_tap_attach() -> Action<client::TapAttachArgs, ::std::result::Result<types::TapApp, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TapAttachArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.tap_attach(&args).await }
+    })
+}
+
+/// Stops recording the app with `pid`; whether it was attached.
+///
+/// An action calling `tap_detach`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_tap_detach() -> Action<client::TapDetachArgs, ::std::result::Result<bool, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TapDetachArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.tap_detach(&args).await }
+    })
+}
+
+/// The running apps that offer a devtools tap (their discovery files;
+/// secrets stay in the files).
+///
+/// An action calling `tap_list`: dispatch it with `()`; `pending()` and
+/// `value()` follow the call.
+pub fn use_tap_list() -> Action<(), ::std::result::Result<::std::vec::Vec<types::TapApp>, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |_: &()| {
+        let client = client.clone();
+        async move { client.tap_list().await }
+    })
+}
+
 /// Takes a token apart and verifies it as the server would.
 ///
 /// An action calling `token_decode`: dispatch it with the arguments; `pending()` and

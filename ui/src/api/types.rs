@@ -1722,6 +1722,21 @@ pub struct StoredEntry {
     pub folded: bool,
 }
 
+/// A running app's devtools tap, as the Traffic tab lists it (never its
+/// secret).
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TapApp {
+    /// The app's name.
+    pub name: ::std::string::String,
+    /// Its process id.
+    pub pid: i64,
+    /// The tap's address.
+    pub url: ::std::string::String,
+    /// The studio is attached to it.
+    pub attached: bool,
+}
+
 /// One target's files.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]

@@ -129,7 +129,46 @@ fn ProxyBar(view: api::ContextState<api::TrafficData>) -> impl IntoView {
                 }.into_any(),
             }}
             {move || start.value().get().and_then(Result::err).map(|e| view! { <span class="error-text small">{e.message}</span> })}
+            <span class="spacer"></span>
+            <Attach/>
         </div>
+    }
+}
+
+/// The running apps with a devtools tap (debug builds with the
+/// `devtools` feature): attach to record their calls, fetches (with the
+/// cache's reason) and pushes, server-side calls included.
+#[component]
+fn Attach() -> impl IntoView {
+    let list = api::use_tap_list();
+    let attach = api::use_tap_attach();
+    let detach = api::use_tap_detach();
+    // A change of attachment lists again.
+    Effect::new(move |_| {
+        attach.version().track();
+        detach.version().track();
+        list.dispatch(());
+    });
+    view! {
+        <button class="button small" data-testid="tap-find" on:click=move |_| { list.dispatch(()); }>"Running apps"</button>
+        {move || list.value().get().map(|r| match r {
+            Err(e) => view! { <span class="error-text small">{e.message}</span> }.into_any(),
+            Ok(apps) if apps.is_empty() => view! { <span class="muted small">"no app offers a devtools tap"</span> }.into_any(),
+            Ok(apps) => apps.into_iter().map(|a| {
+                let pid = a.pid;
+                view! {
+                    <span class="tap-app small" data-testid="tap-app" data-name=a.name.clone()>
+                        <span class="mono">{format!("{} ({})", a.name, a.pid)}</span>
+                        {if a.attached {
+                            view! { <button class="button small" on:click=move |_| { detach.dispatch(api::TapDetachArgs { pid }); }>"Detach"</button> }.into_any()
+                        } else {
+                            view! { <button class="button small" data-testid="tap-attach" on:click=move |_| { attach.dispatch(api::TapAttachArgs { pid }); }>"Attach"</button> }.into_any()
+                        }}
+                    </span>
+                }
+            }).collect_view().into_any(),
+        })}
+        {move || attach.value().get().and_then(Result::err).map(|e| view! { <span class="error-text small">{e.message}</span> })}
     }
 }
 

@@ -298,7 +298,10 @@ pub async fn traffic_detail(
 /// Starts the recording proxy in front of `target` (empty: the active
 /// environment's base URL); point a frontend at the answer's `url`.
 #[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
-pub async fn proxy_start(req: &RequestHandle<'_>, target: Option<String>) -> Result<super::traffic::ProxyInfo, MizanError> {
+pub async fn proxy_start(
+    req: &RequestHandle<'_>,
+    target: Option<String>,
+) -> Result<super::traffic::ProxyInfo, MizanError> {
     let studio = studio(req)?;
     let target = match target.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
         Some(t) => t,
@@ -370,4 +373,25 @@ pub async fn traffic_counts(req: &RequestHandle<'_>) -> Result<super::traffic::T
     let mut view = studio.traffic().view(&Default::default(), 0);
     view.proxy = studio.proxy_info();
     Ok(view)
+}
+
+/// The running apps that offer a devtools tap (their discovery files;
+/// secrets stay in the files).
+#[mizan::client]
+pub async fn tap_list(req: &RequestHandle<'_>) -> Result<Vec<crate::studio::TapApp>, MizanError> {
+    studio(req)?.tap_apps().map_err(invalid)
+}
+
+/// Attaches to the app with `pid`: its calls, fetches (with the cache's
+/// reason) and pushes join the timeline.
+#[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
+pub async fn tap_attach(req: &RequestHandle<'_>, pid: i64) -> Result<crate::studio::TapApp, MizanError> {
+    let pid = u32::try_from(pid).map_err(|_| invalid(format!("no process {pid}")))?;
+    studio(req)?.attach_tap(pid).await.map_err(invalid)
+}
+
+/// Stops recording the app with `pid`; whether it was attached.
+#[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
+pub async fn tap_detach(req: &RequestHandle<'_>, pid: i64) -> Result<bool, MizanError> {
+    Ok(u32::try_from(pid).is_ok_and(|pid| studio(req).is_ok_and(|s| s.detach_tap(pid))))
 }

@@ -417,10 +417,12 @@ impl Inspector {
                     "No entry under this key: the instance was purged (instance generation {i}) by a mutation that affects it; the next fetch stores it again."
                 ),
                 (_, c, _) if c > 0 => format!(
-                    "No entry under this key: the context was purged broadly (context generation {c}), or the entry expired after its TTL of {}.", words(ttl)
+                    "No entry under this key: the context was purged broadly (context generation {c}), or the entry expired after its TTL of {}.",
+                    words(ttl)
                 ),
                 _ => format!(
-                    "No entry under this key and no neighbour has one: it expired (cached for {}) or was never fetched with these params.", words(ttl)
+                    "No entry under this key and no neighbour has one: it expired (cached for {}) or was never fetched with these params.",
+                    words(ttl)
                 ),
             }
         };

@@ -14,5 +14,5 @@ pub mod history;
 pub mod inspect;
 pub mod replay;
 pub mod session;
-pub mod traffic;
 pub mod tokens;
+pub mod traffic;

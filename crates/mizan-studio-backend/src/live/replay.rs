@@ -125,7 +125,11 @@ fn shape_error(ir: &Ir, shape: &Shape, v: &Value) -> Option<String> {
                 Value::String(s) if variants.iter().any(|x| &x.name == s) => None,
                 _ => expected(&format!(
                     "one of {}",
-                    variants.iter().map(|x| format!("{:?}", x.name)).collect::<Vec<_>>().join(", ")
+                    variants
+                        .iter()
+                        .map(|x| format!("{:?}", x.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             },
             Some(TypeKind::Struct(def)) => {
@@ -727,11 +731,25 @@ mod tests {
         assert!(validate(&ir, "save", &ok).unwrap().is_empty());
         let bad = args(json!({"order": {"id": "1", "colour": "red"}, "tags": ["green"]}));
         let problems = validate(&ir, "save", &bad).unwrap();
-        assert!(problems.contains(&"`order`: `Order` has no field `colour`".to_owned()), "{problems:?}");
-        assert!(problems.contains(&r#"`tags`: [0]: expected one of "red", "blue", got a string"#.to_owned()), "{problems:?}");
+        assert!(
+            problems.contains(&"`order`: `Order` has no field `colour`".to_owned()),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(&r#"`tags`: [0]: expected one of "red", "blue", got a string"#.to_owned()),
+            "{problems:?}"
+        );
         let missing = validate(&ir, "save", &args(json!({"order": {"id": 1}, "tags": []}))).unwrap();
         assert_eq!(missing, vec!["`order`: .color: required".to_owned()]);
-        let wrong = validate(&ir, "save", &args(json!({"order": {"id": "x", "color": "red"}, "tags": []}))).unwrap();
-        assert_eq!(wrong, vec!["`order`: .id: expected an integer, got a string".to_owned()]);
+        let wrong = validate(
+            &ir,
+            "save",
+            &args(json!({"order": {"id": "x", "color": "red"}, "tags": []})),
+        )
+        .unwrap();
+        assert_eq!(
+            wrong,
+            vec!["`order`: .id: expected an integer, got a string".to_owned()]
+        );
     }
 }

@@ -273,7 +273,11 @@ impl Traffic {
             rows,
             matching,
             total: s.events.len() as i64,
-            drift: s.events.iter().filter(|e| e.drift.as_ref().is_some_and(|d| !d.is_empty())).count() as i64,
+            drift: s
+                .events
+                .iter()
+                .filter(|e| e.drift.as_ref().is_some_and(|d| !d.is_empty()))
+                .count() as i64,
             paused: s.paused,
             missed: s.missed as i64,
             evicted: s.evicted as i64,
@@ -359,7 +363,10 @@ fn from_wire(id: u64, source: &str, e: WireEvent) -> Recorded {
         .collect();
     if let Some(merges) = body.and_then(|b| b.get("merge")).and_then(Value::as_array) {
         for m in merges {
-            let (c, s) = (m.get("context").and_then(Value::as_str), m.get("slot").and_then(Value::as_str));
+            let (c, s) = (
+                m.get("context").and_then(Value::as_str),
+                m.get("slot").and_then(Value::as_str),
+            );
             if let (Some(c), Some(s)) = (c, s) {
                 invalidated.push(format!("merge {c}.{s}"));
             }
@@ -415,11 +422,18 @@ fn drift(ir: &Ir, r: &Recorded) -> Option<Vec<String>> {
     let mut out = compare_invalidations(ir, function, r, &result);
     let index = mizan_core::invalidation::InvalidationIndex::new(ir);
     if let Ok(res) = index.resolve(function, &r.args, &result) {
-        let predicted: Vec<String> = res.merge.iter().map(|m| format!("merge {}.{}", m.context, m.slot)).collect();
+        let predicted: Vec<String> = res
+            .merge
+            .iter()
+            .map(|m| format!("merge {}.{}", m.context, m.slot))
+            .collect();
         let merged: Vec<&String> = r.invalidated.iter().filter(|l| l.starts_with("merge ")).collect();
         for m in &merged {
             if !predicted.contains(m) {
-                out.push(format!("the server merged `{}`, which the IR does not predict", &m[6..]));
+                out.push(format!(
+                    "the server merged `{}`, which the IR does not predict",
+                    &m[6..]
+                ));
             }
         }
         for p in &predicted {
@@ -450,9 +464,7 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
         WireKind::Fetch => {
             let Some(context) = r.context.as_deref() else { return };
             let reaches = |e: &&Recorded| {
-                e.kind == WireKind::Call
-                    && e.invalidates()
-                    && e.invalidate.iter().any(|i| covers(i, context, &r.args))
+                e.kind == WireKind::Call && e.invalidates() && e.invalidate.iter().any(|i| covers(i, context, &r.args))
             };
             // The same client's mutation first, else anyone's (a push).
             let same_client = events
@@ -504,7 +516,9 @@ fn link_back(events: &mut VecDeque<Recorded>, call: &Recorded) {
             }
             WireKind::Fetch
                 if e.caused_by.is_none()
-                    && e.context.as_deref().is_some_and(|c| call.invalidate.iter().any(|i| covers(i, c, &e.args))) =>
+                    && e.context
+                        .as_deref()
+                        .is_some_and(|c| call.invalidate.iter().any(|i| covers(i, c, &e.args))) =>
             {
                 e.caused_by = Some(call.id);
             }
@@ -527,16 +541,21 @@ fn covers(i: &Invalidation, context: &str, params: &Map<String, Value>) -> bool 
     i.context() == context
         && i.params().is_none_or(|scope| {
             scope.iter().all(|(k, v)| {
-                params
-                    .get(k)
-                    .is_some_and(|p| mizan_core::canonical_json::stringify(p) == mizan_core::canonical_json::stringify(v))
+                params.get(k).is_some_and(|p| {
+                    mizan_core::canonical_json::stringify(p) == mizan_core::canonical_json::stringify(v)
+                })
             })
         })
 }
 
 /// "Why did this refetch?" (and why a push or a mutation happened), in a
 /// sentence, with the graph path to highlight (`fn:…`, `ctx:…`).
-fn explain(e: &Recorded, cause: Option<&Recorded>, events: &VecDeque<Recorded>, ir: Option<&Ir>) -> (String, Option<(String, String)>) {
+fn explain(
+    e: &Recorded,
+    cause: Option<&Recorded>,
+    events: &VecDeque<Recorded>,
+    ir: Option<&Ir>,
+) -> (String, Option<(String, String)>) {
     match e.kind {
         WireKind::Fetch => {
             let context = e.context.clone().unwrap_or_default();
@@ -549,7 +568,11 @@ fn explain(e: &Recorded, cause: Option<&Recorded>, events: &VecDeque<Recorded>, 
                 return (
                     format!(
                         "No recorded mutation invalidated `{context}` ({}) before this fetch: a first load, a mount, or a change made outside what was recorded.{cache}",
-                        if e.args.is_empty() { "no params".to_owned() } else { e.params_text() }
+                        if e.args.is_empty() {
+                            "no params".to_owned()
+                        } else {
+                            e.params_text()
+                        }
                     ),
                     None,
                 );
@@ -562,7 +585,10 @@ fn explain(e: &Recorded, cause: Option<&Recorded>, events: &VecDeque<Recorded>, 
                     f.affects.iter().find_map(|t| match t {
                         Target::Context(c) if c == &context => Some(format!("`affects {c}`")),
                         Target::Function(g)
-                            if ir.and_then(|ir| ir.function(g)).and_then(|g| g.context.clone()).as_deref()
+                            if ir
+                                .and_then(|ir| ir.function(g))
+                                .and_then(|g| g.context.clone())
+                                .as_deref()
                                 == Some(context.as_str()) =>
                         {
                             Some(format!("`affects {g}` (a member of {context})"))
@@ -570,7 +596,9 @@ fn explain(e: &Recorded, cause: Option<&Recorded>, events: &VecDeque<Recorded>, 
                         _ => None,
                     })
                 })
-                .unwrap_or_else(|| format!("the server's invalidation of `{context}` (the IR declares no edge: see drift)"));
+                .unwrap_or_else(|| {
+                    format!("the server's invalidation of `{context}` (the IR declares no edge: see drift)")
+                });
             let scope = match entry.and_then(Invalidation::params) {
                 Some(p) => format!(
                     "scoped by {} to this instance",
@@ -590,7 +618,11 @@ fn explain(e: &Recorded, cause: Option<&Recorded>, events: &VecDeque<Recorded>, 
             let sentence = format!(
                 "Refetched because `{function}` ({}{who}) {edge}, {scope}; {how} to refetch `{context}` ({}).",
                 super::session::clock(m.at_ms),
-                if e.args.is_empty() { "no params".to_owned() } else { e.params_text() }
+                if e.args.is_empty() {
+                    "no params".to_owned()
+                } else {
+                    e.params_text()
+                }
             );
             (sentence, Some((format!("fn:{function}"), format!("ctx:{context}"))))
         }
@@ -599,10 +631,25 @@ fn explain(e: &Recorded, cause: Option<&Recorded>, events: &VecDeque<Recorded>, 
             let of = e
                 .pushed_by
                 .and_then(|id| events.iter().find(|x| x.id == id))
-                .map(|c| format!(" It announces the call at {} ({}).", super::session::clock(c.at_ms), c.params_text()))
-                .unwrap_or_else(|| " Its call did not cross the recorder (a server-side call, or another client's).".into());
+                .map(|c| {
+                    format!(
+                        " It announces the call at {} ({}).",
+                        super::session::clock(c.at_ms),
+                        c.params_text()
+                    )
+                })
+                .unwrap_or_else(|| {
+                    " Its call did not cross the recorder (a server-side call, or another client's).".into()
+                });
             (
-                format!("A push of `{function}`: {}.{of}", if e.invalidated.is_empty() { "nothing".to_owned() } else { e.invalidated.join(", ") }),
+                format!(
+                    "A push of `{function}`: {}.{of}",
+                    if e.invalidated.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        e.invalidated.join(", ")
+                    }
+                ),
                 None,
             )
         }
@@ -617,7 +664,11 @@ fn explain(e: &Recorded, cause: Option<&Recorded>, events: &VecDeque<Recorded>, 
             (
                 format!(
                     "`{function}` invalidated {}; {n} refetch{} followed.{drift}",
-                    if e.invalidated.is_empty() { "nothing".to_owned() } else { e.invalidated.join(", ") },
+                    if e.invalidated.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        e.invalidated.join(", ")
+                    },
                     if n == 1 { "" } else { "es" }
                 ),
                 None,
@@ -809,31 +860,66 @@ mod tests {
         let t = Traffic::default();
         t.record("proxy", fetch(1000, "c1", "5", "MISS"), Some(&ir));
         t.record("proxy", fetch(1100, "c1", "6", "MISS"), Some(&ir));
-        let m = t.record("proxy", rename(2000, "c1", json!([{"context": "user", "params": {"user_id": 5}}])), Some(&ir)).unwrap();
+        let m = t
+            .record(
+                "proxy",
+                rename(2000, "c1", json!([{"context": "user", "params": {"user_id": 5}}])),
+                Some(&ir),
+            )
+            .unwrap();
         let f5 = t.record("proxy", fetch(2100, "c1", "5", "MISS"), Some(&ir)).unwrap();
         let f6 = t.record("proxy", fetch(2100, "c1", "6", "HIT"), Some(&ir)).unwrap();
         let again = t.record("proxy", fetch(2200, "c1", "5", "HIT"), Some(&ir)).unwrap();
         let d = t.detail(f5, Some(&ir)).unwrap();
         assert_eq!(d.row.caused_by, Some(m as i64));
-        assert!(d.why.contains("`rename`") && d.why.contains("`affects user`") && d.why.contains("user_id=5"), "{}", d.why);
-        assert_eq!((d.path_from.as_deref(), d.path_to.as_deref()), (Some("fn:rename"), Some("ctx:user")));
-        assert_eq!(t.detail(f6, Some(&ir)).unwrap().row.caused_by, None, "user 6 is not in rename's scope");
-        assert_eq!(t.detail(again, Some(&ir)).unwrap().row.caused_by, None, "only the first fetch after it");
+        assert!(
+            d.why.contains("`rename`") && d.why.contains("`affects user`") && d.why.contains("user_id=5"),
+            "{}",
+            d.why
+        );
+        assert_eq!(
+            (d.path_from.as_deref(), d.path_to.as_deref()),
+            (Some("fn:rename"), Some("ctx:user"))
+        );
+        assert_eq!(
+            t.detail(f6, Some(&ir)).unwrap().row.caused_by,
+            None,
+            "user 6 is not in rename's scope"
+        );
+        assert_eq!(
+            t.detail(again, Some(&ir)).unwrap().row.caused_by,
+            None,
+            "only the first fetch after it"
+        );
         assert_eq!(t.detail(m, Some(&ir)).unwrap().caused, vec![f5 as i64]);
         let first = t.detail(1, Some(&ir)).unwrap();
-        assert!(first.why.starts_with("No recorded mutation invalidated `user`"), "{}", first.why);
+        assert!(
+            first.why.starts_with("No recorded mutation invalidated `user`"),
+            "{}",
+            first.why
+        );
     }
 
     #[test]
     fn drift_is_flagged_when_the_server_and_the_ir_disagree() {
         let ir = afi();
         let t = Traffic::default();
-        let ok = t.record("proxy", rename(1, "c", json!([{"context": "user", "params": {"user_id": 5}}])), Some(&ir)).unwrap();
+        let ok = t
+            .record(
+                "proxy",
+                rename(1, "c", json!([{"context": "user", "params": {"user_id": 5}}])),
+                Some(&ir),
+            )
+            .unwrap();
         let bad = t.record("proxy", rename(2, "c", json!(["items"])), Some(&ir)).unwrap();
         assert!(!t.detail(ok, Some(&ir)).unwrap().row.drift);
         let d = t.detail(bad, Some(&ir)).unwrap();
         assert!(d.row.drift);
-        assert!(d.differences.iter().any(|x| x.contains("`user;user_id=5`")), "{:?}", d.differences);
+        assert!(
+            d.differences.iter().any(|x| x.contains("`user;user_id=5`")),
+            "{:?}",
+            d.differences
+        );
         assert_eq!(t.view(&TrafficFilter::default(), 10).drift, 1);
     }
 
@@ -841,7 +927,13 @@ mod tests {
     fn pushes_link_to_their_call_and_filters_apply() {
         let ir = afi();
         let t = Traffic::default();
-        let call = t.record("proxy", rename(1, "c", json!([{"context": "user", "params": {"user_id": 5}}])), Some(&ir)).unwrap();
+        let call = t
+            .record(
+                "proxy",
+                rename(1, "c", json!([{"context": "user", "params": {"user_id": 5}}])),
+                Some(&ir),
+            )
+            .unwrap();
         let push = t
             .record(
                 "proxy",
@@ -858,11 +950,20 @@ mod tests {
         let d = t.detail(push, Some(&ir)).unwrap();
         assert!(d.why.starts_with("A push of `rename`: user;user_id=5."), "{}", d.why);
         assert_eq!(t.detail(call, Some(&ir)).unwrap().caused, vec![push as i64]);
-        let only_pushes = TrafficFilter { kind: Some("push".into()), ..Default::default() };
+        let only_pushes = TrafficFilter {
+            kind: Some("push".into()),
+            ..Default::default()
+        };
         assert_eq!(t.view(&only_pushes, 10).matching, 1);
-        let text = TrafficFilter { text: Some("USER_ID=5".into()), ..Default::default() };
+        let text = TrafficFilter {
+            text: Some("USER_ID=5".into()),
+            ..Default::default()
+        };
         assert_eq!(t.view(&text, 10).matching, 2);
-        let by = TrafficFilter { principal: Some("5".into()), ..Default::default() };
+        let by = TrafficFilter {
+            principal: Some("5".into()),
+            ..Default::default()
+        };
         assert_eq!(t.view(&by, 10).matching, 1);
     }
 
@@ -882,7 +983,13 @@ mod tests {
                 Some(&ir),
             )
             .unwrap();
-        let call = t.record("proxy", rename(10, "c", json!([{"context": "user", "params": {"user_id": 5}}])), Some(&ir)).unwrap();
+        let call = t
+            .record(
+                "proxy",
+                rename(10, "c", json!([{"context": "user", "params": {"user_id": 5}}])),
+                Some(&ir),
+            )
+            .unwrap();
         assert_eq!(t.detail(push, Some(&ir)).unwrap().caused, Vec::<i64>::new());
         assert_eq!(t.detail(call, Some(&ir)).unwrap().caused, vec![push as i64]);
     }

@@ -22,6 +22,7 @@ mod lifecycle;
 mod shell;
 mod state;
 mod traffic;
+pub use traffic::TapApp;
 mod views;
 mod watching;
 
@@ -105,6 +106,8 @@ pub struct Studio {
     traffic_dirty: std::sync::atomic::AtomicBool,
     /// The publisher task runs.
     traffic_publisher: std::sync::atomic::AtomicBool,
+    /// Attached devtools taps, by pid: the task recording each.
+    taps: Mutex<HashMap<u32, tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Studio {
@@ -139,6 +142,7 @@ impl Studio {
             proxy: Mutex::new(None),
             traffic_dirty: Default::default(),
             traffic_publisher: Default::default(),
+            taps: Mutex::new(HashMap::new()),
         })
     }
 

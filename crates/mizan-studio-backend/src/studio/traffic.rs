@@ -80,3 +80,154 @@ impl Studio {
         super::lock(&self.proxy).take().is_some()
     }
 }
+
+/// A running app's devtools tap, as the Traffic tab lists it (never its
+/// secret).
+#[derive(mizan::Mizan, serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub struct TapApp {
+    /// The app's name.
+    pub name: String,
+    /// Its process id.
+    pub pid: i64,
+    /// The tap's address.
+    pub url: String,
+    /// The studio is attached to it.
+    pub attached: bool,
+}
+
+impl Studio {
+    /// The running apps whose taps are discoverable (their discovery
+    /// files), with which are attached.
+    pub fn tap_apps(&self) -> Result<Vec<TapApp>, String> {
+        let attached = super::lock(&self.taps);
+        let found = mizan_devtools::discover().map_err(|e| e.to_string())?;
+        Ok(found
+            .into_iter()
+            .map(|d| TapApp {
+                attached: attached.contains_key(&d.pid),
+                name: d.name,
+                pid: i64::from(d.pid),
+                url: d.url,
+            })
+            .collect())
+    }
+
+    /// Attaches to the app with `pid`: its events are recorded as
+    /// `tap:<name>` until it exits or [`Studio::detach_tap`].
+    pub async fn attach_tap(self: &Arc<Self>, pid: u32) -> Result<TapApp, String> {
+        let app = mizan_devtools::discover()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|d| d.pid == pid)
+            .ok_or_else(|| format!("no running app with pid {pid} offers a devtools tap"))?;
+        let client = mizan_devtools::Client::connect(&app).await.map_err(|e| e.to_string())?;
+        let (_hello, _replays, mut frames) = client.split();
+        let source = format!("tap:{}", app.name);
+        let weak = Arc::downgrade(self);
+        let task = self.runtime.spawn(async move {
+            while let Some(Ok(frame)) = frames.next().await {
+                let Some(studio) = weak.upgrade() else { return };
+                if let mizan_devtools::ServerFrame::Event(event) = frame
+                    && let Some(wire) = tap_event(event)
+                {
+                    studio.record_wire(&source, wire);
+                }
+            }
+        });
+        super::lock(&self.taps).insert(pid, task);
+        Ok(TapApp {
+            name: app.name,
+            pid: i64::from(app.pid),
+            url: app.url,
+            attached: true,
+        })
+    }
+
+    /// Stops recording the app with `pid`; whether it was attached.
+    pub fn detach_tap(&self, pid: u32) -> bool {
+        super::lock(&self.taps).remove(&pid).map(|t| t.abort()).is_some()
+    }
+}
+
+/// A tap event as the timeline records it (commits are not rows: their
+/// call and push are).
+fn tap_event(event: mizan_devtools::Event) -> Option<WireEvent> {
+    use mizan::devtools::{EventKind, Status, Transport};
+    use mizan_proxy::WireKind;
+    let transport = |t: Transport| {
+        match t {
+            Transport::Http => "http",
+            Transport::Websocket => "ws",
+            Transport::Ipc => "ipc",
+            Transport::Internal => "internal",
+        }
+        .to_owned()
+    };
+    let status = |s: Status, e: &Option<mizan::devtools::EventError>| match (s, e) {
+        (Status::Ok, _) => 200,
+        (Status::Error, Some(e)) => e.code.http_status(),
+        (Status::Error, None) => 500,
+    };
+    Some(match event.kind {
+        EventKind::Call(c) => WireEvent {
+            at_ms: event.at_ms,
+            kind: WireKind::Call,
+            transport: transport(c.caller.transport),
+            function: Some(c.function),
+            context: None,
+            args: c.args,
+            principal: c.caller.principal,
+            client: c.caller.client,
+            status: status(c.status, &c.error),
+            duration_ms: c.duration_us as f64 / 1000.0,
+            cache: None,
+            cache_reason: None,
+            error_code: c.error.as_ref().map(|e| e.code.as_str().to_owned()),
+            body: c
+                .result
+                .map(|r| serde_json::json!({"result": r, "invalidate": c.invalidate, "merge": c.merge})),
+            header: None,
+        },
+        EventKind::Fetch(f) => WireEvent {
+            at_ms: event.at_ms,
+            kind: WireKind::Fetch,
+            transport: transport(f.caller.transport),
+            function: None,
+            context: Some(f.context),
+            args: f.params,
+            principal: f.caller.principal,
+            client: f.caller.client,
+            status: status(f.status, &f.error),
+            duration_ms: f.duration_us as f64 / 1000.0,
+            cache: f.cache.map(|c| c.as_str().to_owned()),
+            cache_reason: f
+                .cache_reason
+                .and_then(|r| serde_json::to_value(r).ok())
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.replace('_', " "),
+                    other => other.to_string(),
+                }),
+            error_code: f.error.as_ref().map(|e| e.code.as_str().to_owned()),
+            body: None,
+            header: None,
+        },
+        EventKind::Push(p) => WireEvent {
+            at_ms: event.at_ms,
+            kind: WireKind::Push,
+            transport: "ws".into(),
+            function: p.function,
+            context: None,
+            args: Default::default(),
+            principal: None,
+            client: p.client,
+            status: 200,
+            duration_ms: 0.0,
+            cache: None,
+            cache_reason: None,
+            error_code: None,
+            body: Some(serde_json::json!({"op": "push", "invalidate": p.invalidate, "merge": p.merge})),
+            header: None,
+        },
+        EventKind::Commit(_) => return None,
+    })
+}
