@@ -10,7 +10,7 @@
 
 use super::inspect::pretty;
 use mizan_core::header;
-use mizan_core::invalidation::{Invalidation, InvalidationIndex, MergeEntry, Resolution};
+use mizan_core::invalidation::{Invalidation, MergeEntry, Resolution};
 use mizan_core::ir::{Ir, Shape, TypeKind};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -462,9 +462,7 @@ pub fn compare(
         Resolution::default()
     } else {
         let result = body.get("result").cloned().unwrap_or(Value::Null);
-        InvalidationIndex::new(ir)
-            .resolve(function, args, &result)
-            .map_err(|e| e.to_string())?
+        mizan_core::invalidation::resolve(ir, function, args, &result).map_err(|e| e.to_string())?
     };
     let mut problems = Vec::new();
     let body_inv: Vec<Invalidation> = match body.get("invalidate") {

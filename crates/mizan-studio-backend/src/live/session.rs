@@ -732,8 +732,7 @@ fn implicit() -> Environment {
 /// The targets the IR predicts for `function` (results are unknown before
 /// the call: the args scope them; merges purge like invalidations).
 fn predicted_targets(ir: &Ir, function: &str, args: &Map<String, Value>) -> Vec<Invalidation> {
-    let index = mizan_core::invalidation::InvalidationIndex::new(ir);
-    let resolution = index.resolve(function, args, &Value::Null).unwrap_or_default();
+    let resolution = mizan_core::invalidation::resolve(ir, function, args, &Value::Null).unwrap_or_default();
     let mut targets = resolution.invalidate;
     targets.extend(resolution.merge.into_iter().map(|m| match m.params {
         Some(p) => scoped(m.context, p),

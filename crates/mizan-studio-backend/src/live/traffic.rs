@@ -22,8 +22,10 @@ use std::sync::Mutex;
 pub const DEFAULT_CAPACITY: usize = 50_000;
 /// Rows a view sends at most (newest first).
 pub const ROWS_SHOWN: usize = 500;
-/// A mutation links fetches up to this long after it.
+/// A mutation links fetches up to this long after it…
 const LINK_WINDOW_MS: u64 = 60_000;
+/// …and at most this many events back (a busy app's minute is long).
+const LINK_EVENTS: usize = 2_000;
 /// Kept of a call's result, for the detail pane.
 const RESULT_KEPT: usize = 4 * 1024;
 
@@ -420,8 +422,7 @@ fn drift(ir: &Ir, r: &Recorded) -> Option<Vec<String>> {
     }
     let result: Value = serde_json::from_str(r.result.as_deref().filter(|t| !t.ends_with("… cut"))?).ok()?;
     let mut out = compare_invalidations(ir, function, r, &result);
-    let index = mizan_core::invalidation::InvalidationIndex::new(ir);
-    if let Ok(res) = index.resolve(function, &r.args, &result) {
+    if let Ok(res) = mizan_core::invalidation::resolve(ir, function, &r.args, &result) {
         let predicted: Vec<String> = res
             .merge
             .iter()
@@ -470,13 +471,14 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
             let same_client = events
                 .iter()
                 .rev()
+                .take(LINK_EVENTS)
                 .take_while(window)
                 .find(|e| reaches(e) && r.client.is_some() && e.client == r.client);
             let any = || events.iter().rev().take_while(window).find(|e| reaches(e));
             // Only a fetch that came after the mutation, and the first
             // such fetch of that instance (later ones are ordinary loads).
             if let Some(m) = same_client.or_else(any) {
-                let already = events.iter().rev().take_while(|e| e.id > m.id).any(|e| {
+                let already = events.iter().rev().take(LINK_EVENTS).take_while(|e| e.id > m.id).any(|e| {
                     e.kind == WireKind::Fetch
                         && e.context.as_deref() == Some(context)
                         && same_params(&e.args, &r.args)
@@ -491,6 +493,7 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
             r.pushed_by = events
                 .iter()
                 .rev()
+                .take(LINK_EVENTS)
                 .take_while(window)
                 .find(|e| {
                     e.kind == WireKind::Call
@@ -509,7 +512,7 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
 /// refetch: those, started after the call, are linked to it now.
 fn link_back(events: &mut VecDeque<Recorded>, call: &Recorded) {
     let start = call.at_ms;
-    for e in events.iter_mut().rev().take_while(|e| e.at_ms >= start) {
+    for e in events.iter_mut().rev().take(LINK_EVENTS).take_while(|e| e.at_ms >= start) {
         match e.kind {
             WireKind::Push if e.pushed_by.is_none() && e.function.is_some() && e.function == call.function => {
                 e.pushed_by = Some(call.id);
