@@ -119,7 +119,12 @@ pub(crate) fn event_frame(event: &Event) -> String {
         #[serde(flatten)]
         event: &'a Event,
     }
-    serde_json::to_string(&Frame { op: "event", event }).unwrap_or_default()
+    // Sized for a typical event, so the writer does not regrow from 8 bytes.
+    let mut out = Vec::with_capacity(384);
+    if serde_json::to_writer(&mut out, &Frame { op: "event", event }).is_err() {
+        return String::new();
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
