@@ -167,7 +167,7 @@ where
         };
         match message {
             Message::Text(text) => {
-                return Some(serde_json::from_str(text.as_str()).map_err(|e| Error::Protocol {
+                return Some(ServerFrame::from_text(text.as_str()).map_err(|e| Error::Protocol {
                     reason: format!("unreadable frame: {e}"),
                 }));
             }

@@ -46,6 +46,19 @@ pub enum ServerFrame {
     Error(FrameError),
 }
 
+impl ServerFrame {
+    /// Reads a frame. Event frames — nearly all of them — are read in one
+    /// pass (the server writes `"op"` first), without the buffering a
+    /// tagged enum needs.
+    pub fn from_text(text: &str) -> serde_json::Result<ServerFrame> {
+        if text.starts_with(r#"{"op":"event","#) {
+            serde_json::from_str::<Event>(text).map(ServerFrame::Event)
+        } else {
+            serde_json::from_str(text)
+        }
+    }
+}
+
 /// The server's first frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hello {
@@ -131,7 +144,7 @@ pub(crate) fn event_frame(event: &Event) -> String {
 mod tests {
     use super::*;
     use mizan::devtools::{Caller, EventKind, FetchEvent, Status, Transport};
-    use serde_json::json;
+    use serde_json::{Map, json};
 
     #[test]
     fn an_event_frame_reads_back() {
@@ -163,6 +176,87 @@ mod tests {
         assert_eq!(value["transport"], "http");
         let back: ServerFrame = serde_json::from_str(&text).expect("reads back");
         assert_eq!(back, ServerFrame::Event(event));
+    }
+
+    #[test]
+    fn every_kind_reads_back_on_both_paths() {
+        use mizan::devtools::{CallEvent, CommitEvent, EventError, PushEvent};
+        let caller = Caller {
+            transport: Transport::Websocket,
+            principal: None,
+            client: Some("c".into()),
+        };
+        let invalidate: Vec<mizan_core::invalidation::Invalidation> =
+            serde_json::from_value(json!(["stats", {"context": "user", "params": {"user_id": 5}}])).unwrap_or_default();
+        let kinds = [
+            EventKind::Call(CallEvent {
+                id: 1,
+                function: "rename".into(),
+                args: json!({"user_id": 5}).as_object().cloned().unwrap_or_default(),
+                caller: caller.clone(),
+                duration_us: 9,
+                status: Status::Ok,
+                error: None,
+                result: Some(Value::Null),
+                invalidate: invalidate.clone(),
+                merge: Vec::new(),
+            }),
+            EventKind::Call(CallEvent {
+                id: 2,
+                function: "x".into(),
+                args: Map::new(),
+                caller: caller.clone(),
+                duration_us: 1,
+                status: Status::Error,
+                error: Some(EventError {
+                    code: mizan_core::wire::ErrorCode::Forbidden,
+                    message: "no".into(),
+                    details: None,
+                }),
+                result: None,
+                invalidate: Vec::new(),
+                merge: Vec::new(),
+            }),
+            EventKind::Commit(CommitEvent {
+                call: Some(1),
+                function: Some("rename".into()),
+                caller,
+                invalidate: invalidate.clone(),
+                merge: Vec::new(),
+            }),
+            EventKind::Push(PushEvent {
+                commit: Some(3),
+                call: None,
+                function: None,
+                client: None,
+                invalidate,
+                merge: Vec::new(),
+                delivered: 2,
+                remote: true,
+            }),
+        ];
+        for (seq, kind) in kinds.into_iter().enumerate() {
+            let event = Event {
+                seq: seq as u64,
+                at_ms: 5,
+                kind,
+            };
+            let text = event_frame(&event);
+            assert_eq!(
+                ServerFrame::from_text(&text).expect("fast path"),
+                ServerFrame::Event(event.clone()),
+                "{text}"
+            );
+            assert_eq!(
+                serde_json::from_str::<ServerFrame>(&text).expect("generic path"),
+                ServerFrame::Event(event)
+            );
+        }
+        let broken = r#"{"op":"event","seq":1,"at_ms":2,"kind":"call","fn":"add"}"#;
+        let err = ServerFrame::from_text(broken).expect_err("no id");
+        assert!(err.to_string().contains("needs `id`"), "{err}");
+        let unknown = r#"{"op":"event","seq":1,"at_ms":2,"kind":"teleport"}"#;
+        assert!(ServerFrame::from_text(unknown).is_err());
     }
 
     #[test]
