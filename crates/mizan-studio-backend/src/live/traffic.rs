@@ -29,6 +29,60 @@ const LINK_EVENTS: usize = 2_000;
 /// Kept of a call's result, for the detail pane.
 const RESULT_KEPT: usize = 4 * 1024;
 
+/// A request's args or params, in their order: a few pairs, kept as a
+/// vector (a map's node per event cost more than the event). Serialized
+/// as a JSON object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params(Vec<(String, Value)>);
+
+impl Params {
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+    /// The pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// None.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// As a JSON object.
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.0.iter().cloned().collect()
+    }
+}
+
+impl From<Map<String, Value>> for Params {
+    fn from(m: Map<String, Value>) -> Self {
+        let mut v: Vec<(String, Value)> = m.into_iter().collect();
+        v.shrink_to_fit();
+        Params(v)
+    }
+}
+
+impl Serialize for Params {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Map::deserialize(deserializer).map(Params::from)
+    }
+}
+
 /// One recorded event with what the studio worked out about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recorded {
@@ -47,7 +101,7 @@ pub struct Recorded {
     /// Context (fetches).
     pub context: Option<String>,
     /// Args or params.
-    pub args: Map<String, Value>,
+    pub args: Params,
     /// The principal's `sub`.
     pub principal: Option<String>,
     /// Client id.
@@ -308,7 +362,7 @@ impl Traffic {
             differences: e.drift.clone().unwrap_or_default(),
             invalidated: e.invalidated.clone(),
             result: e.result.clone().unwrap_or_default(),
-            args: serde_json::to_string(&e.args).unwrap_or_default(),
+            args: serde_json::to_string(&e.args.to_map()).unwrap_or_default(),
             caused,
         })
     }
@@ -394,7 +448,7 @@ fn from_wire(id: u64, source: &str, e: WireEvent) -> Recorded {
         at_ms: e.at_ms,
         function: e.function,
         context: e.context,
-        args: e.args,
+        args: Params::from(e.args),
         principal: e.principal,
         client: e.client,
         status: e.status,
@@ -422,7 +476,7 @@ fn drift(ir: &Ir, r: &Recorded) -> Option<Vec<String>> {
     }
     let result: Value = serde_json::from_str(r.result.as_deref().filter(|t| !t.ends_with("… cut"))?).ok()?;
     let mut out = compare_invalidations(ir, function, r, &result);
-    if let Ok(res) = mizan_core::invalidation::resolve(ir, function, &r.args, &result) {
+    if let Ok(res) = mizan_core::invalidation::resolve(ir, function, &r.args.to_map(), &result) {
         let predicted: Vec<String> = res
             .merge
             .iter()
@@ -452,7 +506,7 @@ fn compare_invalidations(ir: &Ir, function: &str, r: &Recorded, result: &Value) 
         body: Some(serde_json::json!({"result": result, "invalidate": r.invalidate})),
         ..Default::default()
     };
-    match replay::compare(ir, function, &r.args, &sent, true) {
+    match replay::compare(ir, function, &r.args.to_map(), &sent, true) {
         Ok(c) => c.differences.into_iter().filter(|d| !d.contains("merge ")).collect(),
         Err(_) => Vec::new(),
     }
@@ -530,7 +584,7 @@ fn link_back(events: &mut VecDeque<Recorded>, call: &Recorded) {
     }
 }
 
-fn same_params(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+fn same_params(a: &Params, b: &Params) -> bool {
     a.len() == b.len()
         && a.iter().all(|(k, v)| {
             b.get(k)
@@ -540,7 +594,7 @@ fn same_params(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
 
 /// SPEC §4: a broad entry reaches every instance; a scoped one those whose
 /// params match each of its keys (as strings).
-fn covers(i: &Invalidation, context: &str, params: &Map<String, Value>) -> bool {
+fn covers(i: &Invalidation, context: &str, params: &Params) -> bool {
     i.context() == context
         && i.params().is_none_or(|scope| {
             scope.iter().all(|(k, v)| {
