@@ -124,17 +124,22 @@ pub struct Replay {
     pub internal: bool,
 }
 
-/// Serializes an event as its frame without cloning it.
+/// Serializes an event as its frame (`"op"` first, then the event's
+/// fields) without cloning it.
 pub(crate) fn event_frame(event: &Event) -> String {
-    #[derive(Serialize)]
-    struct Frame<'a> {
-        op: &'static str,
-        #[serde(flatten)]
-        event: &'a Event,
+    struct Frame<'a>(&'a Event);
+    impl Serialize for Frame<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("op", "event")?;
+            self.0.serialize_entries(&mut map)?;
+            map.end()
+        }
     }
     // Sized for a typical event, so the writer does not regrow from 8 bytes.
     let mut out = Vec::with_capacity(384);
-    if serde_json::to_writer(&mut out, &Frame { op: "event", event }).is_err() {
+    if serde_json::to_writer(&mut out, &Frame(event)).is_err() {
         return String::new();
     }
     String::from_utf8(out).unwrap_or_default()
