@@ -29,7 +29,7 @@ mod error;
 pub mod protocol;
 mod server;
 
-pub use client::Client;
+pub use client::{Client, Frames, ReplaySender};
 pub use discovery::{Discovery, DiscoveryFile, discover};
 pub use error::Error;
 pub use mizan::devtools::{

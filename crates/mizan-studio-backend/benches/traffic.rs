@@ -28,10 +28,18 @@ fn event(i: u64) -> WireEvent {
             Some("rename".to_owned()),
             None,
             json!({"user_id": i % 500, "name": format!("user {i}")}),
-            Some(json!({"result": {"user_id": i % 500, "name": format!("user {i}"), "bio": ""}, "invalidate": [{"context": "user", "params": {"user_id": i % 500}}]})),
+            Some(
+                json!({"result": {"user_id": i % 500, "name": format!("user {i}"), "bio": ""}, "invalidate": [{"context": "user", "params": {"user_id": i % 500}}]}),
+            ),
         )
     } else {
-        (WireKind::Fetch, None, Some("user".to_owned()), json!({"user_id": user}), None)
+        (
+            WireKind::Fetch,
+            None,
+            Some("user".to_owned()),
+            json!({"user_id": user}),
+            None,
+        )
     };
     WireEvent {
         at_ms: 1_000_000 + i * 10,
@@ -75,9 +83,27 @@ fn main() {
     );
     let filters: [(&str, TrafficFilter); 4] = [
         ("no filter", TrafficFilter::default()),
-        ("text \"user_id=7\"", TrafficFilter { text: Some("user_id=7".into()), ..Default::default() }),
-        ("kind call", TrafficFilter { kind: Some("call".into()), ..Default::default() }),
-        ("principal 42", TrafficFilter { principal: Some("42".into()), ..Default::default() }),
+        (
+            "text \"user_id=7\"",
+            TrafficFilter {
+                text: Some("user_id=7".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "kind call",
+            TrafficFilter {
+                kind: Some("call".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "principal 42",
+            TrafficFilter {
+                principal: Some("42".into()),
+                ..Default::default()
+            },
+        ),
     ];
     for (label, filter) in filters {
         let mut times = Vec::new();

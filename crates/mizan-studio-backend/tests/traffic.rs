@@ -112,6 +112,45 @@ async fn proxy_and_tap_feed_one_timeline() {
     let why = detail["traffic_detail"]["why"].as_str().unwrap();
     assert!(why.contains("`hook_bump`") && why.contains("`affects stats`"), "{why}");
 
+    // A call run in the app through the channel: answered, and recorded.
+    let replayed = app
+        .ok(
+            "tap_replay",
+            json!({"pid": afi["pid"], "function": "set_item_name", "args": "{\"id\": 1, \"name\": \"via tap\"}"}),
+        )
+        .await;
+    assert_eq!(replayed["error"], "", "{replayed}");
+    assert!(replayed["result"].as_str().unwrap().contains("via tap"), "{replayed}");
+    let items = http
+        .get(format!("{}/ctx/items/", server.base()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(items.contains("via tap"), "the replay changed the app's data: {items}");
+    let mut recorded = false;
+    for _ in 0..200 {
+        let view = app.fetch("traffic", json!({"function": "set_item_name"})).await;
+        if rows(&view).iter().any(|r| r["source"] == "tap:afi-server") {
+            recorded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(recorded, "the replayed call's event joined the timeline");
+    let refused = app
+        .ok(
+            "tap_replay",
+            json!({"pid": afi["pid"], "function": "stripe_webhook", "args": "{\"event\": \"x\"}"}),
+        )
+        .await;
+    assert!(
+        refused["error"].as_str().unwrap().starts_with("FORBIDDEN"),
+        "a private function is refused to an outside caller: {refused}"
+    );
+
     // Filters, through the context's params.
     let only_tap = app.fetch("traffic", json!({"text": "hook_bump"})).await;
     assert!(rows(&only_tap).iter().all(|r| r["function"] == "hook_bump"));
@@ -125,4 +164,12 @@ async fn proxy_and_tap_feed_one_timeline() {
     // A pid with no tap.
     let e = app.call("tap_attach", json!({"pid": 1})).await.unwrap_err();
     assert!(e.to_string().contains("no running app with pid 1"), "{e}");
+    let e = app
+        .call(
+            "tap_replay",
+            json!({"pid": afi["pid"], "function": "add", "args": "{}"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not attached"), "{e}");
 }

@@ -194,6 +194,17 @@ pub struct TapDetachArgs {
     pub pid: i64,
 }
 
+/// Arguments of `tap_replay`.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TapReplayArgs {
+    pub pid: i64,
+    pub function: ::std::string::String,
+    pub args: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub token: ::std::option::Option<::std::string::String>,
+}
+
 /// Arguments of `token_decode`.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]
@@ -774,6 +785,13 @@ impl Client {
     /// secrets stay in the files).
     pub async fn tap_list(&self) -> ::std::result::Result<::std::vec::Vec<types::TapApp>, MizanError> {
         self.kernel.call_as("tap_list", &()).await
+    }
+
+    /// Runs a call in the attached app with `pid` through its devtools
+    /// channel (for an app the studio cannot reach over HTTP: a Tauri app's
+    /// IPC functions). Its event joins the timeline, with its drift.
+    pub async fn tap_replay(&self, args: &TapReplayArgs) -> ::std::result::Result<types::TapReplay, MizanError> {
+        self.kernel.call_as("tap_replay", args).await
     }
 
     /// Takes a token apart and verifies it as the server would.

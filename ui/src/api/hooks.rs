@@ -1068,6 +1068,21 @@ pub fn use_tap_list() -> Action<(), ::std::result::Result<::std::vec::Vec<types:
     })
 }
 
+/// Runs a call in the attached app with `pid` through its devtools
+/// channel (for an app the studio cannot reach over HTTP: a Tauri app's
+/// IPC functions). Its event joins the timeline, with its drift.
+///
+/// An action calling `tap_replay`: dispatch it with the arguments; `pending()` and
+/// `value()` follow the call.
+pub fn use_tap_replay() -> Action<client::TapReplayArgs, ::std::result::Result<types::TapReplay, MizanError>> {
+    let client = use_mizan();
+    Action::new_unsync(move |args: &client::TapReplayArgs| {
+        let client = client.clone();
+        let args = args.clone();
+        async move { client.tap_replay(&args).await }
+    })
+}
+
 /// Takes a token apart and verifies it as the server would.
 ///
 /// An action calling `token_decode`: dispatch it with the arguments; `pending()` and

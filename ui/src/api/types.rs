@@ -1737,6 +1737,18 @@ pub struct TapApp {
     pub attached: bool,
 }
 
+/// What a replay through a tap answered.
+#[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
+#[serde(crate = "::mizan_client::serde")]
+pub struct TapReplay {
+    /// How long the app took.
+    pub duration_ms: f64,
+    /// The result, pretty (empty on an error).
+    pub result: ::std::string::String,
+    /// `CODE: message` (empty on success).
+    pub error: ::std::string::String,
+}
+
 /// One target's files.
 #[derive(Debug, Clone, PartialEq, ::mizan_client::serde::Serialize, ::mizan_client::serde::Deserialize)]
 #[serde(crate = "::mizan_client::serde")]

@@ -395,3 +395,22 @@ pub async fn tap_attach(req: &RequestHandle<'_>, pid: i64) -> Result<crate::stud
 pub async fn tap_detach(req: &RequestHandle<'_>, pid: i64) -> Result<bool, MizanError> {
     Ok(u32::try_from(pid).is_ok_and(|pid| studio(req).is_ok_and(|s| s.detach_tap(pid))))
 }
+
+/// Runs a call in the attached app with `pid` through its devtools
+/// channel (for an app the studio cannot reach over HTTP: a Tauri app's
+/// IPC functions). Its event joins the timeline, with its drift.
+#[mizan::client(affects = [TrafficCtx, TrafficSummaryCtx])]
+pub async fn tap_replay(
+    req: &RequestHandle<'_>,
+    pid: i64,
+    function: String,
+    args: String,
+    token: Option<String>,
+) -> Result<crate::studio::TapReplay, MizanError> {
+    let pid = u32::try_from(pid).map_err(|_| invalid(format!("no process {pid}")))?;
+    let args = object("the arguments", &args).map_err(invalid)?;
+    studio(req)?
+        .replay_through_tap(pid, &function, args, token)
+        .await
+        .map_err(invalid)
+}

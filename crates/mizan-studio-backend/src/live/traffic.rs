@@ -532,12 +532,17 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
             // Only a fetch that came after the mutation, and the first
             // such fetch of that instance (later ones are ordinary loads).
             if let Some(m) = same_client.or_else(any) {
-                let already = events.iter().rev().take(LINK_EVENTS).take_while(|e| e.id > m.id).any(|e| {
-                    e.kind == WireKind::Fetch
-                        && e.context.as_deref() == Some(context)
-                        && same_params(&e.args, &r.args)
-                        && e.client == r.client
-                });
+                let already = events
+                    .iter()
+                    .rev()
+                    .take(LINK_EVENTS)
+                    .take_while(|e| e.id > m.id)
+                    .any(|e| {
+                        e.kind == WireKind::Fetch
+                            && e.context.as_deref() == Some(context)
+                            && same_params(&e.args, &r.args)
+                            && e.client == r.client
+                    });
                 if !already {
                     r.caused_by = Some(m.id);
                 }
@@ -566,7 +571,12 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
 /// refetch: those, started after the call, are linked to it now.
 fn link_back(events: &mut VecDeque<Recorded>, call: &Recorded) {
     let start = call.at_ms;
-    for e in events.iter_mut().rev().take(LINK_EVENTS).take_while(|e| e.at_ms >= start) {
+    for e in events
+        .iter_mut()
+        .rev()
+        .take(LINK_EVENTS)
+        .take_while(|e| e.at_ms >= start)
+    {
         match e.kind {
             WireKind::Push if e.pushed_by.is_none() && e.function.is_some() && e.function == call.function => {
                 e.pushed_by = Some(call.id);

@@ -22,7 +22,7 @@ mod lifecycle;
 mod shell;
 mod state;
 mod traffic;
-pub use traffic::TapApp;
+pub use traffic::{TapApp, TapReplay};
 mod views;
 mod watching;
 
@@ -108,6 +108,10 @@ pub struct Studio {
     traffic_publisher: std::sync::atomic::AtomicBool,
     /// Attached devtools taps, by pid: the task recording each.
     taps: Mutex<HashMap<u32, tokio::task::JoinHandle<()>>>,
+    /// Their replay channels, by pid.
+    tap_replays: Mutex<HashMap<u32, traffic::TapReplays>>,
+    /// The last replay id sent through a tap.
+    tap_replay_ids: AtomicU64,
 }
 
 impl std::fmt::Debug for Studio {
@@ -143,6 +147,8 @@ impl Studio {
             traffic_dirty: Default::default(),
             traffic_publisher: Default::default(),
             taps: Mutex::new(HashMap::new()),
+            tap_replays: Mutex::new(HashMap::new()),
+            tap_replay_ids: AtomicU64::new(0),
         })
     }
 

@@ -121,20 +121,31 @@ impl Studio {
             .find(|d| d.pid == pid)
             .ok_or_else(|| format!("no running app with pid {pid} offers a devtools tap"))?;
         let client = mizan_devtools::Client::connect(&app).await.map_err(|e| e.to_string())?;
-        let (_hello, _replays, mut frames) = client.split();
+        let (_hello, replays, mut frames) = client.split();
         let source = format!("tap:{}", app.name);
         let weak = Arc::downgrade(self);
+        let waiting: Waiting = Arc::default();
+        let answers = waiting.clone();
         let task = self.runtime.spawn(async move {
             while let Some(Ok(frame)) = frames.next().await {
                 let Some(studio) = weak.upgrade() else { return };
-                if let mizan_devtools::ServerFrame::Event(event) = frame
-                    && let Some(wire) = tap_event(event)
-                {
-                    studio.record_wire(&source, wire);
+                match frame {
+                    mizan_devtools::ServerFrame::Event(event) => {
+                        if let Some(wire) = tap_event(event) {
+                            studio.record_wire(&source, wire);
+                        }
+                    }
+                    mizan_devtools::ServerFrame::Replayed(r) => {
+                        if let Some(tx) = super::lock(&answers).remove(&r.id) {
+                            let _ = tx.send(r);
+                        }
+                    }
+                    _ => {}
                 }
             }
         });
         super::lock(&self.taps).insert(pid, task);
+        super::lock(&self.tap_replays).insert(pid, (Arc::new(tokio::sync::Mutex::new(replays)), waiting));
         Ok(TapApp {
             name: app.name,
             pid: i64::from(app.pid),
@@ -145,8 +156,75 @@ impl Studio {
 
     /// Stops recording the app with `pid`; whether it was attached.
     pub fn detach_tap(&self, pid: u32) -> bool {
+        super::lock(&self.tap_replays).remove(&pid);
         super::lock(&self.taps).remove(&pid).map(|t| t.abort()).is_some()
     }
+
+    /// Runs a call in the attached app with `pid` through its devtools
+    /// channel (a Tauri app's IPC functions included): its answer, and its
+    /// event joins the timeline like any other call.
+    pub async fn replay_through_tap(
+        &self,
+        pid: u32,
+        function: &str,
+        args: serde_json::Map<String, serde_json::Value>,
+        token: Option<String>,
+    ) -> Result<TapReplay, String> {
+        let (sender, waiting) = super::lock(&self.tap_replays).get(&pid).cloned().ok_or_else(|| {
+            format!("the studio is not attached to process {pid}: attach it in the Traffic tab first")
+        })?;
+        let id = self.tap_replay_ids.fetch_add(1, Ordering::SeqCst) + 1;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        super::lock(&waiting).insert(id, tx);
+        let mut headers = std::collections::BTreeMap::new();
+        if let Some(t) = token.filter(|t| !t.trim().is_empty()) {
+            headers.insert("X-Mizan-Token".to_owned(), t.trim().to_owned());
+        }
+        let replay = mizan_devtools::Replay {
+            id,
+            envelope: mizan_core::wire::IpcEnvelope::Call {
+                function: function.to_owned(),
+                args,
+                client: None,
+            },
+            headers,
+            internal: false,
+        };
+        sender.lock().await.replay(&replay).await.map_err(|e| e.to_string())?;
+        let answer = tokio::time::timeout(Duration::from_secs(30), rx)
+            .await
+            .map_err(|_| "the app did not answer the replay within 30 s".to_owned())?
+            .map_err(|_| "the app's channel closed before it answered".to_owned())?;
+        Ok(TapReplay {
+            duration_ms: answer.duration_us as f64 / 1000.0,
+            result: answer
+                .result
+                .map(|r| serde_json::to_string_pretty(&r).unwrap_or_default())
+                .unwrap_or_default(),
+            error: answer
+                .error
+                .map(|e| format!("{}: {}", e.code.as_str(), e.message))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// Replay answers awaited from one tap, by replay id.
+type Waiting =
+    Arc<std::sync::Mutex<std::collections::HashMap<u64, tokio::sync::oneshot::Sender<mizan_devtools::Replayed>>>>;
+
+/// The replay channel of one attached tap.
+pub(super) type TapReplays = (Arc<tokio::sync::Mutex<mizan_devtools::ReplaySender>>, Waiting);
+
+/// What a replay through a tap answered.
+#[derive(mizan::Mizan, serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct TapReplay {
+    /// How long the app took.
+    pub duration_ms: f64,
+    /// The result, pretty (empty on an error).
+    pub result: String,
+    /// `CODE: message` (empty on success).
+    pub error: String,
 }
 
 /// A tap event as the timeline records it (commits are not rows: their
