@@ -270,6 +270,9 @@ fn Detail(detail: api::ContextState<api::TrafficEventData>, selected: RwSignal<O
                                 }>"Open in Replay"</button>
                             }
                         })}
+                        {function.clone().filter(|_| row.kind == "call").and_then(|f| {
+                            row.source.strip_prefix("tap:").map(|app| view! { <TapReplayButton app=app.to_owned() function=f args=args.clone()/> })
+                        })}
                         {context.clone().filter(|_| row.kind == "fetch").map(|c| {
                             let args = args.clone();
                             let user = principal.clone().unwrap_or_default();
@@ -307,5 +310,40 @@ fn Detail(detail: api::ContextState<api::TrafficEventData>, selected: RwSignal<O
             }
             .into_any()
         }
+    }
+}
+
+/// Runs the selected call again inside the attached app it came from,
+/// through its devtools channel (`tap_replay`): the way to replay a Tauri
+/// app's IPC functions.
+#[component]
+fn TapReplayButton(app: String, function: String, args: String) -> impl IntoView {
+    let list = api::use_tap_list();
+    let replay = api::use_tap_replay();
+    list.dispatch(());
+    let name = app.clone();
+    let pid = move || {
+        list.value()
+            .get()
+            .and_then(Result::ok)
+            .and_then(|apps| apps.into_iter().find(|a| a.name == name && a.attached))
+            .map(|a| a.pid)
+    };
+    view! {
+        {move || pid().map(|pid| {
+            let (function, args) = (function.clone(), args.clone());
+            view! {
+                <button class="button small" data-testid="traffic-tap-replay"
+                    title="Run this call again inside the app, through its devtools channel"
+                    on:click=move |_| { replay.dispatch(api::TapReplayArgs { pid, function: function.clone(), args: args.clone(), token: None }); }>
+                    {format!("Replay in {app}")}
+                </button>
+            }
+        })}
+        {move || replay.value().get().map(|r| match r {
+            Ok(r) if r.error.is_empty() => view! { <span class="ok-text small">{format!("answered in {:.1} ms", r.duration_ms)}</span> }.into_any(),
+            Ok(r) => view! { <span class="error-text small">{r.error}</span> }.into_any(),
+            Err(e) => view! { <span class="error-text small">{e.message}</span> }.into_any(),
+        })}
     }
 }
