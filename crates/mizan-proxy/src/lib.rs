@@ -304,7 +304,23 @@ fn envelope(content_type: &str, body: &[u8]) -> Option<(String, Map<String, Valu
     Some((function, args))
 }
 
+/// Whether `host` (a `Host` header) names this machine's loopback: a
+/// page on another name that resolves here (DNS rebinding) must not read
+/// the backend through the proxy.
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let host = header_text(request.headers(), "host").unwrap_or_default();
+    if !loopback_host(&host) {
+        return (StatusCode::FORBIDDEN, format!("the proxy answers to loopback names only, not `{host}`")).into_response();
+    }
     let started = Instant::now();
     let at_ms = now_ms();
     let method = request.method().clone();
@@ -538,20 +554,7 @@ async fn websocket(shared: Arc<Shared>, client: ws::WebSocket, url: String, head
         }
     };
     let (mut up_tx, mut up_rx) = upstream.split();
-    // Frames in flight by id: (started, at_ms, kind, function, context, args, client).
-    type Pending = HashMap<
-        String,
-        (
-            Instant,
-            u64,
-            WireKind,
-            Option<String>,
-            Option<String>,
-            Map<String, Value>,
-            Option<String>,
-        ),
-    >;
-    let pending: Arc<std::sync::Mutex<Pending>> = Arc::default();
+    let pending: Arc<PendingMap> = Arc::default();
     let auth_sub: Arc<std::sync::Mutex<Option<String>>> = Arc::new(std::sync::Mutex::new(principal.take()));
     let to_target = {
         let pending = pending.clone();
@@ -649,6 +652,8 @@ async fn websocket(shared: Arc<Shared>, client: ws::WebSocket, url: String, head
     }
 }
 
+/// Frames in flight by id: (started, at_ms, kind, function, context,
+/// args, client).
 type PendingMap = std::sync::Mutex<
     HashMap<
         String,
@@ -726,6 +731,16 @@ fn record_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_loopback_hosts() {
+        for ok in ["127.0.0.1:8000", "localhost:1", "LOCALHOST", "[::1]:9", "127.5.0.1"] {
+            assert!(loopback_host(ok), "{ok}");
+        }
+        for bad in ["evil.example:8000", "", "192.168.1.2:80", "[fe80::1]:1", "localhost.evil.example"] {
+            assert!(!loopback_host(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn targets_split_into_origin_and_base() {
