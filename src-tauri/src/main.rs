@@ -66,8 +66,11 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
                 options.token_file = Some(PathBuf::from(args.next().ok_or("--token-file needs a path")?));
             }
             "--proxy" => {
-                let target = args.next().ok_or("--proxy needs the backend's Mizan base URL, such as http://127.0.0.1:8000/api/mizan")?;
-                mizan_studio_backend::live::environment::check_base_url(&target).map_err(|e| format!("--proxy: {e}"))?;
+                let target = args
+                    .next()
+                    .ok_or("--proxy needs the backend's Mizan base URL, such as http://127.0.0.1:8000/api/mizan")?;
+                mizan_studio_backend::live::environment::check_base_url(&target)
+                    .map_err(|e| format!("--proxy: {e}"))?;
                 options.proxy = Some(target);
             }
             "--print-ir" => print_ir = true,
@@ -278,8 +281,16 @@ mod tests {
                 .contains("only goes with --public")
         );
         assert!(args(&["--token-file", "t"]).unwrap_err().contains("only go with --web"));
-        assert!(args(&["--proxy", "http://h/api/mizan"]).unwrap_err().contains("only go with --web"));
-        assert!(args(&["--web", "127.0.0.1:1", "--proxy", "ftp://h"]).unwrap_err().contains("--proxy: `ftp://h`"));
+        assert!(
+            args(&["--proxy", "http://h/api/mizan"])
+                .unwrap_err()
+                .contains("only go with --web")
+        );
+        assert!(
+            args(&["--web", "127.0.0.1:1", "--proxy", "ftp://h"])
+                .unwrap_err()
+                .contains("--proxy: `ftp://h`")
+        );
         assert!(
             args(&["--web", "0.0.0.0:1"])
                 .unwrap_err()

@@ -62,7 +62,9 @@ pub async fn serve(
     let secret = launch_secret()?;
     // The default Origin rule (SPEC §3.3) allows the page's own origin
     // only, which is the studio's: Host is checked first.
-    let state = mizan_axum::MizanState::builder(registry).extensions(extensions.clone()).build();
+    let state = mizan_axum::MizanState::builder(registry)
+        .extensions(extensions.clone())
+        .build();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
@@ -89,7 +91,10 @@ pub async fn serve(
         let studio = extensions
             .get::<Arc<mizan_studio_backend::Studio>>()
             .ok_or_else(|| anyhow::anyhow!("no studio to record into"))?;
-        let proxy = studio.start_proxy(target).await.map_err(|e| anyhow::anyhow!("--proxy: {e}"))?;
+        let proxy = studio
+            .start_proxy(target)
+            .await
+            .map_err(|e| anyhow::anyhow!("--proxy: {e}"))?;
         println!("Mizan Studio proxy: {} -> {}", proxy.url, proxy.target);
     }
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;

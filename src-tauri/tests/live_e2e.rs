@@ -20,7 +20,14 @@ const MWT_SECRET: &str = "live-e2e-mwt-secret-0123456789abcdefgh";
 #[test]
 fn live_tabs_against_afi_server_and_redis() {
     let redis = Redis::start();
-    let server = AfiServer::start(&["--redis", &redis.url(), "--cache-secret", CACHE_SECRET, "--mwt-secret", MWT_SECRET]);
+    let server = AfiServer::start(&[
+        "--redis",
+        &redis.url(),
+        "--cache-secret",
+        CACHE_SECRET,
+        "--mwt-secret",
+        MWT_SECRET,
+    ]);
     let project = tempfile::tempdir().expect("tempdir");
     std::fs::copy(root().join("fixtures/afi/afi.kdl"), project.path().join("afi.kdl")).expect("copy afi.kdl");
     std::fs::write(
@@ -43,7 +50,9 @@ fn live_tabs_against_afi_server_and_redis() {
     let dead = mizan_testkit::free_port().to_string();
     // A second environment whose backend is down.
     let mut toml = std::fs::read_to_string(project.path().join(".mizan/studio.toml")).expect("read studio.toml");
-    toml.push_str(&format!("\n[[environment]]\nname = \"elsewhere\"\nbase_url = \"http://127.0.0.1:{dead}/api/mizan\"\n"));
+    toml.push_str(&format!(
+        "\n[[environment]]\nname = \"elsewhere\"\nbase_url = \"http://127.0.0.1:{dead}/api/mizan\"\n"
+    ));
     std::fs::write(project.path().join(".mizan/studio.toml"), toml).expect("write studio.toml");
     let base = server.base();
     let redis_url = redis.url();
@@ -64,7 +73,12 @@ fn live_tabs_against_afi_server_and_redis() {
     // A new studio process on the same project.
     {
         let studio = WebStudio::start_with(project.path(), &settings.path().join("settings.json"), &secrets);
-        run_playwright_with("live-restart.e2e.test.mjs", &studio, project.path(), &env("after-restart"));
+        run_playwright_with(
+            "live-restart.e2e.test.mjs",
+            &studio,
+            project.path(),
+            &env("after-restart"),
+        );
     }
     window_shows_the_live_tabs(project.path(), &settings.path().join("settings.json"), &secrets);
 }
@@ -150,8 +164,18 @@ fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::P
             .arg("null:")
             .output()
             .expect("run compare");
-        let differing: f64 = String::from_utf8_lossy(&out.stderr).trim().split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0.0);
-        assert!(differing > 10_000.0, "{} and {} are the same screen", shots[a].display(), shots[b].display());
+        let differing: f64 = String::from_utf8_lossy(&out.stderr)
+            .trim()
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0);
+        assert!(
+            differing > 10_000.0,
+            "{} and {} are the same screen",
+            shots[a].display(),
+            shots[b].display()
+        );
     }
 }
 
@@ -161,7 +185,14 @@ fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::P
 #[test]
 fn traffic_through_the_proxy() {
     let redis = Redis::start();
-    let server = AfiServer::start(&["--redis", &redis.url(), "--cache-secret", CACHE_SECRET, "--mwt-secret", MWT_SECRET]);
+    let server = AfiServer::start(&[
+        "--redis",
+        &redis.url(),
+        "--cache-secret",
+        CACHE_SECRET,
+        "--mwt-secret",
+        MWT_SECRET,
+    ]);
     let project = tempfile::tempdir().expect("tempdir");
     std::fs::copy(root().join("fixtures/afi/afi.kdl"), project.path().join("afi.kdl")).expect("copy afi.kdl");
     std::fs::write(
@@ -177,7 +208,10 @@ fn traffic_through_the_proxy() {
             "traffic.e2e.test.mjs",
             &studio,
             project.path(),
-            &[("AFI_BASE", base.as_str()), ("NODE_OPTIONS", "--experimental-websocket")],
+            &[
+                ("AFI_BASE", base.as_str()),
+                ("NODE_OPTIONS", "--experimental-websocket"),
+            ],
         );
     }
     // The command line: a second line names the proxy, which forwards.
@@ -195,7 +229,13 @@ fn traffic_through_the_proxy() {
     let second = lines.next().expect("a second line").expect("utf-8");
     let _ = child.kill();
     let _ = child.wait();
-    assert!(first.starts_with("Mizan Studio (web mode): http://127.0.0.1:"), "{first}");
+    assert!(
+        first.starts_with("Mizan Studio (web mode): http://127.0.0.1:"),
+        "{first}"
+    );
     let prefix = "Mizan Studio proxy: http://127.0.0.1:";
-    assert!(second.starts_with(prefix) && second.ends_with(&format!("/api/mizan -> {base}")), "{second}");
+    assert!(
+        second.starts_with(prefix) && second.ends_with(&format!("/api/mizan -> {base}")),
+        "{second}"
+    );
 }

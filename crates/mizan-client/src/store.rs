@@ -200,7 +200,11 @@ pub fn plan_response(mounted: &[(String, Params)], invalidate: &[Invalidation], 
     let refetch = store.plan_invalidation(invalidate);
     let mut patched = BTreeSet::new();
     for entry in merge {
-        patched.extend(store.matching(&entry.context, entry.params.as_ref()).map(|(k, _)| k.clone()));
+        patched.extend(
+            store
+                .matching(&entry.context, entry.params.as_ref())
+                .map(|(k, _)| k.clone()),
+        );
     }
     let index = |set: &BTreeSet<InstanceKey>| {
         keys.iter()

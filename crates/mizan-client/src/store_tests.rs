@@ -273,7 +273,10 @@ fn plan_response_is_the_stores_own_matching() {
         ("items".to_owned(), Params::new()),
         ("stats".to_owned(), Params::new()),
     ];
-    let invalidate = vec![Invalidation::scoped("user", p(json!({"user_id": "5"}))), Invalidation::broad("stats")];
+    let invalidate = vec![
+        Invalidation::scoped("user", p(json!({"user_id": "5"}))),
+        Invalidation::broad("stats"),
+    ];
     let merge = vec![MergeEntry {
         context: "items".into(),
         slot: "items_list".into(),
@@ -281,6 +284,10 @@ fn plan_response_is_the_stores_own_matching() {
         params: None,
     }];
     let plan = plan_response(&mounted, &invalidate, &merge);
-    assert_eq!(plan.refetch, vec![0, 3], "user 5 (params compared as strings) and stats");
+    assert_eq!(
+        plan.refetch,
+        vec![0, 3],
+        "user 5 (params compared as strings) and stats"
+    );
     assert_eq!(plan.patch, vec![2]);
 }

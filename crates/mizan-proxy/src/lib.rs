@@ -312,14 +312,17 @@ fn loopback_host(host: &str) -> bool {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host.rsplit_once(':').map_or(host, |(name, _)| name),
     };
-    name.eq_ignore_ascii_case("localhost")
-        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let host = header_text(request.headers(), "host").unwrap_or_default();
     if !loopback_host(&host) {
-        return (StatusCode::FORBIDDEN, format!("the proxy answers to loopback names only, not `{host}`")).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            format!("the proxy answers to loopback names only, not `{host}`"),
+        )
+            .into_response();
     }
     let started = Instant::now();
     let at_ms = now_ms();
@@ -737,7 +740,13 @@ mod tests {
         for ok in ["127.0.0.1:8000", "localhost:1", "LOCALHOST", "[::1]:9", "127.5.0.1"] {
             assert!(loopback_host(ok), "{ok}");
         }
-        for bad in ["evil.example:8000", "", "192.168.1.2:80", "[fe80::1]:1", "localhost.evil.example"] {
+        for bad in [
+            "evil.example:8000",
+            "",
+            "192.168.1.2:80",
+            "[fe80::1]:1",
+            "localhost.evil.example",
+        ] {
             assert!(!loopback_host(bad), "{bad}");
         }
     }

@@ -148,4 +148,3 @@ pub fn run_playwright_with(script: &str, studio: &WebStudio, project: &Path, env
         out.status
     );
 }
-

@@ -78,8 +78,14 @@ mod tests {
         .unwrap();
         let files = render(&ir, &Options::default()).unwrap();
         let types = &files.iter().find(|f| f.path.ends_with("types.rs")).unwrap().contents;
-        assert!(types.contains("    #[serde(rename = \"on-hold\")]\n    OnHold,"), "{types}");
-        assert!(types.contains("pub const ALL: [Self; 2] = [\n        Self::Active,\n        Self::OnHold,\n    ];"), "{types}");
+        assert!(
+            types.contains("    #[serde(rename = \"on-hold\")]\n    OnHold,"),
+            "{types}"
+        );
+        assert!(
+            types.contains("pub const ALL: [Self; 2] = [\n        Self::Active,\n        Self::OnHold,\n    ];"),
+            "{types}"
+        );
         assert!(types.contains("Self::OnHold => \"on-hold\","), "{types}");
         assert!(types.contains("impl ::std::fmt::Display for Status {"), "{types}");
     }
