@@ -18,88 +18,9 @@ use mizan_client::{
     CallRequest, CallResponse, ClientFuture, ConnectionStatus, ContextData, ErrorCode, MizanClient, MizanError, Params,
     ReconnectPolicy, SessionInfo, Subscription, Transport, Upload,
 };
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use mizan_testkit::AfiServer;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// A running `afi-server` on a fixed port, killed on drop.
-struct AfiServer {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl AfiServer {
-    fn start() -> AfiServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let mut server = AfiServer { child: None, port };
-        server.restart();
-        server
-    }
-
-    fn exe() -> std::path::PathBuf {
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|test| Some(test.parent()?.parent()?.join("afi-server")))
-            .expect("target dir of the test binary");
-        assert!(
-            exe.exists(),
-            "{} does not exist: build it with `cargo build -p afi-app --bin afi-server` (`cargo test --workspace` does)",
-            exe.display()
-        );
-        exe
-    }
-
-    /// (Re)starts the server on its port and waits until it listens.
-    fn restart(&mut self) {
-        self.kill();
-        let mut child = Command::new(Self::exe())
-            .args(["--port", &self.port.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start afi-server");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if line.starts_with("listening on ") {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        if rx.recv_timeout(Duration::from_secs(30)).is_err() {
-            let _ = child.kill();
-            panic!("afi-server did not start listening on port {}", self.port);
-        }
-        self.child = Some(child);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}/api/mizan", self.port)
-    }
-
-    fn root(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for AfiServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 const FAST: ReconnectPolicy = ReconnectPolicy {
     base_delay: Duration::from_millis(50),
@@ -198,7 +119,7 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_from_other_clients_refetch_only_the_instances_they_select() {
-    let server = AfiServer::start();
+    let server = AfiServer::start(&[]);
     let me = Pushing::new(&server.base());
     let client = &me.client;
     let other = MizanClient::http(&server.base()).expect("client");
@@ -255,7 +176,7 @@ async fn pushes_from_other_clients_refetch_only_the_instances_they_select() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_server_is_reconnected_and_every_mounted_instance_refetched() {
-    let mut server = AfiServer::start();
+    let mut server = AfiServer::start(&[]);
     let me = Pushing::new(&server.base());
     let client = &me.client;
     let five = me.mount("user", json!({"user_id": 5})).await;
@@ -297,7 +218,7 @@ async fn a_restarted_server_is_reconnected_and_every_mounted_instance_refetched(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_arrive_byte_for_byte_and_the_body_limit_is_413() {
     use sha2::Digest as _;
-    let server = AfiServer::start();
+    let server = AfiServer::start(&[]);
     let client = MizanClient::http(&server.base()).expect("client");
     let bytes: Vec<u8> = (0..1_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)

@@ -92,6 +92,11 @@ impl AfiServer {
         }
     }
 
+    /// `http://127.0.0.1:<port>` (the server's own routes, `/hooks/bump`).
+    pub fn root(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     /// `http://127.0.0.1:<port>/api/mizan`.
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}/api/mizan", self.port)
