@@ -341,7 +341,10 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                     path,
                     query.map(|q| format!("?{q}")).unwrap_or_default()
                 );
-                upgrade.on_upgrade(move |socket| websocket(shared, socket, url, headers))
+                match connect_upstream(&url, &headers).await {
+                    Ok(upstream) => upgrade.on_upgrade(move |socket| websocket(shared, socket, upstream, headers)),
+                    Err(refusal) => refusal,
+                }
             }
             Err(rejection) => rejection.into_response(),
         };
@@ -510,15 +513,15 @@ fn finish(record: &mut Option<WireEvent>, kept: &[u8], whole: bool, shared: &Sha
     (shared.sink)(event);
 }
 
-/// Relays one WebSocket to the target, recording calls, fetches and
-/// pushes. A refused upgrade closes the client's socket with the code the
-/// target used (4401 for a bad token) or 1011.
-async fn websocket(shared: Arc<Shared>, client: ws::WebSocket, url: String, headers: HeaderMap) {
+/// The target's WebSocket, connected with the caller's identifying
+/// headers and `Origin`, before the caller's upgrade is accepted: a
+/// refusal (403 cross-origin, 401 bad token) reaches the caller as the
+/// target's own HTTP status, never as an opened-then-closed socket.
+async fn connect_upstream(url: &str, headers: &HeaderMap) -> Result<Upstream, Response> {
     use tungstenite::client::IntoClientRequest;
-    let mut principal = header_text(&headers, "x-mizan-token").and_then(|t| token_sub(&t));
-    let Ok(mut request) = url.as_str().into_client_request() else {
-        return;
-    };
+    let mut request = url
+        .into_client_request()
+        .map_err(|e| (StatusCode::BAD_GATEWAY, format!("{url}: {e}")).into_response())?;
     for name in [
         "cookie",
         "x-mizan-token",
@@ -536,26 +539,28 @@ async fn websocket(shared: Arc<Shared>, client: ws::WebSocket, url: String, head
             request.headers_mut().insert(n, v);
         }
     }
-    let (mut client_tx, mut client_rx) = client.split();
-    let upstream = match tokio_tungstenite::connect_async(request).await {
-        Ok((s, _)) => s,
-        Err(e) => {
-            let (code, reason) = match &e {
-                tungstenite::Error::Http(r) => (
-                    if r.status().as_u16() == 401 { 4401 } else { 1011 },
-                    format!("the target refused the upgrade with HTTP {}", r.status()),
-                ),
-                other => (1011, format!("the proxy could not reach the target: {other}")),
-            };
-            let _ = client_tx
-                .send(ws::Message::Close(Some(ws::CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })))
-                .await;
-            return;
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((s, _)) => Ok(s),
+        Err(tungstenite::Error::Http(r)) => {
+            let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let body = r.body().clone().unwrap_or_default();
+            Err((status, body).into_response())
         }
-    };
+        Err(other) => Err((
+            StatusCode::BAD_GATEWAY,
+            format!("the proxy could not reach the target: {other}"),
+        )
+            .into_response()),
+    }
+}
+
+type Upstream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Relays one WebSocket to the already connected target, recording calls,
+/// fetches and pushes.
+async fn websocket(shared: Arc<Shared>, client: ws::WebSocket, upstream: Upstream, headers: HeaderMap) {
+    let mut principal = header_text(&headers, "x-mizan-token").and_then(|t| token_sub(&t));
+    let (mut client_tx, mut client_rx) = client.split();
     let (mut up_tx, mut up_rx) = upstream.split();
     let pending: Arc<PendingMap> = Arc::default();
     let auth_sub: Arc<std::sync::Mutex<Option<String>>> = Arc::new(std::sync::Mutex::new(principal.take()));

@@ -102,6 +102,29 @@ async fn records_http_and_websocket_traffic_and_passes_it_through() {
     let recorded = serde_json::to_string(&seen).unwrap();
     assert!(!recorded.contains(&token), "the token was recorded");
 
+    // A cross-origin upgrade is refused with the target's own 403, before
+    // any socket opens; a cross-origin form post too.
+    let mut upgrade = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        proxy.url.replacen("http", "ws", 1) + "/ws/",
+    )
+    .unwrap();
+    upgrade
+        .headers_mut()
+        .insert("origin", "http://evil.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(upgrade).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 403),
+        other => panic!("a cross-origin upgrade went through: {:?}", other.map(|_| ())),
+    }
+    let form = reqwest::multipart::Form::new().text("envelope", r#"{"fn":"add","args":{"a":1,"b":2}}"#);
+    let r = http
+        .post(format!("{}/call/", proxy.url))
+        .header("Origin", "http://evil.example")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
     // /ws/ through the proxy: a call frame and its answer, then a push
     // caused by an HTTP call.
     let ws_url = proxy.url.replacen("http", "ws", 1) + "/ws/";
