@@ -124,25 +124,19 @@ pub struct Replay {
     pub internal: bool,
 }
 
-/// Serializes an event as its frame (`"op"` first, then the event's
-/// fields) without cloning it.
-pub(crate) fn event_frame(event: &Event) -> String {
-    struct Frame<'a>(&'a Event);
-    impl Serialize for Frame<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = serializer.serialize_map(None)?;
-            map.serialize_entry("op", "event")?;
-            self.0.serialize_entries(&mut map)?;
-            map.end()
-        }
+/// An event's frame: `"op"` first, then the fields of the event's JSON
+/// object as the tap recorded it ([`mizan::devtools::Recorded::json`]),
+/// copied once and never re-serialized.
+pub(crate) fn event_frame(event_json: &str) -> String {
+    const OP: &str = "{\"op\":\"event\"";
+    let fields = event_json.strip_prefix('{').unwrap_or(event_json).trim_start();
+    let mut frame = String::with_capacity(OP.len() + 1 + fields.len());
+    frame.push_str(OP);
+    if !fields.starts_with('}') {
+        frame.push(',');
     }
-    // Sized for a typical event, so the writer does not regrow from 8 bytes.
-    let mut out = Vec::with_capacity(384);
-    if serde_json::to_writer(&mut out, &Frame(event)).is_err() {
-        return String::new();
-    }
-    String::from_utf8(out).unwrap_or_default()
+    frame.push_str(fields);
+    frame
 }
 
 #[cfg(test)]
@@ -172,7 +166,7 @@ mod tests {
                 cache_reason: Some(mizan::CacheReason::NoEntry),
             }),
         };
-        let text = event_frame(&event);
+        let text = event_frame(&serde_json::to_string(&event).expect("serializes"));
         let value: Value = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(value["op"], "event");
         assert_eq!(value["kind"], "fetch");
@@ -246,7 +240,7 @@ mod tests {
                 at_ms: 5,
                 kind,
             };
-            let text = event_frame(&event);
+            let text = event_frame(&serde_json::to_string(&event).expect("serializes"));
             assert_eq!(
                 ServerFrame::from_text(&text).expect("fast path"),
                 ServerFrame::Event(event.clone()),

@@ -263,11 +263,11 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut stop: watch::Rec
                 // write (the receiver's side runs in its context too), so
                 // one write per event would halve a busy app's throughput.
                 Some(event) => {
-                    let mut batch = vec![Message::text(event_frame(&event))];
+                    let mut batch = vec![Message::text(event_frame(event.json()))];
                     tokio::time::sleep(COALESCE).await;
                     while batch.len() < MAX_BATCH {
                         match events.next().now_or_never() {
-                            Some(Some(event)) => batch.push(Message::text(event_frame(&event))),
+                            Some(Some(event)) => batch.push(Message::text(event_frame(event.json()))),
                             _ => break,
                         }
                     }

@@ -1,5 +1,6 @@
 //! The devtools tap (feature `devtools`, debug builds only): every call and
 //! fetch on every transport, every commit and every push, as [`Event`]s
+//! (each recorded once as its JSON, a [`Recorded`])
 //! handed to whoever [`observe`](Tap::observe)s the registry's [`Tap`].
 //!
 //! The tap lives in the runtime because that is the one place every
@@ -13,6 +14,10 @@
 //!
 //! * **Nobody attached costs one atomic load** per call or fetch: no event
 //!   is built, no clock read, nothing recorded.
+//! * **Attached, an event is written once**: serialized to its JSON on the
+//!   request path straight from the call's borrowed arguments, result and
+//!   resolution (no clone of them), and that one [`Recorded`] text is
+//!   shared by every observer (`mizan-devtools` frames it with one copy).
 //! * **Bounded, and never slows a request**: each observer has a ring of
 //!   [`DEFAULT_QUEUE`] events filled with `try_send`; an observer whose
 //!   ring is full is dropped (its stream ends, [`Observation::dropped`] is
@@ -78,54 +83,167 @@ impl Event {
     pub fn serialize_entries<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("seq", &self.seq)?;
         map.serialize_entry("at_ms", &self.at_ms)?;
-        fn caller<M: serde::ser::SerializeMap>(map: &mut M, caller: &Caller) -> Result<(), M::Error> {
-            map.serialize_entry("transport", &caller.transport)?;
-            if let Some(p) = &caller.principal {
-                map.serialize_entry("principal", p)?;
-            }
-            if let Some(c) = &caller.client {
-                map.serialize_entry("client", c)?;
-            }
-            Ok(())
+        self.kind.entries(map)
+    }
+}
+
+/// What can be written as an event's fields after `seq` and `at_ms`: an
+/// owned [`EventKind`], or a call's or fetch's borrowed view (what the hot
+/// path records, without cloning its arguments).
+trait Entries {
+    fn entries<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+fn caller_entries<M: serde::ser::SerializeMap>(map: &mut M, caller: CallerView<'_>) -> Result<(), M::Error> {
+    map.serialize_entry("transport", &caller.transport)?;
+    if let Some(p) = caller.principal {
+        map.serialize_entry("principal", p)?;
+    }
+    if let Some(c) = caller.client {
+        map.serialize_entry("client", c)?;
+    }
+    Ok(())
+}
+
+/// A [`Caller`], borrowed.
+#[derive(Clone, Copy)]
+struct CallerView<'a> {
+    transport: Transport,
+    principal: Option<&'a str>,
+    client: Option<&'a str>,
+}
+
+impl Caller {
+    fn view(&self) -> CallerView<'_> {
+        CallerView {
+            transport: self.transport,
+            principal: self.principal.as_deref(),
+            client: self.client.as_deref(),
         }
-        match &self.kind {
-            EventKind::Call(c) => {
-                map.serialize_entry("kind", "call")?;
-                map.serialize_entry("id", &c.id)?;
-                map.serialize_entry("fn", &c.function)?;
-                map.serialize_entry("args", &c.args)?;
-                caller(map, &c.caller)?;
-                map.serialize_entry("duration_us", &c.duration_us)?;
-                map.serialize_entry("status", &c.status)?;
-                if let Some(e) = &c.error {
-                    map.serialize_entry("error", e)?;
-                }
-                if let Some(r) = &c.result {
-                    map.serialize_entry("result", r)?;
-                }
-                map.serialize_entry("invalidate", &c.invalidate)?;
-                if !c.merge.is_empty() {
-                    map.serialize_entry("merge", &c.merge)?;
-                }
-            }
-            EventKind::Fetch(f) => {
-                map.serialize_entry("kind", "fetch")?;
-                map.serialize_entry("id", &f.id)?;
-                map.serialize_entry("context", &f.context)?;
-                map.serialize_entry("params", &f.params)?;
-                caller(map, &f.caller)?;
-                map.serialize_entry("duration_us", &f.duration_us)?;
-                map.serialize_entry("status", &f.status)?;
-                if let Some(e) = &f.error {
-                    map.serialize_entry("error", e)?;
-                }
-                if let Some(c) = &f.cache {
-                    map.serialize_entry("cache", c)?;
-                }
-                if let Some(r) = &f.cache_reason {
-                    map.serialize_entry("cache_reason", r)?;
-                }
-            }
+    }
+}
+
+impl<'a> CallerView<'a> {
+    fn of(req: &'a RequestHandle<'_>) -> Self {
+        CallerView {
+            transport: req.origin().into(),
+            principal: req.principal().map(|p| p.id.as_str()),
+            client: req.client(),
+        }
+    }
+}
+
+/// A [`CallEvent`], borrowed.
+struct CallView<'a> {
+    id: u64,
+    function: &'a str,
+    args: &'a Map<String, Value>,
+    caller: CallerView<'a>,
+    duration_us: u64,
+    status: Status,
+    error: Option<&'a EventError>,
+    result: Option<&'a Value>,
+    invalidate: &'a [Invalidation],
+    merge: &'a [MergeEntry],
+}
+
+impl CallEvent {
+    fn view(&self) -> CallView<'_> {
+        CallView {
+            id: self.id,
+            function: &self.function,
+            args: &self.args,
+            caller: self.caller.view(),
+            duration_us: self.duration_us,
+            status: self.status,
+            error: self.error.as_ref(),
+            result: self.result.as_ref(),
+            invalidate: &self.invalidate,
+            merge: &self.merge,
+        }
+    }
+}
+
+impl Entries for CallView<'_> {
+    fn entries<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("kind", "call")?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("fn", self.function)?;
+        map.serialize_entry("args", self.args)?;
+        caller_entries(map, self.caller)?;
+        map.serialize_entry("duration_us", &self.duration_us)?;
+        map.serialize_entry("status", &self.status)?;
+        if let Some(e) = self.error {
+            map.serialize_entry("error", e)?;
+        }
+        if let Some(r) = self.result {
+            map.serialize_entry("result", r)?;
+        }
+        map.serialize_entry("invalidate", self.invalidate)?;
+        if !self.merge.is_empty() {
+            map.serialize_entry("merge", self.merge)?;
+        }
+        Ok(())
+    }
+}
+
+/// A [`FetchEvent`], borrowed.
+struct FetchView<'a> {
+    id: u64,
+    context: &'a str,
+    params: &'a Map<String, Value>,
+    caller: CallerView<'a>,
+    duration_us: u64,
+    status: Status,
+    error: Option<&'a EventError>,
+    cache: Option<CacheStatus>,
+    cache_reason: Option<&'a CacheReason>,
+}
+
+impl FetchEvent {
+    fn view(&self) -> FetchView<'_> {
+        FetchView {
+            id: self.id,
+            context: &self.context,
+            params: &self.params,
+            caller: self.caller.view(),
+            duration_us: self.duration_us,
+            status: self.status,
+            error: self.error.as_ref(),
+            cache: self.cache,
+            cache_reason: self.cache_reason.as_ref(),
+        }
+    }
+}
+
+impl Entries for FetchView<'_> {
+    fn entries<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("kind", "fetch")?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("context", self.context)?;
+        map.serialize_entry("params", self.params)?;
+        caller_entries(map, self.caller)?;
+        map.serialize_entry("duration_us", &self.duration_us)?;
+        map.serialize_entry("status", &self.status)?;
+        if let Some(e) = self.error {
+            map.serialize_entry("error", e)?;
+        }
+        if let Some(c) = &self.cache {
+            map.serialize_entry("cache", c)?;
+        }
+        if let Some(r) = self.cache_reason {
+            map.serialize_entry("cache_reason", r)?;
+        }
+        Ok(())
+    }
+}
+
+impl Entries for EventKind {
+    fn entries<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        let caller = |map: &mut M, caller: &Caller| caller_entries(map, caller.view());
+        match self {
+            EventKind::Call(c) => c.view().entries(map)?,
+            EventKind::Fetch(f) => f.view().entries(map)?,
             EventKind::Commit(c) => {
                 map.serialize_entry("kind", "commit")?;
                 if let Some(call) = &c.call {
@@ -358,16 +476,6 @@ pub struct Caller {
     pub client: Option<String>,
 }
 
-impl Caller {
-    fn of(req: &RequestHandle<'_>) -> Self {
-        Caller {
-            transport: req.origin().into(),
-            principal: req.principal().map(|p| p.id.clone()),
-            client: req.client().map(str::to_owned),
-        }
-    }
-}
-
 /// A function call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallEvent {
@@ -477,8 +585,30 @@ pub struct PushEvent {
     pub remote: bool,
 }
 
+/// One recorded event, as its JSON object (`{"seq", "at_ms", "kind",
+/// ...}`, the [`Event`] serialization): written once on the request path
+/// from borrowed data, shared by every observer.
+#[derive(Debug)]
+pub struct Recorded {
+    /// The event's `seq`.
+    pub seq: u64,
+    json: String,
+}
+
+impl Recorded {
+    /// The event's JSON object.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The event, decoded.
+    pub fn event(&self) -> Result<Event, serde_json::Error> {
+        serde_json::from_str(&self.json)
+    }
+}
+
 struct Observer {
-    sender: mpsc::Sender<Arc<Event>>,
+    sender: mpsc::Sender<Arc<Recorded>>,
     dropped: Arc<AtomicBool>,
 }
 
@@ -566,14 +696,35 @@ impl Tap {
         self.observers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Hands `kind` to every observer; returns its `seq`.
-    pub(crate) fn emit(&self, kind: EventKind) -> u64 {
+    /// Writes `kind` as the next event and hands it to every observer;
+    /// returns its `seq`.
+    fn emit<K: Entries>(&self, kind: &K) -> u64 {
+        struct Whole<'a, K>(u64, u64, &'a K);
+        impl<K: Entries> Serialize for Whole<'_, K> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("seq", &self.0)?;
+                map.serialize_entry("at_ms", &self.1)?;
+                self.2.entries(&mut map)?;
+                map.end()
+            }
+        }
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let at_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        let event = Arc::new(Event { seq, at_ms, kind });
+        // Sized for a typical event, so the writer does not regrow from 8
+        // bytes.
+        let mut out = Vec::with_capacity(256);
+        if let Err(e) = serde_json::to_writer(&mut out, &Whole(seq, at_ms, kind)) {
+            tracing::warn!(error = %e, seq, "devtools event not recorded: it does not serialize");
+            return seq;
+        }
+        // serde_json writes UTF-8 only.
+        let json = String::from_utf8(out).unwrap_or_default();
+        let event = Arc::new(Recorded { seq, json });
         let mut observers = self.lock();
         observers.retain(|_, observer| match observer.sender.try_send(event.clone()) {
             Ok(()) => true,
@@ -606,28 +757,23 @@ impl Tap {
         outcome: &Result<mizan_core::wire::CallResponse, MizanError>,
     ) {
         let duration_us = elapsed_us(started.at);
-        let (status, error, result, invalidate, merge) = match outcome {
-            Ok(r) => (
-                Status::Ok,
-                None,
-                Some(r.result.clone()),
-                r.invalidate.clone(),
-                r.merge.clone(),
-            ),
-            Err(e) => (Status::Error, Some(EventError::from(e)), None, Vec::new(), Vec::new()),
+        let error = outcome.as_ref().err().map(EventError::from);
+        let (status, result, invalidate, merge): (_, _, &[Invalidation], &[MergeEntry]) = match outcome {
+            Ok(r) => (Status::Ok, Some(&r.result), &r.invalidate, &r.merge),
+            Err(_) => (Status::Error, None, &[], &[]),
         };
-        self.emit(EventKind::Call(CallEvent {
+        self.emit(&CallView {
             id: started.id,
-            function: function.to_owned(),
-            args: args.clone(),
-            caller: Caller::of(req),
+            function,
+            args,
+            caller: CallerView::of(req),
             duration_us,
             status,
-            error,
+            error: error.as_ref(),
             result,
             invalidate,
             merge,
-        }));
+        });
     }
 
     pub(crate) fn fetch_done(
@@ -643,22 +789,22 @@ impl Tap {
             Ok((cache, reason)) => (Status::Ok, None, cache, reason),
             Err(e) => (Status::Error, Some(EventError::from(e)), None, None),
         };
-        self.emit(EventKind::Fetch(FetchEvent {
+        self.emit(&FetchView {
             id: started.id,
-            context: context.to_owned(),
-            params: params.clone(),
-            caller: Caller::of(req),
+            context,
+            params,
+            caller: CallerView::of(req),
             duration_us,
             status,
-            error,
+            error: error.as_ref(),
             cache,
-            cache_reason,
-        }));
+            cache_reason: cache_reason.as_ref(),
+        });
     }
 
     /// Emits a commit's event and remembers it while its hooks run.
     pub(crate) fn commit_started(&self, commit: &crate::Commit, call: Option<u64>) {
-        let seq = self.emit(EventKind::Commit(CommitEvent {
+        let seq = self.emit(&EventKind::Commit(CommitEvent {
             call,
             function: commit.function.clone(),
             caller: Caller {
@@ -692,7 +838,7 @@ impl Tap {
     }
 
     pub(crate) fn pushed(&self, push: &crate::Push, cause: Option<(u64, Option<u64>)>, delivered: usize, remote: bool) {
-        self.emit(EventKind::Push(PushEvent {
+        self.emit(&EventKind::Push(PushEvent {
             commit: cause.map(|(seq, _)| seq),
             call: cause.and_then(|(_, call)| call),
             function: push.function.clone(),
@@ -716,7 +862,7 @@ fn elapsed_us(at: Instant) -> u64 {
 /// One observer's stream of events. Dropping it detaches (noticed at the
 /// next event).
 pub struct Observation {
-    receiver: mpsc::Receiver<Arc<Event>>,
+    receiver: mpsc::Receiver<Arc<Recorded>>,
     dropped: Arc<AtomicBool>,
 }
 
@@ -736,9 +882,9 @@ impl Observation {
 }
 
 impl Stream for Observation {
-    type Item = Arc<Event>;
+    type Item = Arc<Recorded>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Arc<Event>>> {
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Arc<Recorded>>> {
         Pin::new(&mut self.receiver).poll_next(cx)
     }
 }

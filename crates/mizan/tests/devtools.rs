@@ -75,7 +75,14 @@ async fn events_only_while_observed_and_linked() {
 
     let mut seen = Vec::new();
     for _ in 0..5 {
-        seen.push(events.next().await.expect("an event"));
+        seen.push(
+            events
+                .next()
+                .await
+                .expect("an event")
+                .event()
+                .expect("the recorded JSON decodes"),
+        );
     }
     let seqs: Vec<u64> = seen.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, vec![1, 2, 3, 4, 5], "nothing was recorded before observing");
