@@ -89,3 +89,14 @@ pub fn log_page_load(started: Option<Instant>, event: tauri::webview::PageLoadEv
         );
     }
 }
+
+/// Ctrl+C or SIGTERM close the app the way its window's close button does:
+/// through Tauri's exit, so the plugin's devtools tap (debug builds)
+/// removes its discovery file instead of leaving it for the next
+/// `discover` to clean.
+pub fn exit_on_signal(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        crate::web::shutdown().await;
+        app.exit(0);
+    });
+}

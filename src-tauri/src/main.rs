@@ -216,6 +216,7 @@ fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
                 .plugin(tauri_plugin_dialog::init())
                 .setup(move |app| {
                     picker.attach(app.handle().clone());
+                    desktop::exit_on_signal(app.handle().clone());
                     Ok(())
                 })
                 .on_window_event(move |_window, event| desktop::on_window_event(&studio, event))

@@ -131,7 +131,8 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-async fn shutdown() {
+/// Ctrl+C or SIGTERM (web mode stops serving; the window exits).
+pub(crate) async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -87,9 +87,18 @@ fn live_tabs_against_afi_server_and_redis() {
 /// through `xdotool`: the palette opens each live tab (Ctrl+K, its name,
 /// Enter), a context is looked up and a token minted by typing into the
 /// focused field; each tab is photographed once the screen settles.
+///
+/// The window is also the Tauri app of issue #15's tap test: it serves its
+/// devtools tap (debug build), whose discovery file must be its user's
+/// only; a web-mode studio attaches to it before the window starts typing
+/// (`tap-window.e2e.test.mjs`), sees its IPC calls and replays one in it;
+/// the file is gone once the window exited on SIGTERM.
 fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::Path, secrets: &[(&str, &str)]) {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("stderr.log");
+    let (go, done) = (dir.path().join("go"), dir.path().join("done"));
+    let devtools = dir.path().join("devtools");
     let shots: Vec<std::path::PathBuf> = ["cache", "replay", "tokens"]
         .iter()
         .map(|t| shots_dir().join(format!("studio-window-{t}.png")))
@@ -105,6 +114,9 @@ fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::P
             kill -0 "$pid" 2>/dev/null || { echo "mizan-studio exited early" >&2; cat "$4" >&2; exit 1; }
             sleep 0.1
         done
+        # The other studio attaches to this window's tap first.
+        for _ in $(seq 3000); do [ -f "$8" ] || [ -f "$9" ] && break; sleep 0.1; done
+        [ -f "$8" ] || { echo "no studio attached within 300 s" >&2; kill "$pid"; exit 1; }
         win=$(xdotool search --sync --name "Mizan Studio" | head -1)
         xdotool windowfocus --sync "$win"
         settle() { # photographs until two pictures half a second apart agree
@@ -133,19 +145,89 @@ fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::P
         open_tab "Tokens"
         xdotool type --delay 15 "5"; xdotool key Return
         settle "$7"
+        # The other studio replays through the tap, then says done.
+        for _ in $(seq 3000); do [ -f "$9" ] && break; sleep 0.1; done
         kill "$pid"; wait "$pid" 2>/dev/null || true
     "#;
-    let status = std::process::Command::new("xvfb-run")
+    let mut window = std::process::Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24", "bash", "-c", script, "window"])
         .arg(studio_exe())
         .arg(project)
         .arg(settings)
         .arg(&log)
         .args(&shots)
+        .arg(&go)
+        .arg(&done)
         .envs(secrets.iter().copied())
-        .status()
+        .env("MIZAN_DEVTOOLS_DIR", &devtools)
+        .spawn()
         .expect("run xvfb-run (scripts/setup installs it, and xdotool)");
+    // Whatever happens below, the window is told to finish and is waited for.
+    struct Finish<'a>(&'a std::path::Path, &'a mut std::process::Child);
+    impl Drop for Finish<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::write(self.0, "done\n");
+            if std::thread::panicking() {
+                let _ = self.1.wait();
+            }
+        }
+    }
+    let discovery_files = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    {
+        let finish = Finish(&done, &mut window);
+        let started = std::time::Instant::now();
+        let file = loop {
+            if let Some(file) = discovery_files(&devtools).into_iter().next() {
+                break file;
+            }
+            if let Ok(Some(status)) = finish.1.try_wait() {
+                panic!("the window exited ({status}) before serving its tap");
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(300),
+                "the window wrote no devtools discovery file in {}",
+                devtools.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let mode = std::fs::metadata(&file)
+            .expect("stat the discovery file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{} is readable by others", file.display());
+        let web_settings = dir.path().join("web-settings.json");
+        let mut env: Vec<(&str, &str)> = secrets.to_vec();
+        let devtools_dir = devtools.to_str().expect("utf-8 path");
+        env.push(("MIZAN_DEVTOOLS_DIR", devtools_dir));
+        let studio = WebStudio::start_with(project, &web_settings, &env);
+        run_playwright_with(
+            "tap-window.e2e.test.mjs",
+            &studio,
+            project,
+            &[
+                ("GO_FILE", go.to_str().expect("utf-8 path")),
+                ("DONE_FILE", done.to_str().expect("utf-8 path")),
+            ],
+        );
+        drop(finish);
+    }
+    let status = window.wait().expect("wait for the window run");
     assert!(status.success(), "the window run failed ({status})");
+    assert_eq!(
+        discovery_files(&devtools),
+        Vec::<std::path::PathBuf>::new(),
+        "the window left its discovery file behind after SIGTERM"
+    );
     for shot in &shots {
         let colours = std::process::Command::new("identify")
             .args(["-format", "%k"])

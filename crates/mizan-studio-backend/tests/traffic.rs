@@ -56,8 +56,27 @@ async fn proxy_and_tap_feed_one_timeline() {
             .await
             .unwrap();
     }
-    // The tap.
+    // The tap. This process's own entry (a studio window serves one in
+    // debug builds) is never listed, nor attachable.
+    let own = mizan_devtools::DiscoveryFile::write_in(
+        discovery.path(),
+        &mizan_devtools::Discovery {
+            name: "this-studio".into(),
+            pid: std::process::id(),
+            url: "ws://127.0.0.1:9/".into(),
+            secret: "0".repeat(64),
+            protocol: mizan_devtools::PROTOCOL,
+        },
+    )
+    .unwrap();
     let apps = app.ok("tap_list", json!({})).await;
+    assert!(!apps.to_string().contains("this-studio"), "{apps}");
+    let e = app
+        .call("tap_attach", json!({"pid": std::process::id()}))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("that is this studio"), "{e}");
+    drop(own);
     let afi = apps
         .as_array()
         .unwrap()

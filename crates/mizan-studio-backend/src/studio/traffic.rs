@@ -97,12 +97,15 @@ pub struct TapApp {
 
 impl Studio {
     /// The running apps whose taps are discoverable (their discovery
-    /// files), with which are attached.
+    /// files), with which are attached. This studio's own tap (its window
+    /// serves one in debug builds) is not listed: recording itself would
+    /// record its own refetches of the timeline, without end.
     pub fn tap_apps(&self) -> Result<Vec<TapApp>, String> {
         let attached = super::lock(&self.taps);
         let found = mizan_devtools::discover().map_err(|e| e.to_string())?;
         Ok(found
             .into_iter()
+            .filter(|d| d.pid != std::process::id())
             .map(|d| TapApp {
                 attached: attached.contains_key(&d.pid),
                 name: d.name,
@@ -115,6 +118,9 @@ impl Studio {
     /// Attaches to the app with `pid`: its events are recorded as
     /// `tap:<name>` until it exits or [`Studio::detach_tap`].
     pub async fn attach_tap(self: &Arc<Self>, pid: u32) -> Result<TapApp, String> {
+        if pid == std::process::id() {
+            return Err("that is this studio: attach from another studio (recording itself would never end)".into());
+        }
         let app = mizan_devtools::discover()
             .map_err(|e| e.to_string())?
             .into_iter()
