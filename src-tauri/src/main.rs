@@ -8,7 +8,7 @@
 //! mizan-studio [PROJECT_DIR]                 the window
 //! mizan-studio --web 127.0.0.1:PORT [DIR]    web mode (loopback only unless --public)
 //!     [--token-file PATH] [--public [--allow-host NAME]...]
-//!     [--proxy BASE_URL]   also start the recording proxy (Traffic tab)
+//! either one [--proxy BASE_URL]              also start the recording proxy (Traffic tab)
 //! mizan-studio --print-ir                    the studio's own canonical IR
 //! ```
 //!
@@ -36,6 +36,8 @@ use std::time::Instant;
 enum Mode {
     Window {
         project: Option<PathBuf>,
+        /// `--proxy`: the recording proxy's target.
+        proxy: Option<String>,
     },
     Web {
         addr: SocketAddr,
@@ -45,8 +47,8 @@ enum Mode {
     PrintIr,
 }
 
-const USAGE: &str = "usage: mizan-studio [PROJECT_DIR] | --web ADDR [--token-file PATH] [--public [--allow-host NAME]...] [--proxy BASE_URL] \
-                     [PROJECT_DIR] | --print-ir";
+const USAGE: &str = "usage: mizan-studio [--proxy BASE_URL] [PROJECT_DIR] | --web ADDR [--token-file PATH] [--public [--allow-host NAME]...] \
+                     [--proxy BASE_URL] [PROJECT_DIR] | --print-ir";
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     let mut web: Option<String> = None;
@@ -87,10 +89,17 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
         return Err("--allow-host only goes with --public (a loopback studio answers to its loopback names)".into());
     }
     match web {
-        None if options != web::WebOptions::default() => {
-            Err("--public, --allow-host, --token-file and --proxy only go with --web".into())
+        None if (web::WebOptions {
+            proxy: None,
+            ..options.clone()
+        }) != web::WebOptions::default() =>
+        {
+            Err("--public, --allow-host and --token-file only go with --web".into())
         }
-        None => Ok(Mode::Window { project }),
+        None => Ok(Mode::Window {
+            project,
+            proxy: options.proxy,
+        }),
         Some(text) => {
             let addr: SocketAddr = text
                 .parse()
@@ -199,11 +208,17 @@ fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
                 web::serve(addr, options, registry, Arc::new(extensions), ui).await
             })
         }
-        Mode::Window { project } => {
+        Mode::Window { project, proxy } => {
             prefer_plain_webkit_rendering();
             let registry = registry()?;
-            // Tauri's own tokio runtime runs the watcher and the jobs.
+            // Tauri's own tokio runtime runs the watcher, the jobs and the
+            // proxy.
             let studio = tauri::async_runtime::block_on(studio(&registry, project.as_deref(), timing));
+            if let Some(target) = proxy {
+                let proxy = tauri::async_runtime::block_on(studio.start_proxy(&target))
+                    .map_err(|e| anyhow::anyhow!("--proxy: {e}"))?;
+                println!("Mizan Studio proxy: {} -> {}", proxy.url, proxy.target);
+            }
             let picker = Arc::new(desktop::DialogPicker::default());
             studio.set_folder_picker(picker.clone());
             studio.accept_drops();
@@ -237,11 +252,25 @@ mod tests {
 
     #[test]
     fn the_command_line() {
-        assert_eq!(args(&[]), Ok(Mode::Window { project: None }));
+        assert_eq!(
+            args(&[]),
+            Ok(Mode::Window {
+                project: None,
+                proxy: None
+            })
+        );
         assert_eq!(
             args(&["p"]),
             Ok(Mode::Window {
-                project: Some("p".into())
+                project: Some("p".into()),
+                proxy: None,
+            })
+        );
+        assert_eq!(
+            args(&["--proxy", "http://127.0.0.1:8000/api/mizan", "p"]),
+            Ok(Mode::Window {
+                project: Some("p".into()),
+                proxy: Some("http://127.0.0.1:8000/api/mizan".into()),
             })
         );
         assert_eq!(args(&["--print-ir"]), Ok(Mode::PrintIr));
@@ -283,9 +312,9 @@ mod tests {
         );
         assert!(args(&["--token-file", "t"]).unwrap_err().contains("only go with --web"));
         assert!(
-            args(&["--proxy", "http://h/api/mizan"])
+            args(&["--proxy", "ftp://h"])
                 .unwrap_err()
-                .contains("only go with --web")
+                .contains("--proxy: `ftp://h`")
         );
         assert!(
             args(&["--web", "127.0.0.1:1", "--proxy", "ftp://h"])

@@ -12,6 +12,7 @@ pub mod api;
 pub mod environment;
 pub mod history;
 pub mod inspect;
+pub mod names;
 pub mod replay;
 pub mod session;
 pub mod tokens;

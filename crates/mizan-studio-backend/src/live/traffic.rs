@@ -8,6 +8,7 @@
 //! to a few KB for the detail pane; `invalidate`/`merge` are kept as
 //! header-form lines; bodies are never kept whole.
 
+use super::names::Name;
 use super::replay::{self, Sent};
 use mizan::Mizan;
 use mizan_core::invalidation::Invalidation;
@@ -20,8 +21,11 @@ use std::sync::Mutex;
 
 /// Events kept by default (the oldest go first).
 pub const DEFAULT_CAPACITY: usize = 50_000;
-/// Rows a view sends at most (newest first).
-pub const ROWS_SHOWN: usize = 500;
+/// Rows a view sends at most (newest first): four screens of the list.
+/// Filters reach the rest. Each row costs the window's WebKit process
+/// about 70 KB while shown (measured: 500 rows took 36 MB more than 100
+/// with 50,000 events recorded live).
+pub const ROWS_SHOWN: usize = 100;
 /// A mutation links fetches up to this long after it…
 const LINK_WINDOW_MS: u64 = 60_000;
 /// …and at most this many events back (a busy app's minute is long).
@@ -33,7 +37,7 @@ const RESULT_KEPT: usize = 4 * 1024;
 /// vector (a map's node per event cost more than the event). Serialized
 /// as a JSON object.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params(Vec<(String, Value)>);
+pub struct Params(Vec<(Name, Value)>);
 
 impl Params {
     /// The value of `name`.
@@ -41,8 +45,8 @@ impl Params {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
     /// The pairs.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
     /// How many.
     pub fn len(&self) -> usize {
@@ -54,13 +58,13 @@ impl Params {
     }
     /// As a JSON object.
     pub fn to_map(&self) -> Map<String, Value> {
-        self.0.iter().cloned().collect()
+        self.0.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
     }
 }
 
 impl From<Map<String, Value>> for Params {
     fn from(m: Map<String, Value>) -> Self {
-        let mut v: Vec<(String, Value)> = m.into_iter().collect();
+        let mut v: Vec<(Name, Value)> = m.into_iter().map(|(k, v)| (Name::from(k), v)).collect();
         v.shrink_to_fit();
         Params(v)
     }
@@ -89,47 +93,47 @@ pub struct Recorded {
     /// Sequence number (unique while the studio runs).
     pub id: u64,
     /// `proxy` or the tap's app name.
-    pub source: String,
+    pub source: Name,
     /// Call, fetch or push.
     pub kind: WireKind,
     /// `http`, `ws`, `ipc`, `internal`.
-    pub transport: String,
+    pub transport: Name,
     /// Unix ms.
     pub at_ms: u64,
     /// Function (calls, pushes).
-    pub function: Option<String>,
+    pub function: Option<Name>,
     /// Context (fetches).
-    pub context: Option<String>,
+    pub context: Option<Name>,
     /// Args or params.
     pub args: Params,
     /// The principal's `sub`.
-    pub principal: Option<String>,
+    pub principal: Option<Name>,
     /// Client id.
-    pub client: Option<String>,
+    pub client: Option<Name>,
     /// HTTP status.
     pub status: u16,
     /// Duration.
     pub duration_ms: f64,
     /// `HIT` / `MISS` / `BYPASS`.
-    pub cache: Option<String>,
+    pub cache: Option<Name>,
     /// Why, when the source knows.
-    pub cache_reason: Option<String>,
+    pub cache_reason: Option<Name>,
     /// Error code.
-    pub error_code: Option<String>,
+    pub error_code: Option<Name>,
     /// What the server invalidated and merged, header form a line.
-    pub invalidated: Vec<String>,
+    pub invalidated: Box<[String]>,
     /// The same, as the wire said (to match fetches).
     #[serde(default)]
-    pub invalidate: Vec<Invalidation>,
+    pub invalidate: Box<[Invalidation]>,
     /// The result, cut.
-    pub result: Option<String>,
+    pub result: Option<Box<str>>,
     /// For a fetch: the mutation event that invalidated its instance.
     pub caused_by: Option<u64>,
     /// For a push: the call event it announced.
     pub pushed_by: Option<u64>,
     /// For a call: how the server's answer differs from the IR's (empty:
     /// it agrees; `None`: not compared).
-    pub drift: Option<Vec<String>>,
+    pub drift: Option<Box<[String]>>,
 }
 
 impl Recorded {
@@ -274,17 +278,24 @@ impl Traffic {
         if r.kind == WireKind::Call
             && let Some(ir) = ir
         {
-            r.drift = drift(ir, &r);
+            r.drift = drift(ir, &r).map(Vec::into_boxed_slice);
         }
         link(&state.events, &mut r);
         if r.kind == WireKind::Call {
             link_back(&mut state.events, &r);
         }
-        state.events.push_back(r);
-        while state.events.len() > state.capacity {
+        while state.events.len() >= state.capacity {
             state.events.pop_front();
             state.evicted += 1;
         }
+        // Grown by half at a time up to the capacity, never past it (a
+        // doubling ring holds room for 65,536 events to keep 50,000).
+        if state.events.len() == state.events.capacity() {
+            let len = state.events.len();
+            let room = state.capacity.saturating_sub(len).clamp(1, (len / 2).max(256));
+            state.events.reserve_exact(room);
+        }
+        state.events.push_back(r);
         Some(id)
     }
 
@@ -309,6 +320,8 @@ impl Traffic {
             s.events.pop_front();
             s.evicted += 1;
         }
+        let capacity = s.capacity;
+        s.events.shrink_to(capacity);
     }
 
     /// The rows a filter keeps, newest first (at most `limit`), the
@@ -359,9 +372,9 @@ impl Traffic {
             why,
             path_from: path.as_ref().map(|p| p.0.clone()),
             path_to: path.map(|p| p.1),
-            differences: e.drift.clone().unwrap_or_default(),
-            invalidated: e.invalidated.clone(),
-            result: e.result.clone().unwrap_or_default(),
+            differences: e.drift.as_deref().unwrap_or_default().to_vec(),
+            invalidated: e.invalidated.to_vec(),
+            result: e.result.as_deref().unwrap_or_default().to_owned(),
             args: serde_json::to_string(&e.args.to_map()).unwrap_or_default(),
             caused,
         })
@@ -401,6 +414,7 @@ impl Traffic {
         while events.len() > s.capacity {
             events.pop_front();
         }
+        events.shrink_to_fit();
         s.events = events;
         (n, problems)
     }
@@ -442,23 +456,23 @@ fn from_wire(id: u64, source: &str, e: WireEvent) -> Recorded {
     });
     Recorded {
         id,
-        source: source.to_owned(),
+        source: Name::new(source),
         kind: e.kind,
-        transport: e.transport,
+        transport: Name::from(e.transport),
         at_ms: e.at_ms,
-        function: e.function,
-        context: e.context,
+        function: e.function.map(Name::from),
+        context: e.context.map(Name::from),
         args: Params::from(e.args),
-        principal: e.principal,
-        client: e.client,
+        principal: e.principal.map(Name::from),
+        client: e.client.map(Name::from),
         status: e.status,
         duration_ms: e.duration_ms,
-        cache: e.cache,
-        cache_reason: e.cache_reason,
-        error_code: e.error_code,
-        invalidated,
-        invalidate,
-        result,
+        cache: e.cache.map(Name::from),
+        cache_reason: e.cache_reason.map(Name::from),
+        error_code: e.error_code.map(Name::from),
+        invalidated: invalidated.into_boxed_slice(),
+        invalidate: invalidate.into_boxed_slice(),
+        result: result.map(String::into_boxed_str),
         caused_by: None,
         pushed_by: None,
         drift: None,
@@ -625,7 +639,7 @@ fn explain(
 ) -> (String, Option<(String, String)>) {
     match e.kind {
         WireKind::Fetch => {
-            let context = e.context.clone().unwrap_or_default();
+            let context = e.context.as_deref().unwrap_or_default().to_owned();
             let Some(m) = cause else {
                 let cache = match (e.cache.as_deref(), e.cache_reason.as_deref()) {
                     (Some(c), Some(r)) => format!(" The cache answered {c}: {r}."),
@@ -644,7 +658,7 @@ fn explain(
                     None,
                 );
             };
-            let function = m.function.clone().unwrap_or_default();
+            let function = m.function.as_deref().unwrap_or_default().to_owned();
             let entry = m.invalidate.iter().find(|i| covers(i, &context, &e.args));
             let edge = ir
                 .and_then(|ir| ir.function(&function))
@@ -721,7 +735,7 @@ fn explain(
             )
         }
         WireKind::Call => {
-            let function = e.function.clone().unwrap_or_default();
+            let function = e.function.as_deref().unwrap_or_default().to_owned();
             let drift = match &e.drift {
                 Some(d) if !d.is_empty() => format!(" The server differs from the IR: {}.", d.join("; ")),
                 Some(_) => " The server's invalidation is what the IR predicts.".to_owned(),
@@ -744,29 +758,33 @@ fn explain(
     }
 }
 
+fn text(name: &Option<Name>) -> Option<String> {
+    name.as_ref().map(Name::to_string)
+}
+
 fn row(e: &Recorded, events: &VecDeque<Recorded>) -> TrafficRow {
     TrafficRow {
         id: e.id as i64,
         at: super::session::clock(e.at_ms),
-        source: e.source.clone(),
+        source: e.source.to_string(),
         kind: kind_name(e.kind).to_owned(),
-        transport: e.transport.clone(),
-        function: e.function.clone(),
-        context: e.context.clone(),
+        transport: e.transport.to_string(),
+        function: text(&e.function),
+        context: text(&e.context),
         params: e.params_text(),
-        principal: e.principal.clone(),
-        client: e.client.clone(),
+        principal: text(&e.principal),
+        client: text(&e.client),
         status: i64::from(e.status),
         duration_ms: e.duration_ms,
-        cache: e.cache.clone(),
-        error_code: e.error_code.clone(),
-        invalidated: e.invalidated.clone(),
+        cache: text(&e.cache),
+        error_code: text(&e.error_code),
+        invalidated: e.invalidated.to_vec(),
         drift: e.drift.as_ref().is_some_and(|d| !d.is_empty()),
         caused_by: e.caused_by.map(|c| c as i64),
         caused_by_fn: e
             .caused_by
             .and_then(|c| events.iter().find(|x| x.id == c))
-            .and_then(|m| m.function.clone()),
+            .and_then(|m| text(&m.function)),
     }
 }
 

@@ -104,6 +104,8 @@ pub struct Studio {
     proxy: Mutex<Option<mizan_proxy::Proxy>>,
     /// The timeline changed since it was last published.
     traffic_dirty: std::sync::atomic::AtomicBool,
+    /// Events recorded since start (the publisher's measure of busy).
+    traffic_recorded: std::sync::atomic::AtomicU64,
     /// The publisher task runs.
     traffic_publisher: std::sync::atomic::AtomicBool,
     /// Attached devtools taps, by pid: the task recording each.
@@ -145,6 +147,7 @@ impl Studio {
             traffic: Default::default(),
             proxy: Mutex::new(None),
             traffic_dirty: Default::default(),
+            traffic_recorded: Default::default(),
             traffic_publisher: Default::default(),
             taps: Mutex::new(HashMap::new()),
             tap_replays: Mutex::new(HashMap::new()),

@@ -10,8 +10,14 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-/// How often a changed timeline is re-published.
+/// How often a changed timeline is re-published…
 const PUBLISH_EVERY: Duration = Duration::from_millis(250);
+/// …and while more than [`BUSY_EVENTS`] arrive between two publications
+/// (400 a second): nobody reads rows scrolling that fast, and each
+/// publication makes the tab rebuild its rows (WebKit keeps what that
+/// churns for a long while).
+const PUBLISH_BUSY: Duration = Duration::from_secs(1);
+const BUSY_EVENTS: u64 = 100;
 
 impl Studio {
     /// The recorded traffic.
@@ -33,6 +39,7 @@ impl Studio {
         let snapshot = self.snapshot().ok().map(|(s, _)| s);
         let ir = snapshot.as_ref().map(|s| &s.parsed.ir);
         if self.traffic.record(source, event, ir).is_some() {
+            self.traffic_recorded.fetch_add(1, Ordering::Relaxed);
             self.traffic_changed();
         }
     }
@@ -46,11 +53,21 @@ impl Studio {
         }
         let weak = Arc::downgrade(self);
         self.runtime.spawn(async move {
+            let (mut seen, mut busy, mut trimmed) = (0, false, true);
             loop {
-                tokio::time::sleep(PUBLISH_EVERY).await;
+                tokio::time::sleep(if busy { PUBLISH_BUSY } else { PUBLISH_EVERY }).await;
                 let Some(studio) = weak.upgrade() else { return };
+                let recorded = studio.traffic_recorded.load(Ordering::Relaxed);
+                busy = recorded.saturating_sub(seen) > BUSY_EVENTS;
+                seen = recorded;
                 if studio.traffic_dirty.swap(false, Ordering::SeqCst) {
                     studio.publish(&["traffic", "traffic_event", "traffic_summary"]).await;
+                    trimmed = false;
+                } else if !trimmed {
+                    // Quiet again after traffic: hand the proxy's and the
+                    // views' freed buffers back to the system.
+                    crate::memory::release_freed();
+                    trimmed = true;
                 }
             }
         });
