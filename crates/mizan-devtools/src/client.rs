@@ -19,9 +19,10 @@
 
 use crate::Error;
 use crate::discovery::Discovery;
-use crate::protocol::{ClientFrame, Hello, Replay, ServerFrame};
+use crate::protocol::{ClientFrame, Hello, Replay, ServerFrame, read_text};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use std::collections::VecDeque;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, header};
@@ -37,6 +38,8 @@ pub struct Client {
     hello: Hello,
     url: String,
     socket: Socket,
+    /// Frames read but not handed out yet (an `events` frame's events).
+    pending: VecDeque<ServerFrame>,
 }
 
 impl Client {
@@ -66,7 +69,8 @@ impl Client {
             }
             Err(e) => return Err(failed(e.to_string())),
         };
-        let hello = match next_frame(&mut socket).await {
+        let mut pending = VecDeque::new();
+        let hello = match next_frame(&mut socket, &mut pending).await {
             Some(Ok(ServerFrame::Hello(hello))) => hello,
             Some(Ok(other)) => {
                 return Err(Error::Protocol {
@@ -80,6 +84,7 @@ impl Client {
             hello,
             url: url.to_owned(),
             socket,
+            pending,
         })
     }
 
@@ -91,7 +96,7 @@ impl Client {
     /// The next frame (`event`, `replayed`, `error`); `None` once the app
     /// closed the channel.
     pub async fn next(&mut self) -> Option<Result<ServerFrame, Error>> {
-        next_frame(&mut self.socket).await
+        next_frame(&mut self.socket, &mut self.pending).await
     }
 
     /// Asks the app to run `replay`; its answer arrives as
@@ -109,7 +114,14 @@ impl Client {
     /// Separates sending replays from reading frames.
     pub fn split(self) -> (Hello, ReplaySender, Frames) {
         let (sink, stream) = self.socket.split();
-        (self.hello, ReplaySender { sink, url: self.url }, Frames { stream })
+        (
+            self.hello,
+            ReplaySender { sink, url: self.url },
+            Frames {
+                stream,
+                pending: self.pending,
+            },
+        )
     }
 }
 
@@ -131,12 +143,13 @@ impl ReplaySender {
 #[derive(Debug)]
 pub struct Frames {
     stream: SplitStream<Socket>,
+    pending: VecDeque<ServerFrame>,
 }
 
 impl Frames {
     /// See [`Client::next`].
     pub async fn next(&mut self) -> Option<Result<ServerFrame, Error>> {
-        next_frame(&mut self.stream).await
+        next_frame(&mut self.stream, &mut self.pending).await
     }
 }
 
@@ -152,11 +165,16 @@ where
     })
 }
 
-async fn next_frame<S>(stream: &mut S) -> Option<Result<ServerFrame, Error>>
+/// The next frame: one already read (an `events` frame's next event), or
+/// the next the app sends.
+async fn next_frame<S>(stream: &mut S, pending: &mut VecDeque<ServerFrame>) -> Option<Result<ServerFrame, Error>>
 where
     S: futures::Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
 {
     loop {
+        if let Some(frame) = pending.pop_front() {
+            return Some(Ok(frame));
+        }
         let message = match stream.next().await? {
             Ok(message) => message,
             Err(e) => {
@@ -167,9 +185,11 @@ where
         };
         match message {
             Message::Text(text) => {
-                return Some(ServerFrame::from_text(text.as_str()).map_err(|e| Error::Protocol {
-                    reason: format!("unreadable frame: {e}"),
-                }));
+                if let Err(e) = read_text(text.as_str(), pending) {
+                    return Some(Err(Error::Protocol {
+                        reason: format!("unreadable frame: {e}"),
+                    }));
+                }
             }
             Message::Close(frame) => {
                 if let Some(frame) = frame.filter(|f| u16::from(f.code) != 1000) {

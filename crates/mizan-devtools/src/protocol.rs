@@ -5,8 +5,11 @@
 //! Server → observer:
 //! * `{"op":"hello","protocol":1,"name":"afi-server","pid":123,"replay":true,"ir":"<KDL>"}`
 //!   — first, once.
-//! * `{"op":"event","seq":7,"at_ms":…,"kind":"call"|"fetch"|"commit"|"push",…}`
-//!   — a [`mizan::devtools::Event`], flattened.
+//! * `{"op":"events","events":[{"seq":7,"at_ms":…,"kind":"call"|"fetch"|"commit"|"push",…},…]}`
+//!   — the [`mizan::devtools::Event`]s recorded since the last such frame
+//!   (what the server sends), or `{"op":"event","seq":7,…}`, one event
+//!   flattened (still read). [`crate::Client`] hands either out as one
+//!   [`ServerFrame::Event`] per event.
 //! * `{"op":"replayed","id":1,"duration_us":…,"result":…}` or
 //!   `{"op":"replayed","id":1,"duration_us":…,"error":{"code","message","details"?}}`
 //!   — the answer to a replay (`result` is the call's `{"result",
@@ -27,7 +30,7 @@ use mizan::devtools::{Event, EventError};
 use mizan_core::wire::IpcEnvelope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// The protocol version in `hello` and in discovery files.
 pub const PROTOCOL: u32 = 1;
@@ -124,19 +127,34 @@ pub struct Replay {
     pub internal: bool,
 }
 
-/// An event's frame: `"op"` first, then the fields of the event's JSON
-/// object as the tap recorded it ([`mizan::devtools::Recorded::json`]),
-/// copied once and never re-serialized.
-pub(crate) fn event_frame(event_json: &str) -> String {
-    const OP: &str = "{\"op\":\"event\"";
-    let fields = event_json.strip_prefix('{').unwrap_or(event_json).trim_start();
-    let mut frame = String::with_capacity(OP.len() + 1 + fields.len());
-    frame.push_str(OP);
-    if !fields.starts_with('}') {
-        frame.push(',');
-    }
-    frame.push_str(fields);
+/// How an `events` frame begins.
+const EVENTS_PREFIX: &str = "{\"op\":\"events\",\"events\":";
+
+/// A batch's frame: `{"op":"events","events":[` + the batch's
+/// comma-separated event objects ([`mizan::devtools::Batch::json`],
+/// copied once, never re-serialized) + `]}`.
+pub(crate) fn events_frame(batch_json: &str) -> String {
+    let mut frame = String::with_capacity(EVENTS_PREFIX.len() + batch_json.len() + 3);
+    frame.push_str(EVENTS_PREFIX);
+    frame.push('[');
+    frame.push_str(batch_json);
+    frame.push_str("]}");
     frame
+}
+
+/// Reads a text frame into the frames it carries (an `events` frame
+/// carries one [`ServerFrame::Event`] per event), in order.
+pub(crate) fn read_text(text: &str, into: &mut VecDeque<ServerFrame>) -> serde_json::Result<()> {
+    if let Some(rest) = text.strip_prefix(EVENTS_PREFIX) {
+        let array = rest
+            .strip_suffix('}')
+            .ok_or_else(|| <serde_json::Error as serde::de::Error>::custom("an `events` frame must end with `]}`"))?;
+        let events: Vec<Event> = serde_json::from_str(array)?;
+        into.extend(events.into_iter().map(ServerFrame::Event));
+        return Ok(());
+    }
+    into.push_back(ServerFrame::from_text(text)?);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -144,6 +162,56 @@ mod tests {
     use super::*;
     use mizan::devtools::{Caller, EventKind, FetchEvent, Status, Transport};
     use serde_json::{Map, json};
+
+    /// A one-event frame, `{"op":"event",…}` (what protocol 1 servers sent
+    /// for each event; still read).
+    fn event_frame(event: &Event) -> String {
+        let json = serde_json::to_string(event).expect("serializes");
+        format!("{{\"op\":\"event\",{}", &json[1..])
+    }
+
+    #[test]
+    fn an_events_frame_reads_back_as_one_event_frame_each() {
+        let events: Vec<Event> = (1..=3)
+            .map(|seq| Event {
+                seq,
+                at_ms: 10 + seq,
+                kind: EventKind::Fetch(FetchEvent {
+                    id: seq,
+                    context: "user".into(),
+                    params: json!({"user_id": seq}).as_object().cloned().unwrap_or_default(),
+                    caller: Caller {
+                        transport: Transport::Ipc,
+                        principal: None,
+                        client: Some("c".into()),
+                    },
+                    duration_us: 7,
+                    status: Status::Ok,
+                    error: None,
+                    cache: None,
+                    cache_reason: None,
+                }),
+            })
+            .collect();
+        let batch: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("serializes"))
+            .collect();
+        let text = events_frame(&batch.join(","));
+        let value: Value = serde_json::from_str(&text).expect("the frame is JSON");
+        assert_eq!(value["op"], "events");
+        let mut frames = VecDeque::new();
+        read_text(&text, &mut frames).expect("reads");
+        assert_eq!(
+            frames,
+            events.into_iter().map(ServerFrame::Event).collect::<VecDeque<_>>()
+        );
+        // A cut frame is an error that says so, not a panic.
+        let mut frames = VecDeque::new();
+        let err = read_text(&text[..text.len() - 1], &mut frames).expect_err("cut");
+        assert!(err.to_string().contains("must end with"), "{err}");
+        assert!(frames.is_empty());
+    }
 
     #[test]
     fn an_event_frame_reads_back() {
@@ -166,7 +234,7 @@ mod tests {
                 cache_reason: Some(mizan::CacheReason::NoEntry),
             }),
         };
-        let text = event_frame(&serde_json::to_string(&event).expect("serializes"));
+        let text = event_frame(&event);
         let value: Value = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(value["op"], "event");
         assert_eq!(value["kind"], "fetch");
@@ -240,7 +308,7 @@ mod tests {
                 at_ms: 5,
                 kind,
             };
-            let text = event_frame(&serde_json::to_string(&event).expect("serializes"));
+            let text = event_frame(&event);
             assert_eq!(
                 ServerFrame::from_text(&text).expect("fast path"),
                 ServerFrame::Event(event.clone()),

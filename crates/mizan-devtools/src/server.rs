@@ -18,7 +18,7 @@
 //!   valid replay gets an `error` frame and the connection stays open.
 
 use crate::discovery::{Discovery, DiscoveryFile};
-use crate::protocol::{ClientFrame, FrameError, Hello, PROTOCOL, Replay, Replayed, ServerFrame, event_frame};
+use crate::protocol::{ClientFrame, FrameError, Hello, PROTOCOL, Replay, Replayed, ServerFrame, events_frame};
 use crate::{Error, discovery};
 use futures::future::BoxFuture;
 use futures::{FutureExt, SinkExt, StreamExt};
@@ -44,8 +44,6 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest frame an observer may send (a replay's envelope).
 const MAX_FRAME: usize = 16 * 1024 * 1024;
-/// Most events written with one flush.
-const MAX_BATCH: usize = mizan::devtools::DEFAULT_QUEUE;
 /// How long an event may wait for others to share its write: the
 /// timeline's added latency, and at most `DEFAULT_QUEUE` events per
 /// window before a slow observer would be dropped (800,000 events/s).
@@ -256,22 +254,20 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut stop: watch::Rec
     let (answers_tx, mut answers) = mpsc::channel::<String>(64);
     let closing: Option<(CloseCode, &'static str)> = loop {
         let out: Vec<Message> = tokio::select! {
-            event = events.next() => match event {
-                // Events go out in batches: after the first, wait
-                // `COALESCE` for more, then write everything queued with
-                // one flush. Loopback TCP costs the sender a few µs per
-                // write (the receiver's side runs in its context too), so
-                // one write per event would halve a busy app's throughput.
-                Some(event) => {
-                    let mut batch = vec![Message::text(event_frame(event.json()))];
+            batch = events.next() => match batch {
+                // Events go out in batches, one frame each: after the
+                // first, wait `COALESCE` for what else is recorded, then
+                // write both with one flush. Loopback TCP costs the sender
+                // a few µs per write (the receiver's side runs in its
+                // context too), so one write per event would halve a busy
+                // app's throughput.
+                Some(batch) => {
+                    let mut out = vec![Message::text(events_frame(batch.json()))];
                     tokio::time::sleep(COALESCE).await;
-                    while batch.len() < MAX_BATCH {
-                        match events.next().now_or_never() {
-                            Some(Some(event)) => batch.push(Message::text(event_frame(event.json()))),
-                            _ => break,
-                        }
+                    if let Some(Some(more)) = events.next().now_or_never() {
+                        out.push(Message::text(events_frame(more.json())));
                     }
-                    batch
+                    out
                 }
                 None if events.dropped() => break Some((CloseCode::Policy, "too slow to receive events")),
                 None => break Some((CloseCode::Error, "the tap closed")),

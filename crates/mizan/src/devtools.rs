@@ -1,7 +1,7 @@
 //! The devtools tap (feature `devtools`, debug builds only): every call and
 //! fetch on every transport, every commit and every push, as [`Event`]s
-//! (each recorded once as its JSON, a [`Recorded`])
-//! handed to whoever [`observe`](Tap::observe)s the registry's [`Tap`].
+//! (recorded as their JSON, in [`Batch`]es) handed to whoever
+//! [`observe`](Tap::observe)s the registry's [`Tap`].
 //!
 //! The tap lives in the runtime because that is the one place every
 //! transport passes through: `mizan-axum`'s HTTP and `/ws/`, `mizan-tauri`'s
@@ -14,14 +14,15 @@
 //!
 //! * **Nobody attached costs one atomic load** per call or fetch: no event
 //!   is built, no clock read, nothing recorded.
-//! * **Attached, an event is written once**: serialized to its JSON on the
-//!   request path straight from the call's borrowed arguments, result and
-//!   resolution (no clone of them), and that one [`Recorded`] text is
-//!   shared by every observer (`mizan-devtools` frames it with one copy).
-//! * **Bounded, and never slows a request**: each observer has a ring of
-//!   [`DEFAULT_QUEUE`] events filled with `try_send`; an observer whose
-//!   ring is full is dropped (its stream ends, [`Observation::dropped`] is
-//!   true) — the request never waits for it.
+//! * **Attached, an event is written once and nothing is allocated for
+//!   it**: serialized on the request path straight from the call's
+//!   borrowed arguments, result and resolution (no clone of them) into a
+//!   reused per-thread buffer, then appended to each observer's waiting
+//!   [`Batch`] (comma-separated JSON objects, ready to be one frame).
+//! * **Bounded, and never slows a request**: an observer may have
+//!   [`DEFAULT_QUEUE`] events (and [`MAX_BATCH_BYTES`]) waiting; past that
+//!   it is dropped (its stream ends, [`Observation::dropped`] is true) —
+//!   the request never waits for it.
 //! * **No secrets**: the principal is its id (the MWT `sub`) only; tokens,
 //!   headers and cookies never reach the tap. Arguments, results and
 //!   params are recorded as given (uploads included): the tap is a debug
@@ -32,13 +33,11 @@
 
 use crate::cache::{CacheReason, CacheStatus};
 use crate::{MizanError, Origin, RequestHandle};
-use futures::channel::mpsc;
 use futures::stream::Stream;
 use mizan_core::invalidation::{Invalidation, MergeEntry};
 use mizan_core::wire::ErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -585,31 +584,63 @@ pub struct PushEvent {
     pub remote: bool,
 }
 
-/// One recorded event, as its JSON object (`{"seq", "at_ms", "kind",
-/// ...}`, the [`Event`] serialization): written once on the request path
-/// from borrowed data, shared by every observer.
-#[derive(Debug)]
-pub struct Recorded {
-    /// The event's `seq`.
-    pub seq: u64,
+/// Events recorded for one observer since it last took them: their JSON
+/// objects (`{"seq", "at_ms", "kind", ...}`, the [`Event`]
+/// serialization), comma-separated — what a JSON array holds between its
+/// brackets. Each was written once, on the request path, from borrowed
+/// data, straight into the observers' buffers.
+#[derive(Debug, Default)]
+pub struct Batch {
     json: String,
+    count: usize,
 }
 
-impl Recorded {
-    /// The event's JSON object.
+impl Batch {
+    /// The events' JSON objects, comma-separated (`[` + this + `]` is a
+    /// JSON array of events).
     pub fn json(&self) -> &str {
         &self.json
     }
 
-    /// The event, decoded.
-    pub fn event(&self) -> Result<Event, serde_json::Error> {
-        serde_json::from_str(&self.json)
+    /// How many events.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The events, decoded.
+    pub fn events(&self) -> Result<Vec<Event>, serde_json::Error> {
+        serde_json::from_str(&format!("[{}]", self.json))
     }
 }
 
-struct Observer {
-    sender: mpsc::Sender<Arc<Recorded>>,
-    dropped: Arc<AtomicBool>,
+/// Largest batch an observer may have waiting, in bytes, before it is
+/// dropped as too slow (besides [`DEFAULT_QUEUE`] events).
+pub const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// One observer's waiting events, filled by the tap, taken by its
+/// [`Observation`].
+#[derive(Default)]
+struct Queue {
+    state: Mutex<Waiting>,
+    dropped: AtomicBool,
+    closed: AtomicBool,
+}
+
+#[derive(Default)]
+struct Waiting {
+    batch: Batch,
+    waker: Option<std::task::Waker>,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The registry's tap (one per [`Registry`](crate::Registry), reached with
@@ -617,8 +648,7 @@ struct Observer {
 pub struct Tap {
     /// Open observers; the hot path reads only this count.
     attached: AtomicUsize,
-    observers: Mutex<HashMap<u64, Observer>>,
-    next_observer: AtomicU64,
+    observers: Mutex<Vec<Arc<Queue>>>,
     seq: AtomicU64,
     ids: AtomicU64,
     queue: usize,
@@ -655,7 +685,6 @@ impl Tap {
         Tap {
             attached: AtomicUsize::new(0),
             observers: Mutex::default(),
-            next_observer: AtomicU64::new(0),
             seq: AtomicU64::new(0),
             ids: AtomicU64::new(0),
             queue: queue.max(1),
@@ -676,28 +705,20 @@ impl Tap {
 
     /// Starts receiving every event from now on.
     pub fn observe(&self) -> Observation {
-        // A futures channel holds `buffer + senders` messages: one sender.
-        let (sender, receiver) = mpsc::channel(self.queue - 1);
-        let dropped = Arc::new(AtomicBool::new(false));
-        let id = self.next_observer.fetch_add(1, Ordering::Relaxed);
+        let queue = Arc::new(Queue::default());
         let mut observers = self.lock();
-        observers.insert(
-            id,
-            Observer {
-                sender,
-                dropped: dropped.clone(),
-            },
-        );
+        observers.push(queue.clone());
         self.attached.store(observers.len(), Ordering::Relaxed);
-        Observation { receiver, dropped }
+        Observation { queue }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Observer>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Queue>>> {
         self.observers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Writes `kind` as the next event and hands it to every observer;
-    /// returns its `seq`.
+    /// Writes `kind` as the next event into every observer's batch;
+    /// returns its `seq`. No allocation per event: the JSON is written into
+    /// this thread's scratch buffer, then appended to each batch.
     fn emit<K: Entries>(&self, kind: &K) -> u64 {
         struct Whole<'a, K>(u64, u64, &'a K);
         impl<K: Entries> Serialize for Whole<'_, K> {
@@ -710,32 +731,50 @@ impl Tap {
                 map.end()
             }
         }
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let at_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        // Sized for a typical event, so the writer does not regrow from 8
-        // bytes.
-        let mut out = Vec::with_capacity(256);
-        if let Err(e) = serde_json::to_writer(&mut out, &Whole(seq, at_ms, kind)) {
-            tracing::warn!(error = %e, seq, "devtools event not recorded: it does not serialize");
-            return seq;
-        }
-        // serde_json writes UTF-8 only.
-        let json = String::from_utf8(out).unwrap_or_default();
-        let event = Arc::new(Recorded { seq, json });
-        let mut observers = self.lock();
-        observers.retain(|_, observer| match observer.sender.try_send(event.clone()) {
-            Ok(()) => true,
-            Err(e) if e.is_full() => {
-                observer.dropped.store(true, Ordering::Relaxed);
-                tracing::warn!("devtools observer dropped: its queue is full (slow consumer)");
-                false
+        SCRATCH.with_borrow_mut(|out| {
+            out.clear();
+            if let Err(e) = serde_json::to_writer(&mut *out, &Whole(seq, at_ms, kind)) {
+                tracing::warn!(error = %e, seq, "devtools event not recorded: it does not serialize");
+                return;
             }
-            Err(_) => false,
+            // serde_json writes UTF-8 only.
+            let Ok(json) = std::str::from_utf8(out) else { return };
+            let mut wake = Vec::new();
+            let mut observers = self.lock();
+            observers.retain(|queue| {
+                if queue.closed.load(Ordering::Relaxed) {
+                    return false;
+                }
+                let mut waiting = queue.lock();
+                let batch = &mut waiting.batch;
+                if batch.count >= self.queue || (batch.count > 0 && batch.json.len() + json.len() > MAX_BATCH_BYTES) {
+                    queue.dropped.store(true, Ordering::Relaxed);
+                    tracing::warn!("devtools observer dropped: its queue is full (slow consumer)");
+                    wake.extend(waiting.waker.take());
+                    return false;
+                }
+                if batch.count > 0 {
+                    batch.json.push(',');
+                }
+                batch.json.push_str(json);
+                batch.count += 1;
+                wake.extend(waiting.waker.take());
+                true
+            });
+            self.attached.store(observers.len(), Ordering::Relaxed);
+            drop(observers);
+            for waker in wake {
+                waker.wake();
+            }
         });
-        self.attached.store(observers.len(), Ordering::Relaxed);
         seq
     }
 
@@ -859,11 +898,10 @@ fn elapsed_us(at: Instant) -> u64 {
     u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
-/// One observer's stream of events. Dropping it detaches (noticed at the
-/// next event).
+/// One observer's stream of [`Batch`]es: everything recorded since it
+/// last took one. Dropping it detaches (noticed at the next event).
 pub struct Observation {
-    receiver: mpsc::Receiver<Arc<Recorded>>,
-    dropped: Arc<AtomicBool>,
+    queue: Arc<Queue>,
 }
 
 impl std::fmt::Debug for Observation {
@@ -877,14 +915,28 @@ impl std::fmt::Debug for Observation {
 impl Observation {
     /// Whether the tap dropped this observer because its queue was full.
     pub fn dropped(&self) -> bool {
-        self.dropped.load(Ordering::Relaxed)
+        self.queue.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Observation {
+    fn drop(&mut self) {
+        self.queue.closed.store(true, Ordering::Relaxed);
     }
 }
 
 impl Stream for Observation {
-    type Item = Arc<Recorded>;
+    type Item = Batch;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Arc<Recorded>>> {
-        Pin::new(&mut self.receiver).poll_next(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Batch>> {
+        let mut waiting = self.queue.lock();
+        if waiting.batch.count > 0 {
+            return Poll::Ready(Some(std::mem::take(&mut waiting.batch)));
+        }
+        if self.dropped() {
+            return Poll::Ready(None);
+        }
+        waiting.waker = Some(cx.waker().clone());
+        Poll::Pending
     }
 }
