@@ -162,6 +162,17 @@ async fn studio(registry: &Arc<Registry>, project: Option<&Path>, timing: Option
     studio
 }
 
+/// `--proxy`: starts the recording proxy and prints its line (the
+/// contract: `Mizan Studio proxy: http://127.0.0.1:PORT/api/mizan -> TARGET`).
+async fn start_proxy(studio: &Arc<Studio>, target: &str) -> anyhow::Result<()> {
+    let proxy = studio
+        .start_proxy(target)
+        .await
+        .map_err(|e| anyhow::anyhow!("--proxy: {e}"))?;
+    println!("Mizan Studio proxy: {} -> {}", proxy.url, proxy.target);
+    Ok(())
+}
+
 fn main() {
     let started = Instant::now();
     mizan_studio_backend::memory::limit_arenas();
@@ -215,9 +226,7 @@ fn run(mode: Mode, timing: Option<Instant>) -> anyhow::Result<()> {
             // proxy.
             let studio = tauri::async_runtime::block_on(studio(&registry, project.as_deref(), timing));
             if let Some(target) = proxy {
-                let proxy = tauri::async_runtime::block_on(studio.start_proxy(&target))
-                    .map_err(|e| anyhow::anyhow!("--proxy: {e}"))?;
-                println!("Mizan Studio proxy: {} -> {}", proxy.url, proxy.target);
+                tauri::async_runtime::block_on(start_proxy(&studio, &target))?;
             }
             let picker = Arc::new(desktop::DialogPicker::default());
             studio.set_folder_picker(picker.clone());

@@ -91,11 +91,7 @@ pub async fn serve(
         let studio = extensions
             .get::<Arc<mizan_studio_backend::Studio>>()
             .ok_or_else(|| anyhow::anyhow!("no studio to record into"))?;
-        let proxy = studio
-            .start_proxy(target)
-            .await
-            .map_err(|e| anyhow::anyhow!("--proxy: {e}"))?;
-        println!("Mizan Studio proxy: {} -> {}", proxy.url, proxy.target);
+        crate::start_proxy(studio, target).await?;
     }
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(())

@@ -17,8 +17,8 @@ use mizan_testkit::{AfiServer, Redis};
 const CACHE_SECRET: &str = "live-e2e-cache-secret-0123456789abcd";
 const MWT_SECRET: &str = "live-e2e-mwt-secret-0123456789abcdefgh";
 
-#[test]
-fn live_tabs_against_afi_server_and_redis() {
+/// A real Redis and an `afi-server` on it with the test's secrets.
+fn afi_on_redis() -> (Redis, AfiServer) {
     let redis = Redis::start();
     let server = AfiServer::start(&[
         "--redis",
@@ -28,6 +28,11 @@ fn live_tabs_against_afi_server_and_redis() {
         "--mwt-secret",
         MWT_SECRET,
     ]);
+    (redis, server)
+}
+
+/// A temp project on a copy of the AFI IR.
+fn afi_project() -> tempfile::TempDir {
     let project = tempfile::tempdir().expect("tempdir");
     std::fs::copy(root().join("fixtures/afi/afi.kdl"), project.path().join("afi.kdl")).expect("copy afi.kdl");
     std::fs::write(
@@ -35,6 +40,13 @@ fn live_tabs_against_afi_server_and_redis() {
         "output = \"generated\"\ntargets = [\"ts\"]\n\n[source]\nkdl = \"afi.kdl\"\n",
     )
     .expect("write mizan.toml");
+    project
+}
+
+#[test]
+fn live_tabs_against_afi_server_and_redis() {
+    let (redis, server) = afi_on_redis();
+    let project = afi_project();
     std::fs::create_dir_all(project.path().join(".mizan")).expect("mkdir .mizan");
     std::fs::write(
         project.path().join(".mizan/studio.toml"),
@@ -247,7 +259,6 @@ fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::P
             .output()
             .expect("run compare");
         let differing: f64 = String::from_utf8_lossy(&out.stderr)
-            .trim()
             .split_whitespace()
             .next()
             .and_then(|n| n.parse().ok())
@@ -266,22 +277,8 @@ fn window_shows_the_live_tabs(project: &std::path::Path, settings: &std::path::P
 /// its line and forwards.
 #[test]
 fn traffic_through_the_proxy() {
-    let redis = Redis::start();
-    let server = AfiServer::start(&[
-        "--redis",
-        &redis.url(),
-        "--cache-secret",
-        CACHE_SECRET,
-        "--mwt-secret",
-        MWT_SECRET,
-    ]);
-    let project = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(root().join("fixtures/afi/afi.kdl"), project.path().join("afi.kdl")).expect("copy afi.kdl");
-    std::fs::write(
-        project.path().join("mizan.toml"),
-        "output = \"generated\"\ntargets = [\"ts\"]\n\n[source]\nkdl = \"afi.kdl\"\n",
-    )
-    .expect("write mizan.toml");
+    let (_redis, server) = afi_on_redis(); // Redis lives as long as the test
+    let project = afi_project();
     let settings = tempfile::tempdir().expect("tempdir");
     let base = server.base();
     {

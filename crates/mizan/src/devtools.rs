@@ -67,22 +67,23 @@ pub struct Event {
 
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        self.serialize_entries(&mut map)?;
-        map.end()
+        Flat(self.seq, self.at_ms, &self.kind).serialize(serializer)
     }
 }
 
-impl Event {
-    /// Writes the event's flat fields into `map` (for a wrapper that adds
-    /// its own first, as the devtools frame adds `"op"`). Written by hand:
-    /// serde's `flatten` costs about a third of an event's serialization,
-    /// which an attached app pays per call.
-    pub fn serialize_entries<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        map.serialize_entry("seq", &self.seq)?;
-        map.serialize_entry("at_ms", &self.at_ms)?;
-        self.kind.entries(map)
+/// An event's flat JSON object: `seq`, `at_ms`, then its kind's fields.
+/// Written by hand: serde's `flatten` costs about a third of an event's
+/// serialization, which an attached app pays per call.
+struct Flat<'a, K>(u64, u64, &'a K);
+
+impl<K: Entries> Serialize for Flat<'_, K> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("seq", &self.0)?;
+        map.serialize_entry("at_ms", &self.1)?;
+        self.2.entries(&mut map)?;
+        map.end()
     }
 }
 
@@ -720,17 +721,6 @@ impl Tap {
     /// returns its `seq`. No allocation per event: the JSON is written into
     /// this thread's scratch buffer, then appended to each batch.
     fn emit<K: Entries>(&self, kind: &K) -> u64 {
-        struct Whole<'a, K>(u64, u64, &'a K);
-        impl<K: Entries> Serialize for Whole<'_, K> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap;
-                let mut map = serializer.serialize_map(None)?;
-                map.serialize_entry("seq", &self.0)?;
-                map.serialize_entry("at_ms", &self.1)?;
-                self.2.entries(&mut map)?;
-                map.end()
-            }
-        }
         thread_local! {
             static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
@@ -741,7 +731,7 @@ impl Tap {
             .unwrap_or(0);
         SCRATCH.with_borrow_mut(|out| {
             out.clear();
-            if let Err(e) = serde_json::to_writer(&mut *out, &Whole(seq, at_ms, kind)) {
+            if let Err(e) = serde_json::to_writer(&mut *out, &Flat(seq, at_ms, kind)) {
                 tracing::warn!(error = %e, seq, "devtools event not recorded: it does not serialize");
                 return;
             }
