@@ -2,7 +2,7 @@
 // bench-traffic-window.mjs): starting the studio with its start-up timings
 // on, and the memory of a process tree from /proc.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -78,6 +78,23 @@ function processes() {
     }
   }
   return out;
+}
+
+/** Copies /proc/PID/smaps of the process and its descendants into `dir` (one file per process), for a look at what the PSS is made of. */
+export function dumpSmaps(pid, dir) {
+  const all = processes();
+  mkdirSync(dir, { recursive: true });
+  const walk = (p) => {
+    const info = all.get(p);
+    if (!info) return;
+    try {
+      writeFileSync(join(dir, `${info.name}-${p}.smaps`), readFileSync(`/proc/${p}/smaps`));
+    } catch {
+      // The process ended meanwhile.
+    }
+    for (const [child, c] of all) if (c.ppid === p) walk(child);
+  };
+  walk(pid);
 }
 
 /** The process and all its descendants, with their RSS in MB. */

@@ -10,7 +10,7 @@
 // Usage: node bench-traffic-window.mjs EXE PROJECT_DIR AFI_BASE [N]
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { sleep, startStudio, treeRss } from "./bench-common.mjs";
+import { dumpSmaps, sleep, startStudio, treeRss } from "./bench-common.mjs";
 
 const [exe, project, target, count] = process.argv.slice(2);
 const n = Number(count ?? 50000);
@@ -21,6 +21,7 @@ if (!exe || !project || !target) {
 const shots = process.env.MIZAN_SHOTS ?? ".";
 const report = (label, pid) => {
   const m = treeRss(pid);
+  if (process.env.BENCH_SMAPS) dumpSmaps(pid, join(shots, `smaps-${label.replace(/\W+/g, "-")}`));
   console.log(`window, ${label}: PSS sum ${m.pss.toFixed(0)} MB (RSS sum ${m.total.toFixed(0)} MB) = ${m.parts.join(" + ")}`);
   return m.pss;
 };

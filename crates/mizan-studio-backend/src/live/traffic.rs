@@ -11,12 +11,13 @@
 use super::names::Name;
 use super::replay::{self, Sent};
 use mizan::Mizan;
-use mizan_core::invalidation::Invalidation;
+use mizan_core::invalidation::{Invalidation, ScopedInvalidation};
 use mizan_core::ir::{Ir, Target};
 use mizan_proxy::{WireEvent, WireKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
+use std::num::NonZeroU64;
 use std::sync::Mutex;
 
 /// Events kept by default (the oldest go first).
@@ -37,7 +38,7 @@ const RESULT_KEPT: usize = 4 * 1024;
 /// vector (a map's node per event cost more than the event). Serialized
 /// as a JSON object.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params(Vec<(Name, Value)>);
+pub struct Params(Box<[(Name, Value)]>);
 
 impl Params {
     /// The value of `name`.
@@ -64,9 +65,7 @@ impl Params {
 
 impl From<Map<String, Value>> for Params {
     fn from(m: Map<String, Value>) -> Self {
-        let mut v: Vec<(Name, Value)> = m.into_iter().map(|(k, v)| (Name::from(k), v)).collect();
-        v.shrink_to_fit();
-        Params(v)
+        Params(m.into_iter().map(|(k, v)| (Name::from(k), v)).collect())
     }
 }
 
@@ -87,7 +86,9 @@ impl<'de> Deserialize<'de> for Params {
     }
 }
 
-/// One recorded event with what the studio worked out about it.
+/// One recorded event with what the studio worked out about it. Kept
+/// small (144 bytes, 50,000 of them by default): names are interned
+/// pointers, and what only a mutation has is boxed apart ([`Answer`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recorded {
     /// Sequence number (unique while the studio runs).
@@ -120,27 +121,128 @@ pub struct Recorded {
     pub cache_reason: Option<Name>,
     /// Error code.
     pub error_code: Option<Name>,
+    /// A call's or push's answer (`None`: nothing to tell; every fetch).
+    /// Its fields are the event's own in the JSON.
+    #[serde(flatten, with = "answer")]
+    pub answer: Option<Box<Answer>>,
+    /// For a fetch: the mutation event that invalidated its instance.
+    pub caused_by: Option<NonZeroU64>,
+    /// For a push: the call event it announced.
+    pub pushed_by: Option<NonZeroU64>,
+}
+
+/// What a mutation answered and how it compares with the IR.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
     /// What the server invalidated and merged, header form a line.
+    #[serde(default)]
     pub invalidated: Box<[String]>,
     /// The same, as the wire said (to match fetches).
     #[serde(default)]
-    pub invalidate: Box<[Invalidation]>,
+    pub invalidate: Box<[Scope]>,
     /// The result, cut.
+    #[serde(default)]
     pub result: Option<Box<str>>,
-    /// For a fetch: the mutation event that invalidated its instance.
-    pub caused_by: Option<u64>,
-    /// For a push: the call event it announced.
-    pub pushed_by: Option<u64>,
     /// For a call: how the server's answer differs from the IR's (empty:
     /// it agrees; `None`: not compared).
+    #[serde(default)]
     pub drift: Option<Box<[String]>>,
+}
+
+/// One entry of a mutation's `invalidate`, kept small: a context and,
+/// when scoped, its params (an [`Invalidation`]'s params map took a
+/// B-tree node of 600 bytes per call). Written and read as the
+/// `Invalidation` it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Invalidation", into = "Invalidation")]
+pub struct Scope {
+    /// The context to refetch.
+    pub context: Name,
+    /// For a function target: the function.
+    pub function: Option<Name>,
+    /// Only the instances whose params match these (`None`: every one).
+    pub params: Option<Params>,
+}
+
+impl From<Invalidation> for Scope {
+    fn from(i: Invalidation) -> Scope {
+        match i {
+            Invalidation::Broad(context) => Scope {
+                context: Name::from(context),
+                function: None,
+                params: None,
+            },
+            Invalidation::Scoped(s) => Scope {
+                context: Name::from(s.context),
+                function: s.function.map(Name::from),
+                params: s.params.map(Params::from),
+            },
+        }
+    }
+}
+
+impl From<Scope> for Invalidation {
+    fn from(s: Scope) -> Invalidation {
+        match (s.function, s.params) {
+            (None, None) => Invalidation::Broad(s.context.into()),
+            (function, params) => Invalidation::Scoped(ScopedInvalidation {
+                context: s.context.into(),
+                function: function.map(String::from),
+                params: params.map(|p| p.to_map()),
+            }),
+        }
+    }
+}
+
+/// `Recorded::answer` as the fields it always had: an event without one
+/// writes empty ones, and reads back as `None`.
+mod answer {
+    use super::Answer;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(answer: &Option<Box<Answer>>, serializer: S) -> Result<S::Ok, S::Error> {
+        match answer {
+            Some(a) => a.serialize(serializer),
+            None => Answer::default().serialize(serializer),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Box<Answer>>, D::Error> {
+        let a = Answer::deserialize(deserializer)?;
+        Ok((a != Answer::default()).then(|| Box::new(a)))
+    }
 }
 
 impl Recorded {
     /// Whether it is a mutation the server answered with something to
     /// refetch or patch.
     fn invalidates(&self) -> bool {
-        matches!(self.kind, WireKind::Call | WireKind::Push) && !self.invalidate.is_empty()
+        matches!(self.kind, WireKind::Call | WireKind::Push) && !self.invalidate().is_empty()
+    }
+
+    /// What the server invalidated and merged, header form a line.
+    pub fn invalidated(&self) -> &[String] {
+        self.answer.as_ref().map_or(&[], |a| &a.invalidated)
+    }
+
+    /// The same, as the wire said.
+    pub fn invalidate(&self) -> &[Scope] {
+        self.answer.as_ref().map_or(&[], |a| &a.invalidate)
+    }
+
+    /// The result, cut.
+    pub fn result(&self) -> Option<&str> {
+        self.answer.as_ref().and_then(|a| a.result.as_deref())
+    }
+
+    /// How the server's answer differs from the IR's (`None`: not compared).
+    pub fn drift(&self) -> Option<&[String]> {
+        self.answer.as_ref().and_then(|a| a.drift.as_deref())
+    }
+
+    /// Whether the server's answer differs from the IR's.
+    pub fn drifted(&self) -> bool {
+        self.drift().is_some_and(|d| !d.is_empty())
     }
 
     /// `{"user_id": "5"}` → `user_id=5`.
@@ -219,7 +321,7 @@ impl TrafficFilter {
         }
         if let Some(c) = self.context.as_deref().filter(|c| !c.is_empty())
             && e.context.as_deref() != Some(c)
-            && !e.invalidate.iter().any(|i| i.context() == c)
+            && !e.invalidate().iter().any(|i| i.context == c)
         {
             return false;
         }
@@ -247,7 +349,7 @@ impl TrafficFilter {
                 ];
                 hay.iter().any(|h| h.to_lowercase().contains(&t))
                     || e.params_text().to_lowercase().contains(&t)
-                    || e.invalidated.iter().any(|i| i.to_lowercase().contains(&t))
+                    || e.invalidated().iter().any(|i| i.to_lowercase().contains(&t))
             }
         }
     }
@@ -277,8 +379,9 @@ impl Traffic {
         let mut r = from_wire(id, source, event);
         if r.kind == WireKind::Call
             && let Some(ir) = ir
+            && let Some(d) = drift(ir, &r)
         {
-            r.drift = drift(ir, &r).map(Vec::into_boxed_slice);
+            r.answer.get_or_insert_default().drift = Some(d.into_boxed_slice());
         }
         link(&state.events, &mut r);
         if r.kind == WireKind::Call {
@@ -342,11 +445,7 @@ impl Traffic {
             rows,
             matching,
             total: s.events.len() as i64,
-            drift: s
-                .events
-                .iter()
-                .filter(|e| e.drift.as_ref().is_some_and(|d| !d.is_empty()))
-                .count() as i64,
+            drift: s.events.iter().filter(|e| e.drifted()).count() as i64,
             paused: s.paused,
             missed: s.missed as i64,
             evicted: s.evicted as i64,
@@ -359,11 +458,11 @@ impl Traffic {
     pub fn detail(&self, id: u64, ir: Option<&Ir>) -> Option<TrafficDetail> {
         let s = lock(&self.state);
         let e = s.events.iter().find(|e| e.id == id)?;
-        let cause = e.caused_by.and_then(|c| s.events.iter().find(|x| x.id == c));
+        let cause = e.caused_by.and_then(|c| find(&s.events, c));
         let caused: Vec<i64> = s
             .events
             .iter()
-            .filter(|x| x.caused_by == Some(e.id) || x.pushed_by == Some(e.id))
+            .filter(|x| x.caused_by.or(x.pushed_by).is_some_and(|c| c.get() == e.id))
             .map(|x| x.id as i64)
             .collect();
         let (why, path) = explain(e, cause, &s.events, ir);
@@ -372,9 +471,9 @@ impl Traffic {
             why,
             path_from: path.as_ref().map(|p| p.0.clone()),
             path_to: path.map(|p| p.1),
-            differences: e.drift.as_deref().unwrap_or_default().to_vec(),
-            invalidated: e.invalidated.to_vec(),
-            result: e.result.as_deref().unwrap_or_default().to_owned(),
+            differences: e.drift().unwrap_or_default().to_vec(),
+            invalidated: e.invalidated().to_vec(),
+            result: e.result().map(indented).unwrap_or_default(),
             args: serde_json::to_string(&e.args.to_map()).unwrap_or_default(),
             caused,
         })
@@ -411,6 +510,9 @@ impl Traffic {
         let n = events.len();
         let mut s = lock(&self.state);
         s.next = events.iter().map(|e| e.id + 1).max().unwrap_or(1).max(s.next);
+        // In id order, as the ring keeps them (a file put together by hand
+        // may not be).
+        events.make_contiguous().sort_by_key(|e| e.id);
         while events.len() > s.capacity {
             events.pop_front();
         }
@@ -442,8 +544,9 @@ fn from_wire(id: u64, source: &str, e: WireEvent) -> Recorded {
             }
         }
     }
+    // Compact (indented for the detail pane when shown).
     let result = body.and_then(|b| b.get("result")).map(|r| {
-        let text = serde_json::to_string_pretty(r).unwrap_or_default();
+        let text = serde_json::to_string(r).unwrap_or_default();
         if text.len() > RESULT_KEPT {
             let mut cut = RESULT_KEPT;
             while !text.is_char_boundary(cut) {
@@ -470,12 +573,16 @@ fn from_wire(id: u64, source: &str, e: WireEvent) -> Recorded {
         cache: e.cache.map(Name::from),
         cache_reason: e.cache_reason.map(Name::from),
         error_code: e.error_code.map(Name::from),
-        invalidated: invalidated.into_boxed_slice(),
-        invalidate: invalidate.into_boxed_slice(),
-        result: result.map(String::into_boxed_str),
+        answer: (!invalidated.is_empty() || result.is_some()).then(|| {
+            Box::new(Answer {
+                invalidated: invalidated.into_boxed_slice(),
+                invalidate: invalidate.into_iter().map(Scope::from).collect(),
+                result: result.map(String::into_boxed_str),
+                drift: None,
+            })
+        }),
         caused_by: None,
         pushed_by: None,
-        drift: None,
     }
 }
 
@@ -488,7 +595,7 @@ fn drift(ir: &Ir, r: &Recorded) -> Option<Vec<String>> {
     if r.status >= 400 || r.error_code.is_some() {
         return None;
     }
-    let result: Value = serde_json::from_str(r.result.as_deref().filter(|t| !t.ends_with("… cut"))?).ok()?;
+    let result: Value = serde_json::from_str(r.result().filter(|t| !t.ends_with("… cut"))?).ok()?;
     let mut out = compare_invalidations(ir, function, r, &result);
     if let Ok(res) = mizan_core::invalidation::resolve(ir, function, &r.args.to_map(), &result) {
         let predicted: Vec<String> = res
@@ -496,7 +603,7 @@ fn drift(ir: &Ir, r: &Recorded) -> Option<Vec<String>> {
             .iter()
             .map(|m| format!("merge {}.{}", m.context, m.slot))
             .collect();
-        let merged: Vec<&String> = r.invalidated.iter().filter(|l| l.starts_with("merge ")).collect();
+        let merged: Vec<&String> = r.invalidated().iter().filter(|l| l.starts_with("merge ")).collect();
         for m in &merged {
             if !predicted.contains(m) {
                 out.push(format!(
@@ -517,7 +624,7 @@ fn drift(ir: &Ir, r: &Recorded) -> Option<Vec<String>> {
 fn compare_invalidations(ir: &Ir, function: &str, r: &Recorded, result: &Value) -> Vec<String> {
     let sent = Sent {
         status: r.status,
-        body: Some(serde_json::json!({"result": result, "invalidate": r.invalidate})),
+        body: Some(serde_json::json!({"result": result, "invalidate": r.invalidate()})),
         ..Default::default()
     };
     match replay::compare(ir, function, &r.args.to_map(), &sent, true) {
@@ -533,7 +640,7 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
         WireKind::Fetch => {
             let Some(context) = r.context.as_deref() else { return };
             let reaches = |e: &&Recorded| {
-                e.kind == WireKind::Call && e.invalidates() && e.invalidate.iter().any(|i| covers(i, context, &r.args))
+                e.kind == WireKind::Call && e.invalidates() && e.invalidate().iter().any(|i| covers(i, context, &r.args))
             };
             // The same client's mutation first, else anyone's (a push).
             let same_client = events
@@ -558,7 +665,7 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
                             && e.client == r.client
                     });
                 if !already {
-                    r.caused_by = Some(m.id);
+                    r.caused_by = NonZeroU64::new(m.id);
                 }
             }
         }
@@ -574,7 +681,7 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
                         && e.function == r.function
                         && (r.client.is_none() || e.client == r.client)
                 })
-                .map(|e| e.id);
+                .and_then(|e| NonZeroU64::new(e.id));
         }
         WireKind::Call => {}
     }
@@ -593,15 +700,15 @@ fn link_back(events: &mut VecDeque<Recorded>, call: &Recorded) {
     {
         match e.kind {
             WireKind::Push if e.pushed_by.is_none() && e.function.is_some() && e.function == call.function => {
-                e.pushed_by = Some(call.id);
+                e.pushed_by = NonZeroU64::new(call.id);
             }
             WireKind::Fetch
                 if e.caused_by.is_none()
                     && e.context
                         .as_deref()
-                        .is_some_and(|c| call.invalidate.iter().any(|i| covers(i, c, &e.args))) =>
+                        .is_some_and(|c| call.invalidate().iter().any(|i| covers(i, c, &e.args))) =>
             {
-                e.caused_by = Some(call.id);
+                e.caused_by = NonZeroU64::new(call.id);
             }
             _ => {}
         }
@@ -618,9 +725,9 @@ fn same_params(a: &Params, b: &Params) -> bool {
 
 /// SPEC §4: a broad entry reaches every instance; a scoped one those whose
 /// params match each of its keys (as strings).
-fn covers(i: &Invalidation, context: &str, params: &Params) -> bool {
-    i.context() == context
-        && i.params().is_none_or(|scope| {
+fn covers(i: &Scope, context: &str, params: &Params) -> bool {
+    i.context == context
+        && i.params.as_ref().is_none_or(|scope| {
             scope.iter().all(|(k, v)| {
                 params.get(k).is_some_and(|p| {
                     mizan_core::canonical_json::stringify(p) == mizan_core::canonical_json::stringify(v)
@@ -659,7 +766,7 @@ fn explain(
                 );
             };
             let function = m.function.as_deref().unwrap_or_default().to_owned();
-            let entry = m.invalidate.iter().find(|i| covers(i, &context, &e.args));
+            let entry = m.invalidate().iter().find(|i| covers(i, &context, &e.args));
             let edge = ir
                 .and_then(|ir| ir.function(&function))
                 .and_then(|f| {
@@ -680,7 +787,7 @@ fn explain(
                 .unwrap_or_else(|| {
                     format!("the server's invalidation of `{context}` (the IR declares no edge: see drift)")
                 });
-            let scope = match entry.and_then(Invalidation::params) {
+            let scope = match entry.and_then(|s| s.params.as_ref()) {
                 Some(p) => format!(
                     "scoped by {} to this instance",
                     p.iter()
@@ -711,7 +818,7 @@ fn explain(
             let function = e.function.clone().unwrap_or_else(|| "a publish".into());
             let of = e
                 .pushed_by
-                .and_then(|id| events.iter().find(|x| x.id == id))
+                .and_then(|id| find(events, id))
                 .map(|c| {
                     format!(
                         " It announces the call at {} ({}).",
@@ -725,10 +832,10 @@ fn explain(
             (
                 format!(
                     "A push of `{function}`: {}.{of}",
-                    if e.invalidated.is_empty() {
+                    if e.invalidated().is_empty() {
                         "nothing".to_owned()
                     } else {
-                        e.invalidated.join(", ")
+                        e.invalidated().join(", ")
                     }
                 ),
                 None,
@@ -736,19 +843,19 @@ fn explain(
         }
         WireKind::Call => {
             let function = e.function.as_deref().unwrap_or_default().to_owned();
-            let drift = match &e.drift {
+            let drift = match e.drift() {
                 Some(d) if !d.is_empty() => format!(" The server differs from the IR: {}.", d.join("; ")),
                 Some(_) => " The server's invalidation is what the IR predicts.".to_owned(),
                 None => String::new(),
             };
-            let n = events.iter().filter(|x| x.caused_by == Some(e.id)).count();
+            let n = events.iter().filter(|x| x.caused_by.is_some_and(|c| c.get() == e.id)).count();
             (
                 format!(
                     "`{function}` invalidated {}; {n} refetch{} followed.{drift}",
-                    if e.invalidated.is_empty() {
+                    if e.invalidated().is_empty() {
                         "nothing".to_owned()
                     } else {
-                        e.invalidated.join(", ")
+                        e.invalidated().join(", ")
                     },
                     if n == 1 { "" } else { "es" }
                 ),
@@ -756,6 +863,20 @@ fn explain(
             )
         }
     }
+}
+
+/// A kept result as the detail pane shows it: indented, unless it was cut.
+fn indented(text: &str) -> String {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_owned())
+}
+
+/// The kept event with id `id` (ids grow along the ring: a binary search).
+fn find(events: &VecDeque<Recorded>, id: NonZeroU64) -> Option<&Recorded> {
+    let i = events.partition_point(|e| e.id < id.get());
+    events.get(i).filter(|e| e.id == id.get())
 }
 
 fn text(name: &Option<Name>) -> Option<String> {
@@ -778,13 +899,10 @@ fn row(e: &Recorded, events: &VecDeque<Recorded>) -> TrafficRow {
         duration_ms: e.duration_ms,
         cache: text(&e.cache),
         error_code: text(&e.error_code),
-        invalidated: e.invalidated.to_vec(),
-        drift: e.drift.as_ref().is_some_and(|d| !d.is_empty()),
-        caused_by: e.caused_by.map(|c| c as i64),
-        caused_by_fn: e
-            .caused_by
-            .and_then(|c| events.iter().find(|x| x.id == c))
-            .and_then(|m| text(&m.function)),
+        invalidated: e.invalidated().to_vec(),
+        drift: e.drifted(),
+        caused_by: e.caused_by.map(|c| c.get() as i64),
+        caused_by_fn: e.caused_by.and_then(|c| find(events, c)).and_then(|m| text(&m.function)),
     }
 }
 
@@ -1006,6 +1124,39 @@ mod tests {
             d.differences
         );
         assert_eq!(t.view(&TrafficFilter::default(), 10).drift, 1);
+    }
+
+    #[test]
+    fn a_session_reads_back_as_it_was_recorded() {
+        // A call with drift and a result, the fetch it caused, a plain
+        // fetch: exported and opened again, every detail is the same.
+        let ir = afi();
+        let t = Traffic::default();
+        t.record("proxy", fetch(1, "c", "5", "MISS"), Some(&ir));
+        t.record("proxy", rename(2, "c", json!(["items"])), Some(&ir));
+        t.record("proxy", rename(3, "c", json!([{"context": "user", "params": {"user_id": 5}}])), Some(&ir));
+        t.record("proxy", fetch(4, "c", "5", "MISS"), Some(&ir));
+        let other = Traffic::default();
+        assert_eq!(other.import(&t.export()), (4, vec![]));
+        for id in 1..=4 {
+            assert_eq!(other.detail(id, Some(&ir)), t.detail(id, Some(&ir)), "event {id}");
+        }
+        let (drifted, caused) = (other.detail(2, Some(&ir)).unwrap(), other.detail(4, Some(&ir)).unwrap());
+        assert!(drifted.row.drift);
+        // Kept compact, shown indented.
+        assert!(drifted.result.starts_with("{\n  \""), "{}", drifted.result);
+        assert_eq!(caused.row.caused_by, Some(3));
+        // What only a mutation has takes no room in a fetch.
+        let s = lock(&other.state);
+        assert!(s.events[0].answer.is_none() && s.events[1].answer.is_some());
+    }
+
+    #[test]
+    fn an_event_is_small() {
+        // 50,000 are kept by default (issue #15's memory budget): the
+        // record itself was 296 bytes before names became one pointer and
+        // a mutation's answer was boxed apart.
+        assert!(std::mem::size_of::<Recorded>() <= 144, "{}", std::mem::size_of::<Recorded>());
     }
 
     #[test]
