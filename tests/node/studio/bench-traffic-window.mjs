@@ -44,6 +44,8 @@ try {
   xdotool("type", "--delay", "15", "Traffic");
   await sleep(300);
   xdotool("key", "Return");
+  await sleep(5000);
+  report("Traffic tab open, no events", s.child.pid);
 
   const t0 = performance.now();
   let next = 0;

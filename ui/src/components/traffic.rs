@@ -90,24 +90,69 @@ pub fn TrafficTab() -> impl IntoView {
                 </p>
             })}
             <div class="traffic-body">
-                <div class="traffic-list" role="list">
-                    {move || view.traffic_view().get().is_some_and(|v| v.rows.is_empty()).then(|| view! {
-                        <p class="muted live-empty">"Nothing recorded yet. Start the proxy and point your frontend at it, or attach a running app."</p>
-                    })}
-                    // Keyed: a refresh (every 250 ms while traffic flows)
-                    // adds the new rows and drops the evicted ones, instead
-                    // of rebuilding all 500 — WebKit's memory stays flat.
-                    // A row whose links or drift changed is rebuilt.
-                    <For
-                        each=move || view.traffic_view().get().map(|v| v.rows).unwrap_or_default()
-                        key=|r| (r.id, r.caused_by, r.drift, r.caused_by_fn.clone())
-                        children=move |r| view! { <Row row=r selected=selected/> }
-                    />
-                </div>
+                <Timeline view=view selected=selected/>
                 <div class="traffic-detail">
                     <Detail detail=detail selected=selected/>
                 </div>
             </div>
+        </div>
+    }
+}
+
+/// A row's height in pixels (`.traffic-row` in style.css has it too).
+const ROW_PX: f64 = 30.0;
+/// Rows drawn past the visible ones, above and below: scrolling a little
+/// shows rows already there.
+const OVERSCAN: usize = 15;
+
+/// The rows, newest first. Only those in view (and a few around them)
+/// are in the page — each row drawn costs WebKit ~90 KB, and the window
+/// has a memory budget — with spacers keeping the scroll height true.
+/// Keyed: a refresh adds the new rows and drops the evicted ones; a row
+/// whose links or drift changed is rebuilt.
+#[component]
+fn Timeline(view: api::ContextState<api::TrafficData>, selected: RwSignal<Option<i64>>) -> impl IntoView {
+    let list = NodeRef::<leptos::html::Div>::new();
+    let scroll_top = RwSignal::new(0.0);
+    // Until measured: a tall window's list.
+    let height = RwSignal::new(1000.0);
+    let measure = move || {
+        if let Some(el) = list.get_untracked() {
+            scroll_top.set(f64::from(el.scroll_top()));
+            height.set(f64::from(el.client_height()));
+        }
+    };
+    Effect::new(move |_| {
+        if list.get().is_some() {
+            measure();
+        }
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+    let rows = Memo::new(move |_| view.traffic_view().get().map(|v| v.rows).unwrap_or_default());
+    let shown = Memo::new(move |_| {
+        let n = rows.with(Vec::len);
+        let (top, h) = (scroll_top.get(), height.get());
+        let first = ((top / ROW_PX) as usize).saturating_sub(OVERSCAN).min(n);
+        let last = (((top + h) / ROW_PX).ceil() as usize + OVERSCAN).min(n);
+        (first, last, n)
+    });
+    let px = |rows: usize| format!("{}px", rows as f64 * ROW_PX);
+    view! {
+        <div class="traffic-list" role="list" node_ref=list on:scroll=move |_| measure()>
+            {move || view.traffic_view().get().is_some_and(|v| v.rows.is_empty()).then(|| view! {
+                <p class="muted live-empty">"Nothing recorded yet. Start the proxy and point your frontend at it, or attach a running app."</p>
+            })}
+            <div class="traffic-spacer" style:height=move || px(shown.get().0)></div>
+            <For
+                each=move || {
+                    let (first, last, _) = shown.get();
+                    rows.with(|r| r[first..last].to_vec())
+                }
+                key=|r| (r.id, r.caused_by, r.drift, r.caused_by_fn.clone())
+                children=move |r| view! { <Row row=r selected=selected/> }
+            />
+            <div class="traffic-spacer" style:height=move || { let (_, last, n) = shown.get(); px(n - last) }></div>
         </div>
     }
 }
