@@ -170,6 +170,10 @@ pub async fn preview_plan(req: &RequestHandle<'_>) -> Result<PreviewView, MizanE
 pub async fn file_preview(req: &RequestHandle<'_>, target: String, path: String) -> Result<FilePreview, MizanError> {
     let studio = studio(req)?.clone();
     let (snapshot, config) = studio.snapshot().map_err(fail)?;
+    // The first file shown: the others are highlighted ahead of a click.
+    if studio.previews_shown() {
+        studio.warm_previews(snapshot.clone(), config.clone());
+    }
     tokio::task::spawn_blocking(move || preview::file_preview(&snapshot, &config, studio.highlighter(), &target, &path))
         .await
         .map_err(|e| MizanError::internal(e.to_string()))?

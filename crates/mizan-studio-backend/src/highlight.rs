@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use syntect::highlighting::{Color, FontStyle, Highlighter as ThemeHighlighter, Style, Theme};
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxDefinition, SyntaxReference, SyntaxSet};
 
@@ -52,8 +52,10 @@ struct RuleTheme {
 /// The loaded grammars and themes (loading takes a moment: build one per
 /// studio) and the texts highlighted so far.
 pub struct Highlighter {
-    /// bat's grammars, as `two-face` ships them (already linked).
-    syntaxes: SyntaxSet,
+    /// bat's grammars, as `two-face` ships them (already linked), read on
+    /// first use: 7.5 MB a studio that never shows a client file (only
+    /// the IR, which is KDL) does not hold.
+    syntaxes: OnceLock<SyntaxSet>,
     /// Ours, for the IR: a set of its own, because adding it to bat's would
     /// link all of them again (a third of a second at every start).
     kdl: SyntaxSet,
@@ -75,7 +77,8 @@ impl Default for Highlighter {
 }
 
 impl Highlighter {
-    /// Loads bat's grammars and the two themes.
+    /// Loads our KDL grammar and the two themes (bat's grammars load when
+    /// a file of another language is first highlighted).
     pub fn new() -> Self {
         let mut kdl = syntect::parsing::SyntaxSetBuilder::new();
         if let Ok(grammar) = SyntaxDefinition::load_from_str(KDL_SYNTAX, true, Some("kdl")) {
@@ -83,7 +86,7 @@ impl Highlighter {
         }
         let (light, dark) = themes();
         Highlighter {
-            syntaxes: two_face::syntax::extra_newlines(),
+            syntaxes: OnceLock::new(),
             kdl: kdl.build(),
             light,
             dark,
@@ -115,12 +118,12 @@ impl Highlighter {
         if let Some(kdl) = self.kdl.find_syntax_by_extension(ext) {
             return (kdl, &self.kdl);
         }
-        let syntax = self
-            .syntaxes
+        let bat = self.syntaxes.get_or_init(two_face::syntax::extra_newlines);
+        let syntax = bat
             .find_syntax_by_extension(ext)
-            .or_else(|| self.syntaxes.find_syntax_by_token(ext))
-            .unwrap_or_else(|| self.syntaxes.find_syntax_plain_text());
-        (syntax, &self.syntaxes)
+            .or_else(|| bat.find_syntax_by_token(ext))
+            .unwrap_or_else(|| bat.find_syntax_plain_text());
+        (syntax, bat)
     }
 
     /// The grammar's display name for a file name.
@@ -140,15 +143,24 @@ impl Highlighter {
 
     /// Loads what the first highlighting of the IR (KDL) would: grammars
     /// are read and their patterns compiled on first use. The targets'
-    /// grammars load as a preview plan warms their files
+    /// grammars load when their files are first shown and warmed
     /// ([`crate::preview::warm`]): only the languages a project generates,
-    /// not all of them (TypeScript's alone holds 5 MB; the eight a studio
-    /// can show, 9).
+    /// and only once the Clients tab is used (bat's set holds 7.5 MB,
+    /// TypeScript's grammar 5 MB more, all eight a studio can show 9).
     pub fn warm_up(&self) {
-        for path in ["a.kdl"] {
-            let (syntax, set) = self.grammar(path);
-            self.highlight(syntax, set, "x = \"y\" // z\n");
-        }
+        let (syntax, set) = self.grammar("a.kdl");
+        self.highlight(syntax, set, "x = \"y\" // z\n");
+    }
+
+    /// Whether bat's grammars were read.
+    pub fn loaded_bat(&self) -> bool {
+        self.syntaxes.get().is_some()
+    }
+
+    /// How many texts are highlighted and kept.
+    pub fn cached_texts(&self) -> u64 {
+        self.cache.run_pending_tasks();
+        self.cache.entry_count()
     }
 
     /// `text` highlighted with `syntax`, uncached.
@@ -353,6 +365,16 @@ fn escape_into(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use syntect::highlighting::{HighlightIterator, HighlightState};
+
+    #[test]
+    fn bat_grammars_load_only_for_a_file_that_needs_them() {
+        let h = Highlighter::new();
+        h.warm_up();
+        h.lines("api.kdl", "function \"add\" {}\n");
+        assert!(!h.loaded_bat(), "the IR alone needs only the KDL grammar");
+        h.lines("client.ts", "const x = 1;\n");
+        assert!(h.loaded_bat());
+    }
 
     #[test]
     fn every_target_language_has_a_grammar_and_lines_are_self_contained() {

@@ -272,9 +272,19 @@ async fn open_browse_graph_whatif_preview_regenerate() {
         .map(|t| t["target"].as_str().unwrap())
         .collect();
     assert_eq!(targets, ["ts", "react", "python", "leptos"]);
+    // Nothing highlighted ahead while no client file was shown (the
+    // targets' grammars are megabytes)…
+    assert!(!app.studio.highlighter().loaded_bat());
+    let kept = app.studio.highlighter().cached_texts();
     let file = app
         .fetch("preview_file", json!({"target": "react", "path": "react.tsx"}))
         .await;
+    // …then the plan's other files are, ahead of a click.
+    assert!(app.studio.highlighter().loaded_bat());
+    assert!(
+        wait_until(Duration::from_secs(60), || app.studio.highlighter().cached_texts() > kept + 3).await,
+        "the plan's files were not warmed"
+    );
     let f = &file["file_preview"];
     assert_eq!(f["state"], "create");
     assert!(

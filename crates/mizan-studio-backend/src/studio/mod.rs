@@ -40,7 +40,7 @@ use mizan_core::invalidation::Invalidation;
 use state::{State, lock};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -92,6 +92,9 @@ pub struct Studio {
     /// Bumped by every preview plan: an older plan's background
     /// highlighting stops.
     warm_generation: AtomicU64,
+    /// A client file was shown (the Clients tab is in use): from then on
+    /// each plan's files are highlighted ahead of a click.
+    previews_shown: AtomicBool,
     layouts: Mutex<(u64, HashMap<Selection, Arc<GraphView>>)>,
     watcher: Mutex<Option<Watcher>>,
     /// Serialises reloads (a watched save during a job waits for it).
@@ -140,6 +143,7 @@ impl Studio {
             runtime: tokio::runtime::Handle::current(),
             highlighter: OnceLock::new(),
             warm_generation: AtomicU64::new(0),
+            previews_shown: AtomicBool::new(false),
             layouts: Mutex::new((0, HashMap::new())),
             watcher: Mutex::new(None),
             reload_lock: tokio::sync::Mutex::new(()),
@@ -178,10 +182,21 @@ impl Studio {
         self.runtime.spawn_blocking(move || studio.highlighter().warm_up());
     }
 
+    /// Notes that a client file was shown; true the first time (the
+    /// caller then warms the plan's other files).
+    pub fn previews_shown(&self) -> bool {
+        !self.previews_shown.swap(true, Ordering::SeqCst)
+    }
+
     /// Highlights the files of `snapshot`'s plan in the background (up to
     /// [`preview::WARM_LINES`] lines), so a click on one in the Clients tab
-    /// finds it ready; a newer plan stops it.
+    /// finds it ready; a newer plan stops it. Only once a client file was
+    /// shown: a studio used for the graph or the live tabs never loads
+    /// the targets' grammars (13 MB for TypeScript's).
     pub fn warm_previews(self: &Arc<Self>, snapshot: Arc<Snapshot>, config: Config) {
+        if !self.previews_shown.load(Ordering::SeqCst) {
+            return;
+        }
         let generation = self.warm_generation.fetch_add(1, Ordering::SeqCst) + 1;
         let studio = self.clone();
         self.runtime.spawn_blocking(move || {
