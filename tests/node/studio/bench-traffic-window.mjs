@@ -5,7 +5,9 @@
 // N requests go through the proxy — 9 fetches of `user` for 1 `rename`,
 // over 500 users, as the backend's traffic bench records them. The PSS of
 // the studio and its WebKit processes is read before, and after the last
-// event was recorded and the tab had 5 s to settle.
+// event was recorded and the tab had 5 s to settle. BENCH_CLIENTS=1 uses
+// the Clients tab before (the targets' grammars then loaded);
+// BENCH_SMAPS=1 keeps each process's smaps beside the screenshots.
 //
 // Usage: node bench-traffic-window.mjs EXE PROJECT_DIR AFI_BASE [N]
 import { execFileSync } from "node:child_process";
@@ -36,14 +38,24 @@ try {
   await sleep(5000);
   const before = report("example project, no traffic", s.child.pid);
 
-  // The Traffic tab, from the palette, as a person would open it.
+  // Tabs from the palette, as a person would open them.
   const win = execFileSync("xdotool", ["search", "--sync", "--name", "Mizan Studio"]).toString().trim().split("\n")[0];
   xdotool("windowfocus", "--sync", win);
-  xdotool("key", "--clearmodifiers", "ctrl+k");
-  await sleep(300);
-  xdotool("type", "--delay", "15", "Traffic");
-  await sleep(300);
-  xdotool("key", "Return");
+  const palette = async (text) => {
+    xdotool("key", "--clearmodifiers", "ctrl+k");
+    await sleep(300);
+    xdotool("type", "--delay", "15", text);
+    await sleep(300);
+    xdotool("key", "Return");
+  };
+  // BENCH_CLIENTS=1: the Clients tab first (a file shown, the plan's
+  // files highlighted ahead: the targets' grammars loaded).
+  if (process.env.BENCH_CLIENTS) {
+    await palette("generated clients");
+    await sleep(5000);
+    report("Clients tab used", s.child.pid);
+  }
+  await palette("Traffic");
   await sleep(5000);
   report("Traffic tab open, no events", s.child.pid);
 
