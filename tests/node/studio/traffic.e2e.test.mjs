@@ -152,3 +152,24 @@ test("filters, pause and clear", async () => {
   await page.getByTestId("traffic-clear").click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="traffic-row"]').length === 0);
 });
+
+test("a long timeline draws only the rows in view and scrolls to the oldest", async () => {
+  // 100 fetches, the most a view sends: the page holds the rows on screen
+  // (and a few around them), not all of them; scrolling down brings the
+  // oldest into the page.
+  for (let i = 0; i < 100; i++) await fetchContext(`user/?user_id=${1000 + i}`, "long");
+  await page.waitForFunction(() => /^100 of 100 events/.test(document.querySelector('[data-testid="traffic-counts"]')?.textContent ?? ""));
+  const drawn = await row("").count();
+  assert.ok(drawn >= 10 && drawn < 70, `${drawn} rows in the page`);
+  assert.equal(await row(":has-text('user_id=1000')").count(), 0, "the oldest row is drawn before it is scrolled to");
+  const list = page.locator(".traffic-list");
+  const height = await list.evaluate((el) => el.scrollHeight);
+  assert.ok(height >= 100 * 30, `the list scrolls over every row (${height}px)`);
+  await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  const oldest = row(":has-text('user_id=1000')");
+  await oldest.waitFor();
+  await oldest.click();
+  await page.getByTestId("traffic-why").waitFor();
+  assert.match(await page.getByTestId("traffic-why").textContent(), /user_id=1000/);
+  assert.ok((await row("").count()) < 70, "scrolled, the page still holds only the rows around the view");
+});
