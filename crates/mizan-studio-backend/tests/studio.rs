@@ -282,7 +282,9 @@ async fn open_browse_graph_whatif_preview_regenerate() {
     // …then the plan's other files are, ahead of a click.
     assert!(app.studio.highlighter().loaded_bat());
     assert!(
-        wait_until(Duration::from_secs(60), || app.studio.highlighter().cached_texts() > kept + 3).await,
+        wait_until(Duration::from_secs(60), || app.studio.highlighter().cached_texts()
+            > kept + 3)
+        .await,
         "the plan's files were not warmed"
     );
     let f = &file["file_preview"];

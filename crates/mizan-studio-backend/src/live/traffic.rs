@@ -640,7 +640,9 @@ fn link(events: &VecDeque<Recorded>, r: &mut Recorded) {
         WireKind::Fetch => {
             let Some(context) = r.context.as_deref() else { return };
             let reaches = |e: &&Recorded| {
-                e.kind == WireKind::Call && e.invalidates() && e.invalidate().iter().any(|i| covers(i, context, &r.args))
+                e.kind == WireKind::Call
+                    && e.invalidates()
+                    && e.invalidate().iter().any(|i| covers(i, context, &r.args))
             };
             // The same client's mutation first, else anyone's (a push).
             let same_client = events
@@ -848,7 +850,10 @@ fn explain(
                 Some(_) => " The server's invalidation is what the IR predicts.".to_owned(),
                 None => String::new(),
             };
-            let n = events.iter().filter(|x| x.caused_by.is_some_and(|c| c.get() == e.id)).count();
+            let n = events
+                .iter()
+                .filter(|x| x.caused_by.is_some_and(|c| c.get() == e.id))
+                .count();
             (
                 format!(
                     "`{function}` invalidated {}; {n} refetch{} followed.{drift}",
@@ -902,7 +907,10 @@ fn row(e: &Recorded, events: &VecDeque<Recorded>) -> TrafficRow {
         invalidated: e.invalidated().to_vec(),
         drift: e.drifted(),
         caused_by: e.caused_by.map(|c| c.get() as i64),
-        caused_by_fn: e.caused_by.and_then(|c| find(events, c)).and_then(|m| text(&m.function)),
+        caused_by_fn: e
+            .caused_by
+            .and_then(|c| find(events, c))
+            .and_then(|m| text(&m.function)),
     }
 }
 
@@ -1134,7 +1142,11 @@ mod tests {
         let t = Traffic::default();
         t.record("proxy", fetch(1, "c", "5", "MISS"), Some(&ir));
         t.record("proxy", rename(2, "c", json!(["items"])), Some(&ir));
-        t.record("proxy", rename(3, "c", json!([{"context": "user", "params": {"user_id": 5}}])), Some(&ir));
+        t.record(
+            "proxy",
+            rename(3, "c", json!([{"context": "user", "params": {"user_id": 5}}])),
+            Some(&ir),
+        );
         t.record("proxy", fetch(4, "c", "5", "MISS"), Some(&ir));
         let other = Traffic::default();
         assert_eq!(other.import(&t.export()), (4, vec![]));
@@ -1156,7 +1168,11 @@ mod tests {
         // 50,000 are kept by default (issue #15's memory budget): the
         // record itself was 296 bytes before names became one pointer and
         // a mutation's answer was boxed apart.
-        assert!(std::mem::size_of::<Recorded>() <= 144, "{}", std::mem::size_of::<Recorded>());
+        assert!(
+            std::mem::size_of::<Recorded>() <= 144,
+            "{}",
+            std::mem::size_of::<Recorded>()
+        );
     }
 
     #[test]
