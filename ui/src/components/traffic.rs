@@ -106,7 +106,7 @@ const ROW_PX: f64 = 30.0;
 const OVERSCAN: usize = 15;
 
 /// The rows, newest first. Only those in view (and a few around them)
-/// are in the page — each row drawn costs WebKit ~90 KB, and the window
+/// are in the page — each row drawn costs WebKit ~70 KB, and the window
 /// has a memory budget — with spacers keeping the scroll height true.
 /// Keyed: a refresh adds the new rows and drops the evicted ones; a row
 /// whose links or drift changed is rebuilt.
