@@ -462,7 +462,7 @@ impl Traffic {
         let caused: Vec<i64> = s
             .events
             .iter()
-            .filter(|x| x.caused_by.or(x.pushed_by).is_some_and(|c| c.get() == e.id))
+            .filter(|x| [x.caused_by, x.pushed_by].contains(&NonZeroU64::new(e.id)))
             .map(|x| x.id as i64)
             .collect();
         let (why, path) = explain(e, cause, &s.events, ir);
