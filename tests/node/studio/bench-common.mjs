@@ -80,25 +80,8 @@ function processes() {
   return out;
 }
 
-/** Copies /proc/PID/smaps of the process and its descendants into `dir` (one file per process), for a look at what the PSS is made of. */
-export function dumpSmaps(pid, dir) {
-  const all = processes();
-  mkdirSync(dir, { recursive: true });
-  const walk = (p) => {
-    const info = all.get(p);
-    if (!info) return;
-    try {
-      writeFileSync(join(dir, `${info.name}-${p}.smaps`), readFileSync(`/proc/${p}/smaps`));
-    } catch {
-      // The process ended meanwhile.
-    }
-    for (const [child, c] of all) if (c.ppid === p) walk(child);
-  };
-  walk(pid);
-}
-
-/** The process and all its descendants, with their RSS in MB. */
-export function treeRss(pid) {
+/** The process and all its descendants: [{pid, name, ppid, rss, hwm, pss}]. */
+function processTree(pid) {
   const all = processes();
   const tree = [];
   const walk = (p) => {
@@ -108,6 +91,24 @@ export function treeRss(pid) {
     for (const [child, c] of all) if (c.ppid === p) walk(child);
   };
   walk(pid);
+  return tree;
+}
+
+/** Copies /proc/PID/smaps of the process and its descendants into `dir` (one file per process), for a look at what the PSS is made of. */
+export function dumpSmaps(pid, dir) {
+  mkdirSync(dir, { recursive: true });
+  for (const p of processTree(pid)) {
+    try {
+      writeFileSync(join(dir, `${p.name}-${p.pid}.smaps`), readFileSync(`/proc/${p.pid}/smaps`));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+}
+
+/** The process and all its descendants, with their RSS in MB. */
+export function treeRss(pid) {
+  const tree = processTree(pid);
   const mb = (kb) => kb / 1024;
   return {
     total: mb(tree.reduce((s, p) => s + p.rss, 0)),

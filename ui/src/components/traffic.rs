@@ -140,7 +140,7 @@ fn Timeline(view: api::ContextState<api::TrafficData>, selected: RwSignal<Option
     let px = |rows: usize| format!("{}px", rows as f64 * ROW_PX);
     view! {
         <div class="traffic-list" role="list" node_ref=list on:scroll=move |_| measure()>
-            {move || view.traffic_view().get().is_some_and(|v| v.rows.is_empty()).then(|| view! {
+            {move || view.traffic_view().with(|v| v.as_ref().is_some_and(|v| v.rows.is_empty())).then(|| view! {
                 <p class="muted live-empty">"Nothing recorded yet. Start the proxy and point your frontend at it, or attach a running app."</p>
             })}
             <div class="traffic-spacer" style:height=move || px(shown.get().0)></div>

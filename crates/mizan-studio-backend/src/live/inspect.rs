@@ -628,10 +628,7 @@ pub fn pretty(body: &[u8]) -> (String, bool) {
     if text.len() <= FOLD_BYTES {
         return (text, false);
     }
-    let mut cut = FOLD_BYTES;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
+    let cut = text.floor_char_boundary(FOLD_BYTES);
     (
         format!("{}\n… {} more bytes folded", &text[..cut], text.len() - cut),
         true,

@@ -473,7 +473,11 @@ impl Traffic {
             path_to: path.map(|p| p.1),
             differences: e.drift().unwrap_or_default().to_vec(),
             invalidated: e.invalidated().to_vec(),
-            result: e.result().map(indented).unwrap_or_default(),
+            // Kept compact, shown indented (unless it was cut).
+            result: e
+                .result()
+                .map(|r| super::inspect::pretty(r.as_bytes()).0)
+                .unwrap_or_default(),
             args: serde_json::to_string(&e.args.to_map()).unwrap_or_default(),
             caused,
         })
@@ -548,11 +552,7 @@ fn from_wire(id: u64, source: &str, e: WireEvent) -> Recorded {
     let result = body.and_then(|b| b.get("result")).map(|r| {
         let text = serde_json::to_string(r).unwrap_or_default();
         if text.len() > RESULT_KEPT {
-            let mut cut = RESULT_KEPT;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            format!("{}\n… cut", &text[..cut])
+            format!("{}\n… cut", &text[..text.floor_char_boundary(RESULT_KEPT)])
         } else {
             text
         }
@@ -868,14 +868,6 @@ fn explain(
             )
         }
     }
-}
-
-/// A kept result as the detail pane shows it: indented, unless it was cut.
-fn indented(text: &str) -> String {
-    serde_json::from_str::<Value>(text)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| text.to_owned())
 }
 
 /// The kept event with id `id` (ids grow along the ring: a binary search).

@@ -106,11 +106,11 @@ pub struct Studio {
     /// The recording proxy, while it runs.
     proxy: Mutex<Option<mizan_proxy::Proxy>>,
     /// The timeline changed since it was last published.
-    traffic_dirty: std::sync::atomic::AtomicBool,
+    traffic_dirty: AtomicBool,
     /// Events recorded since start (the publisher's measure of busy).
-    traffic_recorded: std::sync::atomic::AtomicU64,
+    traffic_recorded: AtomicU64,
     /// The publisher task runs.
-    traffic_publisher: std::sync::atomic::AtomicBool,
+    traffic_publisher: AtomicBool,
     /// Attached devtools taps, by pid: the task recording each.
     taps: Mutex<HashMap<u32, tokio::task::JoinHandle<()>>>,
     /// Their replay channels, by pid.
